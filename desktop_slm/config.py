@@ -1,0 +1,157 @@
+"""Where the app keeps its files, and the typed settings saved between runs."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+from desktop_slm import APP_NAME
+from desktop_slm.fsutil import atomic_write_text
+
+log = logging.getLogger(__name__)
+
+HOME_ENV = "DESKTOP_SLM_HOME"
+SETTINGS_SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class AppPaths:
+    """The four folders the app writes to."""
+
+    config_dir: Path
+    data_dir: Path
+    cache_dir: Path
+    log_dir: Path
+
+    @property
+    def settings_file(self) -> Path:
+        return self.config_dir / "settings.json"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def log_file(self) -> Path:
+        return self.log_dir / "desktop-slm.log"
+
+    def as_dict(self) -> dict[str, str]:
+        return {f.name: str(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+
+def app_paths() -> AppPaths:
+    """Folders from ``DESKTOP_SLM_HOME`` if set, else where the OS expects them."""
+    home = os.environ.get(HOME_ENV)
+    if home:
+        base = Path(home).expanduser().absolute()
+        return AppPaths(base / "config", base / "data", base / "cache", base / "logs")
+    return AppPaths(
+        Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
+        Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
+        Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)),
+        Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)),
+    )
+
+
+@dataclass
+class Settings:
+    """Everything the user can set. ``None`` means "choose automatically"."""
+
+    model_path: str | None = None
+    n_threads: int | None = None
+    n_ctx: int | None = None
+    temperature: float = 0.7
+    max_tokens: int = 512
+    email_tone: str = "professional"
+    email_length: str = "medium"
+    email_language: str = "English"
+    window_geometry: str | None = None
+    schema_version: int = field(default=SETTINGS_SCHEMA_VERSION)
+
+    def validated(self) -> Settings:
+        """Replace out-of-range values by defaults so a hand-edited file cannot break the app."""
+        default = Settings()
+        if self.n_threads is not None and not 1 <= self.n_threads <= 512:
+            self.n_threads = None
+        if self.n_ctx is not None and not 256 <= self.n_ctx <= 1_048_576:
+            self.n_ctx = None
+        if not 0.0 <= self.temperature <= 2.0:
+            self.temperature = default.temperature
+        if not 1 <= self.max_tokens <= 32_768:
+            self.max_tokens = default.max_tokens
+        self.schema_version = SETTINGS_SCHEMA_VERSION
+        return self
+
+
+@dataclass(frozen=True)
+class LoadedSettings:
+    settings: Settings
+    notice: str | None = None
+    """A one-time message for the user, e.g. that a corrupt file was set aside."""
+
+
+def _type_ok(value: object, annotation: object) -> bool:
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        return any(_type_ok(value, arg) for arg in typing.get_args(annotation))
+    if annotation is type(None):
+        return value is None
+    if annotation is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if annotation is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(annotation, type):
+        return isinstance(value, annotation)
+    return False
+
+
+def load_settings(paths: AppPaths | None = None) -> LoadedSettings:
+    """Read settings; a corrupt file is kept as ``settings.json.bad`` and defaults are used."""
+    paths = paths or app_paths()
+    path = paths.settings_file
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return LoadedSettings(Settings())
+    except OSError as exc:
+        return LoadedSettings(Settings(), f"Could not read your settings ({exc.strerror}); "
+                              "using defaults for this session.")
+    try:
+        data = json.loads(raw)
+        if not isinstance(data, dict):
+            raise ValueError("settings file does not hold a JSON object")
+    except ValueError as exc:
+        bad = path.with_name(path.name + ".bad")
+        try:
+            os.replace(path, bad)
+        except OSError:
+            log.exception("could not set aside corrupt settings file %s", path)
+        log.warning("corrupt settings file %s: %s", path, exc)
+        return LoadedSettings(
+            Settings(),
+            f"Your settings file was damaged and has been kept as {bad}; "
+            "default settings are in use.",
+        )
+    hints = typing.get_type_hints(Settings)
+    values: dict[str, object] = {}
+    for f in dataclasses.fields(Settings):
+        if f.name in data and _type_ok(data[f.name], hints[f.name]):
+            values[f.name] = data[f.name]
+        elif f.name in data:
+            log.warning("ignoring setting %s=%r (wrong type)", f.name, data[f.name])
+    settings = Settings(**values)  # type: ignore[arg-type]
+    return LoadedSettings(settings.validated())
+
+
+def save_settings(settings: Settings, paths: AppPaths | None = None) -> None:
+    paths = paths or app_paths()
+    payload = json.dumps(dataclasses.asdict(settings), indent=2, sort_keys=True) + "\n"
+    atomic_write_text(paths.settings_file, payload)

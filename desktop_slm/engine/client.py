@@ -1,0 +1,379 @@
+"""The app's side of the engine: starts the worker process and streams its answers.
+
+Plain Python (no Qt). One request runs at a time; :meth:`EngineClient.cancel` may
+be called from any thread. If the worker dies, the running request raises
+:class:`EngineCrashed` and the next request starts a fresh worker and reloads
+the model.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from desktop_slm.engine import hardware, protocol
+from desktop_slm.engine.gguf_check import ModelInfo, inspect_model
+from desktop_slm.engine.protocol import Completion, LoadedModel, SamplingOptions, TokenEvent
+from desktop_slm.errors import EngineCrashed, EngineError
+
+log = logging.getLogger(__name__)
+
+HELLO_TIMEOUT_S = 120.0
+STOP_TIMEOUT_S = 5.0
+
+_EXITED = object()
+
+
+@dataclass(frozen=True)
+class ActiveModel:
+    info: ModelInfo
+    loaded: LoadedModel
+
+
+StateCallback = Callable[[str], None]
+
+
+def worker_command() -> list[str]:
+    """The command that starts a worker: the same program, hidden subcommand."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, "engine-worker"]
+    return [sys.executable, "-m", "desktop_slm", "engine-worker"]
+
+
+def _signal_name(returncode: int) -> str:
+    if returncode >= 0:
+        return f"exit code {returncode}"
+    try:
+        return f"signal {signal.Signals(-returncode).name}"
+    except ValueError:
+        return f"signal {-returncode}"
+
+
+class EngineClient:
+    def __init__(self, *, on_state: StateCallback | None = None,
+                 command: list[str] | None = None) -> None:
+        self._command = command or worker_command()
+        self._on_state = on_state
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._events: queue.Queue[Any] = queue.Queue()
+        self._stderr_tail: collections.deque[str] = collections.deque(maxlen=30)
+        self._stderr_thread: threading.Thread | None = None
+        self._write_lock = threading.Lock()
+        self._request_lock = threading.RLock()
+        self._next_id = 0
+        self._current_id: int | None = None
+        self._active: ActiveModel | None = None
+        self._wanted: tuple[Path, int | None, int | None] | None = None
+        self.hello: dict[str, Any] = {}
+
+    # ------------------------------------------------------------- lifecycle
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc and self._proc.poll() is None else None
+
+    @property
+    def active_model(self) -> ActiveModel | None:
+        return self._active
+
+    def _state(self, state: str) -> None:
+        if self._on_state is not None:
+            self._on_state(state)
+
+    def _start(self) -> None:
+        self._stop_process()
+        self._events = queue.Queue()
+        self._stderr_tail.clear()
+        log.info("starting engine worker: %s", self._command)
+        creationflags = getattr(subprocess, "CREATE_NO_WINDOW", 0)
+        proc = subprocess.Popen(
+            self._command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            bufsize=0,
+            creationflags=creationflags,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        self._proc = proc
+        assert proc.stdout is not None and proc.stderr is not None
+        threading.Thread(target=self._read_events, args=(proc.stdout, self._events),
+                         name="engine-events", daemon=True).start()
+        self._stderr_thread = threading.Thread(target=self._read_stderr, args=(proc.stderr,),
+                                               name="engine-stderr", daemon=True)
+        self._stderr_thread.start()
+        hello = self._next_event(timeout=HELLO_TIMEOUT_S)
+        if hello.get("event") != "hello" or hello.get("protocol") != protocol.PROTOCOL_VERSION:
+            self._stop_process()
+            raise EngineError(f"The engine answered with an unexpected protocol ({hello}).")
+        self.hello = hello
+        self._active = None
+
+    def _read_events(self, stream: IO[bytes], events: queue.Queue[Any]) -> None:
+        for line in stream:
+            try:
+                events.put(protocol.decode(line))
+            except ValueError:
+                log.warning("engine wrote a malformed line: %r", line[:200])
+        events.put(_EXITED)
+
+    def _read_stderr(self, stream: IO[bytes]) -> None:
+        for raw in stream:
+            line = raw.decode("utf-8", errors="replace").rstrip()
+            if line:
+                self._stderr_tail.append(line)
+                log.info("worker: %s", line)
+
+    def _stop_process(self) -> None:
+        proc, self._proc = self._proc, None
+        self._active = None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            try:
+                assert proc.stdin is not None
+                proc.stdin.close()  # the worker exits when its stdin closes
+                proc.wait(timeout=STOP_TIMEOUT_S)
+            except (OSError, subprocess.TimeoutExpired):
+                proc.kill()
+                proc.wait()
+        for stream in (proc.stdin, proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+
+    def close(self) -> None:
+        """Stop the worker; the client may be used again afterwards."""
+        self.cancel()
+        # A request thread that does not let go in time must not keep the app from quitting.
+        got_lock = self._request_lock.acquire(timeout=STOP_TIMEOUT_S)
+        try:
+            self._wanted = None
+            self._stop_process()
+        finally:
+            if got_lock:
+                self._request_lock.release()
+        self._state("idle")
+
+    # ------------------------------------------------------------- plumbing
+    def _crash_message(self) -> str:
+        proc = self._proc
+        code = None
+        if proc is not None:
+            try:
+                code = proc.wait(timeout=STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                code = proc.wait()
+        how = _signal_name(code) if code is not None else "unknown cause"
+        if self._stderr_thread is not None:
+            self._stderr_thread.join(timeout=1.0)  # its last lines may say why
+        self._stop_process()
+        reason = next((line for line in reversed(self._stderr_tail)
+                       if "error" in line.lower() or "assert" in line.lower()), None)
+        detail = f" Last message: {reason[:200]}" if reason else ""
+        return (f"The model engine stopped unexpectedly ({how}). Your text is kept; "
+                f"the next request starts the engine again.{detail}")
+
+    def _next_event(self, timeout: float | None = None) -> dict[str, Any]:
+        try:
+            event = self._events.get(timeout=timeout)
+        except queue.Empty:
+            self._stop_process()
+            raise EngineError("The model engine did not answer in time and was restarted.") \
+                from None
+        if event is _EXITED:
+            raise EngineCrashed(self._crash_message())
+        if not isinstance(event, dict):
+            raise EngineError("The engine sent an unexpected event.")
+        return event
+
+    def _send(self, message: dict[str, Any]) -> None:
+        proc = self._proc
+        if proc is None or proc.stdin is None:
+            raise EngineCrashed("The model engine is not running; the next request starts it.")
+        data = protocol.encode(message)
+        with self._write_lock:
+            try:
+                proc.stdin.write(data)
+                proc.stdin.flush()
+            except (BrokenPipeError, OSError, ValueError):
+                raise EngineCrashed(self._crash_message()) from None
+
+    def _request(self, op: str, **fields: Any) -> int:
+        self._next_id += 1
+        request_id = self._next_id
+        self._current_id = request_id
+        self._send({"op": op, "id": request_id, **fields})
+        return request_id
+
+    def _final(self, request_id: int, timeout: float | None = None) -> dict[str, Any]:
+        while True:
+            event = self._next_event(timeout)
+            if event.get("id") != request_id:
+                continue  # a stale event from a request that was abandoned
+            if event.get("event") == "error":
+                raise EngineError(str(event.get("message")), code=str(event.get("code")))
+            if event.get("event") in protocol.FINAL_EVENTS:
+                return event
+
+    def _ensure_worker(self) -> None:
+        if self._proc is None or self._proc.poll() is not None:
+            self._state("starting")
+            self._start()
+
+    def _ensure_model(self) -> ActiveModel:
+        self._ensure_worker()
+        if self._active is None:
+            if self._wanted is None:
+                raise EngineError("No model is loaded. Choose a model first.", code="no_model")
+            self._load_now(*self._wanted)
+        assert self._active is not None
+        return self._active
+
+    # ------------------------------------------------------------- public API
+    def load(self, path: str | os.PathLike[str], *, n_ctx: int | None = None,
+             n_threads: int | None = None) -> ActiveModel:
+        """Validate ``path`` here, then load it in the worker. Raises UserFacingError."""
+        with self._request_lock:
+            resolved = Path(path).expanduser().absolute()
+            inspect_model(resolved)  # fails fast, in this process, on a bad file
+            self._wanted = (resolved, n_ctx, n_threads)
+            try:
+                self._ensure_worker()
+                return self._load_now(resolved, n_ctx, n_threads)
+            except BaseException:
+                self._wanted = None if self._active is None else self._wanted
+                raise
+
+    def _load_now(self, path: Path, n_ctx: int | None, n_threads: int | None) -> ActiveModel:
+        info = inspect_model(path)
+        context = hardware.choose_context(
+            trained_context=info.context_length,
+            model_file_size=info.file_size,
+            kv_bytes_per_token=info.kv_cache_bytes(1),
+            requested=n_ctx,
+        )
+        threads = n_threads or hardware.physical_cores()
+        self._state("loading")
+        try:
+            request_id = self._request("load", path=str(path), n_ctx=context, n_threads=threads)
+            event = self._final(request_id)
+        finally:
+            self._state("idle")
+        loaded = LoadedModel(
+            path=str(path),
+            n_ctx=int(event["n_ctx"]),
+            n_ctx_train=int(event.get("n_ctx_train") or info.context_length),
+            n_threads=int(event["n_threads"]),
+            load_s=float(event["load_s"]),
+        )
+        self._active = ActiveModel(info=info, loaded=loaded)
+        return self._active
+
+    def chat(self, messages: list[dict[str, str]],
+             options: SamplingOptions | None = None) -> Iterator[TokenEvent | Completion]:
+        """Stream an answer to chat ``messages`` (models with a chat template)."""
+        return self._generate("chat", {"messages": messages}, options or SamplingOptions())
+
+    def complete(self, prompt: str,
+                 options: SamplingOptions | None = None) -> Iterator[TokenEvent | Completion]:
+        """Stream a plain continuation of ``prompt`` (works for base models)."""
+        return self._generate("complete", {"prompt": prompt}, options or SamplingOptions())
+
+    def _generate(self, op: str, payload: dict[str, Any],
+                  options: SamplingOptions) -> Iterator[TokenEvent | Completion]:
+        with self._request_lock:
+            self._ensure_model()
+            request_id = self._request(op, **payload, **options.to_wire())
+            self._state("generating")
+            finished = False
+            parts: list[str] = []
+            try:
+                while True:
+                    event = self._next_event()
+                    if event.get("id") != request_id:
+                        continue
+                    kind = event.get("event")
+                    if kind == "token":
+                        text = str(event["text"])
+                        parts.append(text)
+                        yield TokenEvent(request_id, text)
+                    elif kind == "done":
+                        finished = True
+                        timings = protocol.Timings(**event.get("timings", {}))
+                        yield Completion(
+                            request_id=request_id,
+                            text="".join(parts),
+                            finish_reason=str(event["finish_reason"]),
+                            prompt_tokens=int(event["prompt_tokens"]),
+                            completion_tokens=int(event["completion_tokens"]),
+                            timings=timings,
+                            cancelled_during=event.get("cancelled_during"),
+                            cached_prompt_tokens=int(event.get("cached_prompt_tokens", 0)),
+                        )
+                        return
+                    elif kind == "error":
+                        finished = True
+                        raise EngineError(str(event.get("message")),
+                                          code=str(event.get("code")))
+            except EngineCrashed:
+                finished = True
+                raise
+            finally:
+                self._current_id = None
+                if not finished:
+                    # The caller stopped listening early: cancel and drain so the
+                    # next request starts on a clean stream.
+                    self._abandon(request_id)
+                self._state("idle")
+
+    def _abandon(self, request_id: int) -> None:
+        try:
+            self._send({"op": "cancel", "id": request_id})
+            deadline = time.monotonic() + STOP_TIMEOUT_S
+            while True:
+                event = self._next_event(timeout=max(0.1, deadline - time.monotonic()))
+                if event.get("id") == request_id and event.get("event") in protocol.FINAL_EVENTS:
+                    return
+        except EngineError:
+            self._stop_process()
+
+    def cancel(self) -> None:
+        """Stop the running request (generation or prompt evaluation). Thread-safe."""
+        request_id = self._current_id
+        if request_id is None or self._proc is None:
+            return
+        try:
+            self._send({"op": "cancel", "id": request_id})
+        except EngineCrashed:
+            pass
+
+    def count_tokens(self, text: str) -> int:
+        with self._request_lock:
+            self._ensure_model()
+            request_id = self._request("count_tokens", text=text)
+            return int(self._final(request_id)["tokens"])
+
+    def unload(self) -> None:
+        with self._request_lock:
+            self._wanted = None
+            if self._proc is not None and self._proc.poll() is None:
+                request_id = self._request("unload")
+                self._final(request_id, timeout=STOP_TIMEOUT_S * 4)
+            self._active = None
+
+    def __enter__(self) -> EngineClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

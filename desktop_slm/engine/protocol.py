@@ -1,0 +1,145 @@
+"""The engine's wire protocol: JSON lines between the app and its worker process.
+
+Version 1. Every line is one UTF-8 JSON object.
+
+App -> worker (requests; ``id`` is a positive integer chosen by the client):
+
+* ``{"op": "load", "id", "path", "n_ctx", "n_threads"}``
+* ``{"op": "chat", "id", "messages": [{"role", "content"}], "max_tokens", "temperature",
+  "top_p", "seed", "stop": [...]}``: models with a chat template only
+* ``{"op": "complete", "id", "prompt", ...same sampling fields}``: plain text continuation
+* ``{"op": "count_tokens", "id", "text"}``
+* ``{"op": "cancel", "id"}``: stops request ``id`` (generation or prompt evaluation)
+* ``{"op": "unload", "id"}``, ``{"op": "shutdown", "id"}``
+
+Worker -> app (events; each carries the ``id`` of the request it answers):
+
+* ``{"event": "hello", "protocol": 1, "pid", "llama_cpp_version", "system_info"}`` once at start
+* ``{"event": "loaded", "id", "n_ctx", "n_ctx_train", "n_threads", "load_s"}``
+* ``{"event": "token", "id", "text"}``: streamed answer text, in order
+* ``{"event": "done", "id", "finish_reason", "prompt_tokens", "cached_prompt_tokens",
+  "completion_tokens",
+  "cancelled_during", "timings": {"ttft_s", "prompt_s", "generation_s", "total_s",
+  "tokens_per_s", "prompt_tokens_per_s"}}``; ``finish_reason`` is ``stop``, ``length``
+  or ``cancelled``; ``cancelled_during`` is ``prompt``, ``generation`` or null
+* ``{"event": "result", "id", ...}``: answer to count_tokens / unload / shutdown
+* ``{"event": "error", "id", "code", "message"}``: ``message`` is for people
+
+A request gets exactly one final event: loaded, done, result or error. The worker
+exits when its stdin closes, so it never outlives the app.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+PROTOCOL_VERSION = 1
+
+FINAL_EVENTS = frozenset({"loaded", "done", "result", "error"})
+
+
+def encode(message: dict[str, Any]) -> bytes:
+    return (json.dumps(message, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+
+
+def decode(line: bytes | str) -> dict[str, Any]:
+    value = json.loads(line)
+    if not isinstance(value, dict):
+        raise ValueError("protocol message is not a JSON object")
+    return value
+
+
+@dataclass(frozen=True)
+class SamplingOptions:
+    """How the next tokens are chosen. ``temperature`` 0 means greedy (repeatable)."""
+
+    max_tokens: int = 512
+    temperature: float = 0.7
+    top_p: float = 0.95
+    top_k: int = 40
+    min_p: float = 0.05
+    repeat_penalty: float = 1.05
+    seed: int | None = None
+    stop: tuple[str, ...] = ()
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "max_tokens": self.max_tokens,
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+            "top_k": self.top_k,
+            "min_p": self.min_p,
+            "repeat_penalty": self.repeat_penalty,
+            "seed": self.seed,
+            "stop": list(self.stop),
+        }
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> SamplingOptions:
+        return cls(
+            max_tokens=int(data.get("max_tokens", 512)),
+            temperature=float(data.get("temperature", 0.7)),
+            top_p=float(data.get("top_p", 0.95)),
+            top_k=int(data.get("top_k", 40)),
+            min_p=float(data.get("min_p", 0.05)),
+            repeat_penalty=float(data.get("repeat_penalty", 1.05)),
+            seed=None if data.get("seed") is None else int(data["seed"]),
+            stop=tuple(str(s) for s in data.get("stop") or ()),
+        )
+
+
+@dataclass(frozen=True)
+class Timings:
+    ttft_s: float = 0.0
+    prompt_s: float = 0.0
+    generation_s: float = 0.0
+    total_s: float = 0.0
+    tokens_per_s: float = 0.0
+    prompt_tokens_per_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class Completion:
+    """The final event of a generation, as plain data."""
+
+    request_id: int
+    text: str
+    finish_reason: str
+    prompt_tokens: int
+    completion_tokens: int
+    timings: Timings = field(default_factory=Timings)
+    cancelled_during: str | None = None
+    cached_prompt_tokens: int = 0
+    """Prompt tokens reused from the previous request instead of evaluated again."""
+
+    @property
+    def cancelled(self) -> bool:
+        return self.finish_reason == "cancelled"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "finish_reason": self.finish_reason,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "cached_prompt_tokens": self.cached_prompt_tokens,
+            "cancelled_during": self.cancelled_during,
+            "timings": self.timings.__dict__.copy(),
+        }
+
+
+@dataclass(frozen=True)
+class TokenEvent:
+    request_id: int
+    text: str
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    path: str
+    n_ctx: int
+    n_ctx_train: int
+    n_threads: int
+    load_s: float

@@ -1,0 +1,413 @@
+"""The engine worker process: owns the one ``llama_cpp.Llama`` and answers JSON-line requests.
+
+Started by the app as ``desktop-slm engine-worker``. Requests arrive on stdin and
+are run one at a time on the main thread; a reader thread handles ``cancel`` at
+once and exits the process when stdin closes (the app went away). Protocol:
+:mod:`desktop_slm.engine.protocol`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import ctypes
+import logging
+import os
+import queue
+import signal
+import sys
+import threading
+import time
+from typing import IO, Any
+
+from desktop_slm.engine import protocol
+from desktop_slm.engine.protocol import SamplingOptions
+
+log = logging.getLogger(__name__)
+
+
+class _Cancelled(Exception):
+    pass
+
+
+class AbortFlag:
+    """A cancel flag llama.cpp polls from C while it evaluates, without taking the GIL.
+
+    llama.cpp calls its abort callback after every graph node (hundreds of times per
+    token). A Python callback would take the GIL each time; instead the callback is
+    the C library's ``strlen`` pointed at a two-byte buffer: ``b"\\0\\0"`` gives 0
+    (go on), ``b"\\1\\0"`` gives 1 (abort). Read as a C ``bool`` that is exactly the
+    callback's contract, at the cost of one C call.
+    """
+
+    def __init__(self) -> None:
+        self._buffer = ctypes.create_string_buffer(2)
+        self._event = threading.Event()
+
+    def set(self) -> None:
+        self._buffer[0] = b"\x01"
+        self._event.set()
+
+    def clear(self) -> None:
+        self._buffer[0] = b"\x00"
+        self._event.clear()
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+    def install(self, llama_cpp: Any, ctx: Any) -> None:
+        callback = _c_strlen_callback(llama_cpp)
+        if callback is None:  # no C library found: a slower Python callback
+            callback = llama_cpp.ggml_abort_callback(lambda _data: self._event.is_set())
+        self._callback = callback  # keep alive as long as the context
+        llama_cpp.llama_set_abort_callback(ctx, callback, ctypes.addressof(self._buffer))
+
+
+def _c_strlen_callback(llama_cpp: Any) -> Any:
+    try:
+        libc = ctypes.cdll.msvcrt if os.name == "nt" else ctypes.CDLL(None)
+        address = ctypes.cast(libc.strlen, ctypes.c_void_p).value
+    except (OSError, AttributeError):
+        return None
+    if not address:
+        return None
+    return llama_cpp.ggml_abort_callback(address)
+
+
+class Worker:
+    def __init__(self, out: IO[bytes]) -> None:
+        self._out = out
+        self._out_lock = threading.Lock()
+        self._requests: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self._abort = AbortFlag()
+        self._current_id: int | None = None
+        self._current_lock = threading.Lock()
+        self._llama: Any = None
+        self._model_path: str | None = None
+        self._has_chat_template = False
+        self._formatter: Any = None
+
+    # ------------------------------------------------------------------ I/O
+    def emit(self, message: dict[str, Any]) -> None:
+        data = protocol.encode(message)
+        with self._out_lock:
+            self._out.write(data)
+            self._out.flush()
+
+    def read_requests(self, stdin: IO[bytes]) -> None:
+        """Reader thread: queue requests, act on cancel at once, exit when the app is gone."""
+        for raw in stdin:
+            try:
+                message = protocol.decode(raw)
+            except ValueError:
+                self.emit({"event": "error", "id": None, "code": "protocol",
+                           "message": "The engine received a malformed request."})
+                continue
+            if message.get("op") == "cancel":
+                with self._current_lock:
+                    if message.get("id") in (None, self._current_id):
+                        self._abort.set()
+                continue
+            self._requests.put(message)
+        # stdin closed: the app quit or died. Stop whatever runs, right now.
+        self._abort.set()
+        os._exit(0)
+
+    # ------------------------------------------------------------------ loop
+    def serve(self) -> None:
+        import llama_cpp
+
+        self.emit({
+            "event": "hello",
+            "protocol": protocol.PROTOCOL_VERSION,
+            "pid": os.getpid(),
+            "llama_cpp_version": llama_cpp.__version__,
+            "system_info": llama_cpp.llama_print_system_info().decode(errors="replace"),
+        })
+        while True:
+            request = self._requests.get()
+            if request is None:
+                return
+            request_id = request.get("id")
+            op = request.get("op")
+            with self._current_lock:
+                self._current_id = request_id
+                self._abort.clear()
+            try:
+                if op == "load":
+                    self._load(request)
+                elif op in ("chat", "complete"):
+                    self._generate(request)
+                elif op == "count_tokens":
+                    self._count_tokens(request)
+                elif op == "unload":
+                    self._unload()
+                    self.emit({"event": "result", "id": request_id, "unloaded": True})
+                elif op == "shutdown":
+                    self._unload()
+                    self.emit({"event": "result", "id": request_id, "shutdown": True})
+                    return
+                else:
+                    self._error(request_id, "protocol", f"Unknown engine request {op!r}.")
+            except _UserError as exc:
+                self._error(request_id, exc.code, str(exc))
+            except Exception as exc:  # a bug or a llama.cpp failure: report it, stay alive
+                log.exception("engine request %s failed", op)
+                self._error(request_id, "internal", f"The engine failed: {exc}")
+            finally:
+                with self._current_lock:
+                    self._current_id = None
+
+    def _error(self, request_id: Any, code: str, message: str) -> None:
+        self.emit({"event": "error", "id": request_id, "code": code, "message": message})
+
+    # ------------------------------------------------------------------ ops
+    def _unload(self) -> None:
+        if self._llama is not None:
+            self._llama.close()
+        self._llama = None
+        self._formatter = None
+        self._model_path = None
+
+    def _load(self, request: dict[str, Any]) -> None:
+        import llama_cpp
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        path = str(request["path"])
+        n_ctx = int(request.get("n_ctx") or 4096)
+        n_threads = int(request.get("n_threads") or 1)
+        self._unload()
+        started = time.perf_counter()
+        try:
+            llama = llama_cpp.Llama(
+                model_path=path,
+                n_ctx=n_ctx,
+                n_batch=min(512, n_ctx),
+                n_threads=n_threads,
+                n_threads_batch=n_threads,
+                # A base model has no template: never let llama-cpp-python guess one.
+                chat_format="chat_template.default",
+                verbose=False,
+            )
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise _UserError(
+                "load_failed",
+                f"llama.cpp could not load '{os.path.basename(path)}' ({exc}). "
+                "The file may be damaged or need a newer version of Desktop SLM.",
+            ) from exc
+        self._abort.install(llama_cpp, llama._ctx.ctx)
+        template = llama.metadata.get("tokenizer.chat_template")
+        self._formatter = None
+        if template:
+            eos_id, bos_id = llama.token_eos(), llama.token_bos()
+            self._formatter = Jinja2ChatFormatter(
+                template=template,
+                eos_token=llama._model.token_get_text(eos_id) if eos_id != -1 else "",
+                bos_token=llama._model.token_get_text(bos_id) if bos_id != -1 else "",
+            )
+        self._llama = llama
+        self._model_path = path
+        self.emit({
+            "event": "loaded",
+            "id": request["id"],
+            "path": path,
+            "n_ctx": llama.n_ctx(),
+            "n_ctx_train": llama._model.n_ctx_train(),
+            "n_threads": n_threads,
+            "has_chat_template": bool(template),
+            "load_s": round(time.perf_counter() - started, 4),
+        })
+
+    def _require_model(self) -> Any:
+        if self._llama is None:
+            raise _UserError("no_model", "No model is loaded. Choose a model first.")
+        return self._llama
+
+    def _count_tokens(self, request: dict[str, Any]) -> None:
+        llama = self._require_model()
+        text = str(request.get("text", ""))
+        tokens = llama.tokenize(text.encode("utf-8"), add_bos=False, special=False)
+        self.emit({"event": "result", "id": request["id"], "tokens": len(tokens)})
+
+    def _prompt_tokens(self, request: dict[str, Any]) -> list[int]:
+        llama = self._require_model()
+        if request["op"] == "chat":
+            if self._formatter is None:
+                raise _UserError(
+                    "base_model",
+                    "This is a base model (not instruction-tuned): it has no chat format. "
+                    "Choose an instruction-tuned model for the writing tools.",
+                )
+            try:
+                rendered = self._formatter(messages=list(request["messages"])).prompt
+            except Exception as exc:  # Jinja raising inside the model's own template
+                raise _UserError("bad_chat_template",
+                                 f"The model's chat template failed: {exc}") from exc
+            return list(llama.tokenize(rendered.encode("utf-8"), add_bos=False, special=True))
+        prompt = str(request.get("prompt", ""))
+        return list(llama.tokenize(prompt.encode("utf-8"), add_bos=True, special=False))
+
+    def _generate(self, request: dict[str, Any]) -> None:
+        import llama_cpp
+
+        llama = self._require_model()
+        request_id = request["id"]
+        options = SamplingOptions.from_wire(request)
+        prompt = self._prompt_tokens(request)
+        n_ctx = llama.n_ctx()
+        if len(prompt) >= n_ctx:
+            raise _UserError(
+                "context_overflow",
+                f"The input is {len(prompt)} tokens but the model's context holds {n_ctx}. "
+                "Shorten the text or raise the context size in the settings.",
+            )
+        max_tokens = max(1, min(options.max_tokens, n_ctx - len(prompt)))
+        if options.seed is not None:
+            llama.set_seed(options.seed)
+        vocab = llama._model.vocab
+        cached = _common_prefix(llama._input_ids, prompt) if llama.n_tokens > 0 else 0
+        cached = max(0, min(cached, len(prompt) - 1))  # llama.cpp re-evaluates the last one
+
+        started = time.perf_counter()
+        first_token_at: float | None = None
+        completion_tokens = 0
+        finish_reason = "length"
+        cancelled_during: str | None = None
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        pending = ""  # text held back because it may be the start of a stop string
+        stops = [s for s in options.stop if s]
+
+        def flush(text: str) -> None:
+            if text:
+                self.emit({"event": "token", "id": request_id, "text": text})
+
+        try:
+            generator = llama.generate(
+                prompt,
+                top_k=options.top_k,
+                top_p=options.top_p,
+                min_p=options.min_p,
+                temp=options.temperature,
+                repeat_penalty=options.repeat_penalty,
+            )
+            for token in generator:
+                if first_token_at is None:
+                    first_token_at = time.perf_counter()
+                if self._abort.is_set():
+                    raise _Cancelled
+                if llama_cpp.llama_vocab_is_eog(vocab, token):
+                    finish_reason = "stop"
+                    break
+                completion_tokens += 1
+                pending += decoder.decode(_token_bytes(llama_cpp, vocab, token))
+                hit = _find_stop(pending, stops)
+                if hit is not None:
+                    flush(pending[:hit])
+                    pending = ""
+                    finish_reason = "stop"
+                    break
+                keep = _stop_prefix_len(pending, stops)
+                flush(pending[: len(pending) - keep])
+                pending = pending[len(pending) - keep :]
+                if completion_tokens >= max_tokens:
+                    finish_reason = "length"
+                    break
+            generator.close()
+        except (_Cancelled, RuntimeError) as exc:
+            if not self._abort.is_set():
+                raise
+            del exc
+            finish_reason = "cancelled"
+            cancelled_during = "prompt" if first_token_at is None else "generation"
+        if finish_reason != "cancelled" or cancelled_during == "generation":
+            flush(pending + decoder.decode(b"", final=True))
+        ended = time.perf_counter()
+        prompt_s = (first_token_at or ended) - started
+        generation_s = ended - first_token_at if first_token_at else 0.0
+        evaluated_prompt = len(prompt) - cached
+        self.emit({
+            "event": "done",
+            "id": request_id,
+            "finish_reason": finish_reason,
+            "cancelled_during": cancelled_during,
+            "prompt_tokens": len(prompt),
+            "cached_prompt_tokens": cached,
+            "completion_tokens": completion_tokens,
+            "timings": {
+                "ttft_s": round(prompt_s, 4),
+                "prompt_s": round(prompt_s, 4),
+                "generation_s": round(generation_s, 4),
+                "total_s": round(ended - started, 4),
+                # The first token comes out of the prompt pass; the rest are generation.
+                "tokens_per_s": round((completion_tokens - 1) / generation_s, 2)
+                if completion_tokens > 1 and generation_s > 0 else 0.0,
+                "prompt_tokens_per_s": round(evaluated_prompt / prompt_s, 2)
+                if prompt_s > 0 and first_token_at else 0.0,
+            },
+        })
+
+
+class _UserError(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _common_prefix(a: Any, b: list[int]) -> int:
+    count = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        count += 1
+    return count
+
+
+def _token_bytes(llama_cpp: Any, vocab: Any, token: int) -> bytes:
+    """The bytes of one token (llama-cpp-python's own helper returns a padded buffer)."""
+    size = 64
+    while True:
+        buffer = ctypes.create_string_buffer(size)
+        n = llama_cpp.llama_token_to_piece(vocab, token, buffer, size, 0, False)
+        if n >= 0:
+            return buffer.raw[:n]
+        size = -n
+
+
+def _find_stop(text: str, stops: list[str]) -> int | None:
+    positions = [text.find(s) for s in stops]
+    found = [p for p in positions if p >= 0]
+    return min(found) if found else None
+
+
+def _stop_prefix_len(text: str, stops: list[str]) -> int:
+    """Length of the longest tail of ``text`` that could begin a stop string."""
+    best = 0
+    for stop in stops:
+        for size in range(min(len(stop) - 1, len(text)), 0, -1):
+            if text.endswith(stop[:size]):
+                best = max(best, size)
+                break
+    return best
+
+
+def main() -> int:
+    """Entry point of ``desktop-slm engine-worker``."""
+    # Ctrl+C in a terminal reaches the whole process group; the app decides what to cancel.
+    with contextlib.suppress(ValueError):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The protocol gets a private copy of stdout; fd 1 then points at stderr, so
+    # anything native code prints can never corrupt the protocol stream.
+    protocol_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb", buffering=0)
+    sys.stdout.flush()
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    sys.stdout = sys.stderr
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="worker %(levelname)s %(name)s: %(message)s")
+    worker = Worker(protocol_out)
+    reader = threading.Thread(target=worker.read_requests, args=(sys.stdin.buffer,),
+                              name="engine-requests", daemon=True)
+    reader.start()
+    worker.serve()
+    # Leave at once: the reader thread is blocked on stdin and must not delay the exit.
+    sys.stderr.flush()
+    os._exit(0)

@@ -1,0 +1,1 @@
+"""Writing tools: turn a form's fields into prompts for the model (no Qt here)."""

@@ -1,0 +1,46 @@
+"""Start the window: settings, logging, crash handler, the engine bridge."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from desktop_slm import APP_DISPLAY_NAME, APP_NAME, __version__
+from desktop_slm.config import app_paths, load_settings
+from desktop_slm.logsetup import setup_logging
+from desktop_slm.ui import messages
+from desktop_slm.ui.bridge import EngineBridge
+from desktop_slm.ui.main_window import MainWindow, schedule_model_load
+
+log = logging.getLogger(__name__)
+
+
+def create_window(model: str | None = None) -> MainWindow:
+    """Build the window for the running QApplication (used by the app and its tests)."""
+    paths = app_paths()
+    setup_logging(paths)
+    messages.install_excepthook(paths.log_file)
+    loaded = load_settings(paths)
+    settings = loaded.settings
+    window = MainWindow(EngineBridge(), settings, paths)
+    if loaded.notice:
+        window.show_notice(loaded.notice)
+    schedule_model_load(window, model or settings.model_path)
+    return window
+
+
+def run_app(model: str | None = None) -> int:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_DISPLAY_NAME)
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName(APP_NAME)
+    app.setWindowIcon(QIcon.fromTheme(APP_NAME))
+    window = create_window(model)
+    window.show()
+    log.info("window shown")
+    return app.exec()

@@ -1,0 +1,42 @@
+"""Shared fixtures: every test gets its own app folders; real models come from PyPI wheels."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Before anything imports Qt: no test needs (or may use) a real display.
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+from desktop_slm.engine.client import EngineClient  # noqa: E402
+from tests.support.test_models import GEMMA3_BASE, SMOLLM2, ensure_model  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def app_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Config, data, cache and logs of the app under test live in a temporary folder."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("DESKTOP_SLM_HOME", str(home))
+    return home
+
+
+@pytest.fixture(scope="session")
+def smollm2_path() -> Path:
+    return ensure_model(SMOLLM2)
+
+
+@pytest.fixture(scope="session")
+def gemma_base_path() -> Path:
+    return ensure_model(GEMMA3_BASE)
+
+
+@pytest.fixture
+def engine() -> Iterator[EngineClient]:
+    client = EngineClient()
+    try:
+        yield client
+    finally:
+        client.close()

@@ -1,0 +1,203 @@
+"""The engine worker with real llama.cpp inference on real GGUF models."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from desktop_slm.engine.client import EngineClient
+from desktop_slm.engine.protocol import Completion, SamplingOptions, TokenEvent
+from desktop_slm.errors import EngineCrashed, EngineError, ModelFileError
+from desktop_slm.tools import email
+from desktop_slm.tools.prompt import stream
+from tests.support.processes import wait_gone
+
+GREEDY = SamplingOptions(max_tokens=24, temperature=0.0, seed=7)
+HELLO = [{"role": "user", "content": "Write one short sentence about the sea."}]
+
+
+def collect(events: object) -> tuple[list[str], Completion]:
+    tokens: list[str] = []
+    final: Completion | None = None
+    for event in events:  # type: ignore[attr-defined]
+        if isinstance(event, TokenEvent):
+            assert final is None, "a token arrived after the done event"
+            tokens.append(event.text)
+        else:
+            final = event
+    assert final is not None, "the stream ended without a done event"
+    return tokens, final
+
+
+def test_streams_a_real_answer_with_counts(engine: EngineClient, smollm2_path: Path) -> None:
+    active = engine.load(smollm2_path, n_ctx=2048, n_threads=2)
+    assert active.loaded.n_ctx == 2048
+    assert active.loaded.n_ctx_train == 8192
+    assert not active.info.is_base_model
+
+    tokens, done = collect(engine.chat(HELLO, GREEDY))
+
+    assert len(tokens) >= 3, "the answer was not streamed token by token"
+    assert done.text == "".join(tokens)
+    assert len(done.text.split()) >= 3
+    assert "\x00" not in done.text
+    assert done.finish_reason in ("stop", "length")
+    assert 1 <= done.completion_tokens <= GREEDY.max_tokens
+    assert done.prompt_tokens > 10
+    assert done.timings.tokens_per_s > 0
+    assert done.timings.ttft_s > 0
+
+
+def test_a_repeated_prompt_prefix_is_not_evaluated_again(
+    engine: EngineClient, smollm2_path: Path
+) -> None:
+    engine.load(smollm2_path, n_ctx=2048)
+    _, first = collect(engine.chat(HELLO, GREEDY))
+    other = [{"role": "user", "content": "Write one short sentence about the moon."}]
+    _, second = collect(engine.chat(other, GREEDY))
+    assert first.cached_prompt_tokens == 0
+    # Same system/template start: only the changed tail is evaluated again.
+    assert second.cached_prompt_tokens >= 10
+    assert second.cached_prompt_tokens < second.prompt_tokens
+
+
+def test_max_tokens_limits_the_answer(engine: EngineClient, smollm2_path: Path) -> None:
+    engine.load(smollm2_path, n_ctx=2048)
+    long_ask = [{"role": "user", "content": "Write a long story about a lighthouse keeper."}]
+    _, done = collect(engine.chat(long_ask, SamplingOptions(max_tokens=5, temperature=0)))
+    assert done.completion_tokens == 5
+    assert done.finish_reason == "length"
+
+
+def test_count_tokens_uses_the_models_tokenizer(engine: EngineClient,
+                                                smollm2_path: Path) -> None:
+    engine.load(smollm2_path, n_ctx=2048)
+    short = engine.count_tokens("Hello world")
+    longer = engine.count_tokens("Hello world. " * 50)
+    assert 1 <= short <= 4
+    assert longer > 50 * short / 2
+
+
+def test_cancel_during_generation_stops_within_a_token(engine: EngineClient,
+                                                       smollm2_path: Path) -> None:
+    engine.load(smollm2_path, n_ctx=2048)
+    story = [{"role": "user", "content": "Tell a very long story about dragons."}]
+    events = engine.chat(story, SamplingOptions(max_tokens=400, temperature=0))
+    received = 0
+    done: Completion | None = None
+    for event in events:
+        if isinstance(event, TokenEvent):
+            received += 1
+            if received == 5:
+                engine.cancel()
+        else:
+            done = event
+    assert done is not None
+    assert done.cancelled
+    assert done.cancelled_during == "generation"
+    # The worker stops at the next token; a couple may already be on the wire.
+    assert done.completion_tokens <= 8
+    assert received <= 8
+
+    _, after = collect(engine.chat(HELLO, GREEDY))  # the model stays usable
+    assert after.finish_reason in ("stop", "length")
+    assert after.text.strip()
+
+
+def test_cancel_during_a_long_prompt_evaluation(engine: EngineClient,
+                                                smollm2_path: Path) -> None:
+    engine.load(smollm2_path, n_ctx=8192, n_threads=1)
+    long_text = " ".join(f"Paragraph {i} talks about harbours, ships and tides." for i in range(450))
+    prompt_size = engine.count_tokens(long_text)
+    assert prompt_size > 5000
+    ask = [{"role": "user", "content": f"Summarize:\n{long_text}"}]
+    events = engine.chat(ask, SamplingOptions(max_tokens=8, temperature=0))
+    timer = threading.Timer(0.3, engine.cancel)
+    timer.start()
+    try:
+        tokens, done = collect(events)
+    finally:
+        timer.cancel()
+    assert done.cancelled
+    assert done.cancelled_during == "prompt", "the prompt was fully evaluated before stopping"
+    assert tokens == []
+    assert done.completion_tokens == 0
+
+    _, after = collect(engine.chat(HELLO, GREEDY))
+    assert not after.cancelled
+    assert after.text.strip()
+
+
+def test_worker_killed_mid_generation_is_reported_and_replaced(
+    engine: EngineClient, smollm2_path: Path
+) -> None:
+    engine.load(smollm2_path, n_ctx=2048)
+    first_pid = engine.pid
+    assert first_pid is not None
+    story = [{"role": "user", "content": "Tell a very long story about dragons."}]
+    with pytest.raises(EngineCrashed) as crash:
+        for event in engine.chat(story, SamplingOptions(max_tokens=400, temperature=0)):
+            if isinstance(event, TokenEvent):
+                os.kill(first_pid, signal.SIGKILL)
+    message = str(crash.value)
+    assert "stopped unexpectedly" in message
+    assert "SIGKILL" in message
+    assert "next request" in message
+    assert wait_gone(first_pid)
+
+    # The next request starts a fresh worker and reloads the same model by itself.
+    _, done = collect(engine.chat(HELLO, GREEDY))
+    assert done.text.strip()
+    assert engine.pid not in (None, first_pid)
+    assert engine.active_model is not None
+    assert engine.active_model.info.path == str(smollm2_path)
+
+
+def test_closing_the_client_ends_the_worker(smollm2_path: Path) -> None:
+    client = EngineClient()
+    client.load(smollm2_path, n_ctx=1024)
+    pid = client.pid
+    assert pid is not None
+    client.close()
+    assert wait_gone(pid)
+
+
+def test_bad_file_is_refused_before_the_worker_sees_it(engine: EngineClient,
+                                                      tmp_path: Path) -> None:
+    junk = tmp_path / "junk.gguf"
+    junk.write_bytes(os.urandom(4096))
+    with pytest.raises(ModelFileError) as error:
+        engine.load(junk)
+    assert "junk.gguf" in str(error.value)
+    assert engine.pid is None, "a worker was started for a file that failed validation"
+
+
+def test_base_model_is_never_sent_through_a_chat_format(engine: EngineClient,
+                                                        gemma_base_path: Path) -> None:
+    active = engine.load(gemma_base_path, n_ctx=1024)
+    assert active.info.is_base_model
+    assert "base model: not instruction-tuned" in active.info.display_name()
+
+    with pytest.raises(EngineError) as refused:
+        collect(engine.chat(HELLO, GREEDY))
+    assert refused.value.code == "base_model"
+
+    prompt = email.build(email.EmailRequest(notes="meeting moved to Friday 3pm, room 4"))
+    _, done = collect(stream(engine, prompt, SamplingOptions(max_tokens=60, temperature=0)))
+    assert done.text.startswith("Subject:")
+    assert "<USER>" not in done.text
+    assert "[INST]" not in done.text
+
+
+def test_engine_reports_timing_close_to_wall_clock(engine: EngineClient,
+                                                   smollm2_path: Path) -> None:
+    engine.load(smollm2_path, n_ctx=2048)
+    started = time.perf_counter()
+    _, done = collect(engine.chat(HELLO, GREEDY))
+    wall = time.perf_counter() - started
+    assert done.timings.total_s <= wall
