@@ -74,8 +74,7 @@ def test_max_tokens_limits_the_answer(engine: EngineClient, smollm2_path: Path) 
     assert done.finish_reason == "length"
 
 
-def test_count_tokens_uses_the_models_tokenizer(engine: EngineClient,
-                                                smollm2_path: Path) -> None:
+def test_count_tokens_uses_the_models_tokenizer(engine: EngineClient, smollm2_path: Path) -> None:
     engine.load(smollm2_path, n_ctx=2048)
     short = engine.count_tokens("Hello world")
     longer = engine.count_tokens("Hello world. " * 50)
@@ -83,8 +82,9 @@ def test_count_tokens_uses_the_models_tokenizer(engine: EngineClient,
     assert longer > 50 * short / 2
 
 
-def test_cancel_during_generation_stops_within_a_token(engine: EngineClient,
-                                                       smollm2_path: Path) -> None:
+def test_cancel_during_generation_stops_within_a_token(
+    engine: EngineClient, smollm2_path: Path
+) -> None:
     engine.load(smollm2_path, n_ctx=2048)
     story = [{"role": "user", "content": "Tell a very long story about dragons."}]
     events = engine.chat(story, SamplingOptions(max_tokens=400, temperature=0))
@@ -109,10 +109,11 @@ def test_cancel_during_generation_stops_within_a_token(engine: EngineClient,
     assert after.text.strip()
 
 
-def test_cancel_during_a_long_prompt_evaluation(engine: EngineClient,
-                                                smollm2_path: Path) -> None:
+def test_cancel_during_a_long_prompt_evaluation(engine: EngineClient, smollm2_path: Path) -> None:
     engine.load(smollm2_path, n_ctx=8192, n_threads=1)
-    long_text = " ".join(f"Paragraph {i} talks about harbours, ships and tides." for i in range(450))
+    long_text = " ".join(
+        f"Paragraph {i} talks about harbours, ships and tides." for i in range(450)
+    )
     prompt_size = engine.count_tokens(long_text)
     assert prompt_size > 5000
     ask = [{"role": "user", "content": f"Summarize:\n{long_text}"}]
@@ -140,10 +141,14 @@ def test_worker_killed_mid_generation_is_reported_and_replaced(
     first_pid = engine.pid
     assert first_pid is not None
     story = [{"role": "user", "content": "Tell a very long story about dragons."}]
-    with pytest.raises(EngineCrashed) as crash:
+
+    def kill_on_first_token() -> None:
         for event in engine.chat(story, SamplingOptions(max_tokens=400, temperature=0)):
             if isinstance(event, TokenEvent):
                 os.kill(first_pid, signal.SIGKILL)
+
+    with pytest.raises(EngineCrashed) as crash:
+        kill_on_first_token()
     message = str(crash.value)
     assert "stopped unexpectedly" in message
     assert "SIGKILL" in message
@@ -167,8 +172,9 @@ def test_closing_the_client_ends_the_worker(smollm2_path: Path) -> None:
     assert wait_gone(pid)
 
 
-def test_bad_file_is_refused_before_the_worker_sees_it(engine: EngineClient,
-                                                      tmp_path: Path) -> None:
+def test_bad_file_is_refused_before_the_worker_sees_it(
+    engine: EngineClient, tmp_path: Path
+) -> None:
     junk = tmp_path / "junk.gguf"
     junk.write_bytes(os.urandom(4096))
     with pytest.raises(ModelFileError) as error:
@@ -177,8 +183,9 @@ def test_bad_file_is_refused_before_the_worker_sees_it(engine: EngineClient,
     assert engine.pid is None, "a worker was started for a file that failed validation"
 
 
-def test_base_model_is_never_sent_through_a_chat_format(engine: EngineClient,
-                                                        gemma_base_path: Path) -> None:
+def test_base_model_is_never_sent_through_a_chat_format(
+    engine: EngineClient, gemma_base_path: Path
+) -> None:
     active = engine.load(gemma_base_path, n_ctx=1024)
     assert active.info.is_base_model
     assert "base model: not instruction-tuned" in active.info.display_name()
@@ -194,8 +201,9 @@ def test_base_model_is_never_sent_through_a_chat_format(engine: EngineClient,
     assert "[INST]" not in done.text
 
 
-def test_engine_reports_timing_close_to_wall_clock(engine: EngineClient,
-                                                   smollm2_path: Path) -> None:
+def test_engine_reports_timing_close_to_wall_clock(
+    engine: EngineClient, smollm2_path: Path
+) -> None:
     engine.load(smollm2_path, n_ctx=2048)
     started = time.perf_counter()
     _, done = collect(engine.chat(HELLO, GREEDY))

@@ -9,6 +9,7 @@ the model.
 from __future__ import annotations
 
 import collections
+import contextlib
 import logging
 import os
 import queue
@@ -61,8 +62,9 @@ def _signal_name(returncode: int) -> str:
 
 
 class EngineClient:
-    def __init__(self, *, on_state: StateCallback | None = None,
-                 command: list[str] | None = None) -> None:
+    def __init__(
+        self, *, on_state: StateCallback | None = None, command: list[str] | None = None
+    ) -> None:
         self._command = command or worker_command()
         self._on_state = on_state
         self._proc: subprocess.Popen[bytes] | None = None
@@ -106,11 +108,17 @@ class EngineClient:
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         self._proc = proc
-        assert proc.stdout is not None and proc.stderr is not None
-        threading.Thread(target=self._read_events, args=(proc.stdout, self._events),
-                         name="engine-events", daemon=True).start()
-        self._stderr_thread = threading.Thread(target=self._read_stderr, args=(proc.stderr,),
-                                               name="engine-stderr", daemon=True)
+        assert proc.stdout is not None
+        assert proc.stderr is not None
+        threading.Thread(
+            target=self._read_events,
+            args=(proc.stdout, self._events),
+            name="engine-events",
+            daemon=True,
+        ).start()
+        self._stderr_thread = threading.Thread(
+            target=self._read_stderr, args=(proc.stderr,), name="engine-stderr", daemon=True
+        )
         self._stderr_thread.start()
         hello = self._next_event(timeout=HELLO_TIMEOUT_S)
         if hello.get("event") != "hello" or hello.get("protocol") != protocol.PROTOCOL_VERSION:
@@ -178,19 +186,28 @@ class EngineClient:
         if self._stderr_thread is not None:
             self._stderr_thread.join(timeout=1.0)  # its last lines may say why
         self._stop_process()
-        reason = next((line for line in reversed(self._stderr_tail)
-                       if "error" in line.lower() or "assert" in line.lower()), None)
+        reason = next(
+            (
+                line
+                for line in reversed(self._stderr_tail)
+                if "error" in line.lower() or "assert" in line.lower()
+            ),
+            None,
+        )
         detail = f" Last message: {reason[:200]}" if reason else ""
-        return (f"The model engine stopped unexpectedly ({how}). Your text is kept; "
-                f"the next request starts the engine again.{detail}")
+        return (
+            f"The model engine stopped unexpectedly ({how}). Your text is kept; "
+            f"the next request starts the engine again.{detail}"
+        )
 
     def _next_event(self, timeout: float | None = None) -> dict[str, Any]:
         try:
             event = self._events.get(timeout=timeout)
         except queue.Empty:
             self._stop_process()
-            raise EngineError("The model engine did not answer in time and was restarted.") \
-                from None
+            raise EngineError(
+                "The model engine did not answer in time and was restarted."
+            ) from None
         if event is _EXITED:
             raise EngineCrashed(self._crash_message())
         if not isinstance(event, dict):
@@ -241,8 +258,13 @@ class EngineClient:
         return self._active
 
     # ------------------------------------------------------------- public API
-    def load(self, path: str | os.PathLike[str], *, n_ctx: int | None = None,
-             n_threads: int | None = None) -> ActiveModel:
+    def load(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        n_ctx: int | None = None,
+        n_threads: int | None = None,
+    ) -> ActiveModel:
         """Validate ``path`` here, then load it in the worker. Raises UserFacingError."""
         with self._request_lock:
             resolved = Path(path).expanduser().absolute()
@@ -280,18 +302,21 @@ class EngineClient:
         self._active = ActiveModel(info=info, loaded=loaded)
         return self._active
 
-    def chat(self, messages: list[dict[str, str]],
-             options: SamplingOptions | None = None) -> Iterator[TokenEvent | Completion]:
+    def chat(
+        self, messages: list[dict[str, str]], options: SamplingOptions | None = None
+    ) -> Iterator[TokenEvent | Completion]:
         """Stream an answer to chat ``messages`` (models with a chat template)."""
         return self._generate("chat", {"messages": messages}, options or SamplingOptions())
 
-    def complete(self, prompt: str,
-                 options: SamplingOptions | None = None) -> Iterator[TokenEvent | Completion]:
+    def complete(
+        self, prompt: str, options: SamplingOptions | None = None
+    ) -> Iterator[TokenEvent | Completion]:
         """Stream a plain continuation of ``prompt`` (works for base models)."""
         return self._generate("complete", {"prompt": prompt}, options or SamplingOptions())
 
-    def _generate(self, op: str, payload: dict[str, Any],
-                  options: SamplingOptions) -> Iterator[TokenEvent | Completion]:
+    def _generate(
+        self, op: str, payload: dict[str, Any], options: SamplingOptions
+    ) -> Iterator[TokenEvent | Completion]:
         with self._request_lock:
             self._ensure_model()
             request_id = self._request(op, **payload, **options.to_wire())
@@ -324,8 +349,7 @@ class EngineClient:
                         return
                     elif kind == "error":
                         finished = True
-                        raise EngineError(str(event.get("message")),
-                                          code=str(event.get("code")))
+                        raise EngineError(str(event.get("message")), code=str(event.get("code")))
             except EngineCrashed:
                 finished = True
                 raise
@@ -353,10 +377,8 @@ class EngineClient:
         request_id = self._current_id
         if request_id is None or self._proc is None:
             return
-        try:
+        with contextlib.suppress(EngineCrashed):
             self._send({"op": "cancel", "id": request_id})
-        except EngineCrashed:
-            pass
 
     def count_tokens(self, text: str) -> int:
         with self._request_lock:

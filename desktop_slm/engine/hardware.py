@@ -13,9 +13,25 @@ MIN_CONTEXT = 512
 # Share of the available memory the model file and its KV cache may take together.
 MEMORY_SHARE = 0.6
 
-INTERESTING_FLAGS = ("sse3", "ssse3", "sse4_1", "sse4_2", "avx", "f16c", "fma", "avx2",
-                     "avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx_vnni",
-                     "amx_int8", "neon", "asimd", "sve")
+INTERESTING_FLAGS = (
+    "sse3",
+    "ssse3",
+    "sse4_1",
+    "sse4_2",
+    "avx",
+    "f16c",
+    "fma",
+    "avx2",
+    "avx512f",
+    "avx512bw",
+    "avx512vl",
+    "avx512_vnni",
+    "avx_vnni",
+    "amx_int8",
+    "neon",
+    "asimd",
+    "sve",
+)
 
 
 @dataclass(frozen=True)

@@ -100,8 +100,14 @@ class Worker:
             try:
                 message = protocol.decode(raw)
             except ValueError:
-                self.emit({"event": "error", "id": None, "code": "protocol",
-                           "message": "The engine received a malformed request."})
+                self.emit(
+                    {
+                        "event": "error",
+                        "id": None,
+                        "code": "protocol",
+                        "message": "The engine received a malformed request.",
+                    }
+                )
                 continue
             if message.get("op") == "cancel":
                 with self._current_lock:
@@ -117,13 +123,15 @@ class Worker:
     def serve(self) -> None:
         import llama_cpp
 
-        self.emit({
-            "event": "hello",
-            "protocol": protocol.PROTOCOL_VERSION,
-            "pid": os.getpid(),
-            "llama_cpp_version": llama_cpp.__version__,
-            "system_info": llama_cpp.llama_print_system_info().decode(errors="replace"),
-        })
+        self.emit(
+            {
+                "event": "hello",
+                "protocol": protocol.PROTOCOL_VERSION,
+                "pid": os.getpid(),
+                "llama_cpp_version": llama_cpp.__version__,
+                "system_info": llama_cpp.llama_print_system_info().decode(errors="replace"),
+            }
+        )
         while True:
             request = self._requests.get()
             if request is None:
@@ -207,16 +215,18 @@ class Worker:
             )
         self._llama = llama
         self._model_path = path
-        self.emit({
-            "event": "loaded",
-            "id": request["id"],
-            "path": path,
-            "n_ctx": llama.n_ctx(),
-            "n_ctx_train": llama._model.n_ctx_train(),
-            "n_threads": n_threads,
-            "has_chat_template": bool(template),
-            "load_s": round(time.perf_counter() - started, 4),
-        })
+        self.emit(
+            {
+                "event": "loaded",
+                "id": request["id"],
+                "path": path,
+                "n_ctx": llama.n_ctx(),
+                "n_ctx_train": llama._model.n_ctx_train(),
+                "n_threads": n_threads,
+                "has_chat_template": bool(template),
+                "load_s": round(time.perf_counter() - started, 4),
+            }
+        )
 
     def _require_model(self) -> Any:
         if self._llama is None:
@@ -241,8 +251,9 @@ class Worker:
             try:
                 rendered = self._formatter(messages=list(request["messages"])).prompt
             except Exception as exc:  # Jinja raising inside the model's own template
-                raise _UserError("bad_chat_template",
-                                 f"The model's chat template failed: {exc}") from exc
+                raise _UserError(
+                    "bad_chat_template", f"The model's chat template failed: {exc}"
+                ) from exc
             return list(llama.tokenize(rendered.encode("utf-8"), add_bos=False, special=True))
         prompt = str(request.get("prompt", ""))
         return list(llama.tokenize(prompt.encode("utf-8"), add_bos=True, special=False))
@@ -325,26 +336,30 @@ class Worker:
         prompt_s = (first_token_at or ended) - started
         generation_s = ended - first_token_at if first_token_at else 0.0
         evaluated_prompt = len(prompt) - cached
-        self.emit({
-            "event": "done",
-            "id": request_id,
-            "finish_reason": finish_reason,
-            "cancelled_during": cancelled_during,
-            "prompt_tokens": len(prompt),
-            "cached_prompt_tokens": cached,
-            "completion_tokens": completion_tokens,
-            "timings": {
-                "ttft_s": round(prompt_s, 4),
-                "prompt_s": round(prompt_s, 4),
-                "generation_s": round(generation_s, 4),
-                "total_s": round(ended - started, 4),
-                # The first token comes out of the prompt pass; the rest are generation.
-                "tokens_per_s": round((completion_tokens - 1) / generation_s, 2)
-                if completion_tokens > 1 and generation_s > 0 else 0.0,
-                "prompt_tokens_per_s": round(evaluated_prompt / prompt_s, 2)
-                if prompt_s > 0 and first_token_at else 0.0,
-            },
-        })
+        self.emit(
+            {
+                "event": "done",
+                "id": request_id,
+                "finish_reason": finish_reason,
+                "cancelled_during": cancelled_during,
+                "prompt_tokens": len(prompt),
+                "cached_prompt_tokens": cached,
+                "completion_tokens": completion_tokens,
+                "timings": {
+                    "ttft_s": round(prompt_s, 4),
+                    "prompt_s": round(prompt_s, 4),
+                    "generation_s": round(generation_s, 4),
+                    "total_s": round(ended - started, 4),
+                    # The first token comes out of the prompt pass; the rest are generation.
+                    "tokens_per_s": round((completion_tokens - 1) / generation_s, 2)
+                    if completion_tokens > 1 and generation_s > 0
+                    else 0.0,
+                    "prompt_tokens_per_s": round(evaluated_prompt / prompt_s, 2)
+                    if prompt_s > 0 and first_token_at
+                    else 0.0,
+                },
+            }
+        )
 
 
 class _UserError(Exception):
@@ -401,11 +416,13 @@ def main() -> int:
     sys.stdout.flush()
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     sys.stdout = sys.stderr
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="worker %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, stream=sys.stderr, format="worker %(levelname)s %(name)s: %(message)s"
+    )
     worker = Worker(protocol_out)
-    reader = threading.Thread(target=worker.read_requests, args=(sys.stdin.buffer,),
-                              name="engine-requests", daemon=True)
+    reader = threading.Thread(
+        target=worker.read_requests, args=(sys.stdin.buffer,), name="engine-requests", daemon=True
+    )
     reader.start()
     worker.serve()
     # Leave at once: the reader thread is blocked on stdin and must not delay the exit.
