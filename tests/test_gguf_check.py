@@ -158,7 +158,8 @@ def test_smollm2_is_inspected(smollm2: ModelInfo, smollm2_path: Path) -> None:
     assert smollm2.chat_template is not None
     assert "<|im_start|>" in smollm2.chat_template
     check_chat_template(smollm2.chat_template)
-    assert smollm2.display_name() == f"{smollm2.name} (Q4_1)"
+    # The file name reads better than general.name ("Smollm2 135M 8k Lc100K Mix1 Ep2").
+    assert smollm2.display_name() == "SmolLM2-135M-Instruct (Q4_1)"
 
 
 @pytest.mark.slow
@@ -248,7 +249,12 @@ def test_per_layer_kv_heads_and_file_type(tmp_path: Path) -> None:
 def test_model_without_template_is_base(tmp_path: Path) -> None:
     info = inspect_model(write_tiny_model(tmp_path / "tiny-base.gguf", chat_template=None))
     assert info.is_base_model
-    assert info.display_name() == "Tiny Test (F32) — base model: not instruction-tuned"
+    assert info.display_name() == "tiny-base (F32) — base model: not instruction-tuned"
+
+
+def test_generic_file_name_falls_back_to_general_name(tmp_path: Path) -> None:
+    info = inspect_model(write_tiny_model(tmp_path / "model.gguf"))
+    assert info.display_name() == "Tiny Test (F32)"
 
 
 def test_architecture_list_matches_llama_cpp() -> None:

@@ -106,8 +106,23 @@ class ModelInfo:
         """Size of an f16 K and V cache for ``n_ctx`` tokens (an upper bound for SWA models)."""
         return n_ctx * self.n_layer * self.n_head_kv * (self.head_dim_k + self.head_dim_v) * 2
 
+    def short_name(self) -> str:
+        """The file's own name without the quantization suffix, e.g. "SmolLM2-135M-Instruct".
+
+        File names on the Hub are chosen by people and read well; ``general.name`` is
+        often a training-run label ("Smollm2 135M 8k Lc100K Mix1 Ep2").
+        """
+        stem = Path(self.path).name.removesuffix(".gguf")
+        quant = self.quantization.lower()
+        for sep in (".", "-", "_"):
+            if stem.lower().endswith(sep + quant):
+                stem = stem[: -len(quant) - 1]
+                break
+        generic = stem.lower() in ("", "model", "ggml-model", "ggml-model-f16")
+        return self.name if generic and self.name else stem
+
     def display_name(self) -> str:
-        label = f"{self.name} ({self.quantization})"
+        label = f"{self.short_name()} ({self.quantization})"
         if self.is_base_model:
             label += " — base model: not instruction-tuned"
         return label
