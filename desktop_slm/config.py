@@ -78,6 +78,8 @@ class Settings:
 
     def validated(self) -> Settings:
         """Replace out-of-range values by defaults so a hand-edited file cannot break the app."""
+        from desktop_slm.tools.email import LENGTHS, TONES
+
         default = Settings()
         if self.n_threads is not None and not 1 <= self.n_threads <= 512:
             self.n_threads = None
@@ -87,6 +89,12 @@ class Settings:
             self.temperature = default.temperature
         if not 1 <= self.max_tokens <= 32_768:
             self.max_tokens = default.max_tokens
+        if self.email_tone not in TONES:
+            self.email_tone = default.email_tone
+        if self.email_length not in LENGTHS:
+            self.email_length = default.email_length
+        if not self.email_language.strip():
+            self.email_language = default.email_language
         self.schema_version = SETTINGS_SCHEMA_VERSION
         return self
 
@@ -118,23 +126,30 @@ def load_settings(paths: AppPaths | None = None) -> LoadedSettings:
     paths = paths or app_paths()
     path = paths.settings_file
     try:
-        raw = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         return LoadedSettings(Settings())
     except OSError as exc:
-        return LoadedSettings(Settings(), f"Could not read your settings ({exc.strerror}); "
-                              "using defaults for this session.")
+        return LoadedSettings(
+            Settings(),
+            f"Could not read your settings ({exc.strerror}); using defaults for this session.",
+        )
     try:
-        data = json.loads(raw)
+        data = json.loads(raw.decode("utf-8"))  # UnicodeDecodeError is a ValueError too
         if not isinstance(data, dict):
             raise ValueError("settings file does not hold a JSON object")
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
+        log.warning("corrupt settings file %s: %s", path, exc)
         bad = path.with_name(path.name + ".bad")
         try:
             os.replace(path, bad)
         except OSError:
             log.exception("could not set aside corrupt settings file %s", path)
-        log.warning("corrupt settings file %s: %s", path, exc)
+            return LoadedSettings(
+                Settings(),
+                f"Your settings file {path} is damaged and could not be moved aside; "
+                "default settings are in use.",
+            )
         return LoadedSettings(
             Settings(),
             f"Your settings file was damaged and has been kept as {bad}; "

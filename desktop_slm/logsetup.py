@@ -15,10 +15,10 @@ def setup_logging(paths: AppPaths | None = None, *, level: int = logging.INFO) -
     paths = paths or app_paths()
     root = logging.getLogger()
     root.setLevel(level)
-    for handler in list(root.handlers):
-        if getattr(handler, "_desktop_slm", False):
-            root.removeHandler(handler)
-            handler.close()
+    for old in list(root.handlers):
+        if getattr(old, "_desktop_slm", False):
+            root.removeHandler(old)
+            old.close()
     try:
         paths.log_dir.mkdir(parents=True, exist_ok=True)
         handler: logging.Handler = logging.handlers.RotatingFileHandler(
