@@ -11,8 +11,8 @@ import pytest
 # Before anything imports Qt: no test needs (or may use) a real display.
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
-from desktop_slm.engine.client import EngineClient  # noqa: E402
-from tests.support.test_models import GEMMA3_BASE, SMOLLM2, ensure_model  # noqa: E402
+from desktop_slm.engine.client import EngineClient
+from tests.support.test_models import GEMMA3_BASE, SMOLLM2, ensure_model
 
 
 @pytest.fixture(autouse=True)

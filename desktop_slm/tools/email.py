@@ -40,10 +40,12 @@ class EmailRequest:
             raise EmailOptionError("Write a few notes about what the email should say.")
         if self.tone not in TONES:
             raise EmailOptionError(
-                f"Unknown tone {self.tone!r}; choose one of: {', '.join(TONES)}.")
+                f"Unknown tone {self.tone!r}; choose one of: {', '.join(TONES)}."
+            )
         if self.length not in LENGTHS:
             raise EmailOptionError(
-                f"Unknown length {self.length!r}; choose one of: {', '.join(LENGTHS)}.")
+                f"Unknown length {self.length!r}; choose one of: {', '.join(LENGTHS)}."
+            )
         if not self.language.strip():
             raise EmailOptionError("Name the language the email should be written in.")
 
@@ -66,9 +68,8 @@ def build(request: EmailRequest) -> ToolPrompt:
         details.append(f"Recipient: {request.recipient.strip()}.")
     if request.sign_off.strip():
         details.append(f"Sign the email as: {request.sign_off.strip()}.")
-    user = (
-        "Write an email from these notes.\n\n"
-        f"Notes:\n{request.notes.strip()}\n\n" + " ".join(details)
+    user = f"Write an email from these notes.\n\nNotes:\n{request.notes.strip()}\n\n" + " ".join(
+        details
     )
     sign = f"\n(The email is signed by {request.sign_off.strip()}.)" if request.sign_off else ""
     to = f" to {request.recipient.strip()}" if request.recipient.strip() else ""
@@ -99,8 +100,15 @@ def split_subject(text: str) -> EmailDraft:
     lines = stripped.splitlines()
     for index, line in enumerate(lines[:3]):
         label, sep, rest = line.partition(":")
-        if sep and label.strip().strip("*").lower() in ("subject", "betreff", "objet", "asunto",
-                                                        "oggetto", "assunto", "onderwerp"):
-            body = "\n".join(lines[index + 1:]).strip()
+        if sep and label.strip().strip("*").lower() in (
+            "subject",
+            "betreff",
+            "objet",
+            "asunto",
+            "oggetto",
+            "assunto",
+            "onderwerp",
+        ):
+            body = "\n".join(lines[index + 1 :]).strip()
             return EmailDraft(rest.strip().strip("*").strip(), body)
     return EmailDraft("", stripped)

@@ -26,8 +26,9 @@ class ToolPrompt:
     suggested_max_tokens: int = 512
 
 
-def stream(client: EngineClient, prompt: ToolPrompt,
-           options: SamplingOptions) -> Iterator[TokenEvent | Completion]:
+def stream(
+    client: EngineClient, prompt: ToolPrompt, options: SamplingOptions
+) -> Iterator[TokenEvent | Completion]:
     """Send ``prompt`` the way the active model understands it."""
     active = client.active_model
     if active is not None and active.info.is_base_model:
@@ -37,8 +38,9 @@ def stream(client: EngineClient, prompt: ToolPrompt,
     return client.chat([dict(m) for m in prompt.messages], options)
 
 
-def _prefixed(events: Iterator[TokenEvent | Completion],
-              prefix: str) -> Iterator[TokenEvent | Completion]:
+def _prefixed(
+    events: Iterator[TokenEvent | Completion], prefix: str
+) -> Iterator[TokenEvent | Completion]:
     sent = False
     for event in events:
         if isinstance(event, TokenEvent):

