@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import json
 import logging
 import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,11 @@ from desktop_slm import APP_NAME, __version__
 from desktop_slm.errors import UserFacingError
 
 log = logging.getLogger(__name__)
+
+# Modules that add commands: each has ``register(commands, run_tools)`` adding
+# subparsers whose defaults set ``handler`` (a function of the parsed arguments that
+# returns an exit code). Kept as names so the CLI imports only what it runs.
+COMMAND_MODULES: tuple[str, ...] = ()
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -42,13 +48,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     parser.add_argument("--model", metavar="PATH_OR_ID", help="model (.gguf file) to use")
-    commands = parser.add_subparsers(dest="command", metavar="{doctor,run}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     doctor = commands.add_parser("doctor", help="report this computer, llama.cpp and folders")
     doctor.add_argument("--json", action="store_true", help="print one JSON object")
+    doctor.set_defaults(handler=_doctor)
 
     run = commands.add_parser("run", help="run a writing tool without the window")
-    tools = run.add_subparsers(dest="tool", metavar="{email}", required=True)
+    tools = run.add_subparsers(dest="tool", metavar="TOOL", required=True)
     email = tools.add_parser("email", help="write an email from notes")
     email.add_argument(
         "--model", dest="tool_model", metavar="PATH_OR_ID", help="model (.gguf file) to use"
@@ -71,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print one JSON object with the text, model, tokens and timings",
     )
+    email.set_defaults(handler=_run_email)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(commands, tools)
     # The hidden "engine-worker" command is handled before parsing (see main), so it
     # never shows up in the help or in the "choose from" list of a usage error.
     return parser
@@ -109,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from desktop_slm.logsetup import setup_logging
 
     paths = setup_logging()
-    command = _doctor if args.command == "doctor" else _run_email
+    command: Callable[[argparse.Namespace], int] = args.handler
     try:
         code = command(args)
         sys.stdout.flush()  # a closed pipe must show up here, not at interpreter exit
