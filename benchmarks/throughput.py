@@ -26,7 +26,8 @@ RESULTS = Path(__file__).parent / "results" / "latest.json"
 GEN_PROMPT = "The history of the lighthouse on the northern cape began"
 LONG_PROMPT = " ".join(
     f"Section {i}: the committee reviewed the harbour budget, the ferry timetable "
-    "and the repairs to the north pier." for i in range(50)
+    "and the repairs to the north pier."
+    for i in range(50)
 )
 
 
@@ -38,8 +39,9 @@ def raw_run(llama: Any, prompt: str, n_tokens: int) -> tuple[float, float, int, 
     started = time.perf_counter()
     first = None
     count = 0
-    for _token in llama.generate(tokens, temp=0.0, top_k=40, top_p=0.95, min_p=0.05,
-                                 repeat_penalty=1.0):
+    for _token in llama.generate(
+        tokens, temp=0.0, top_k=40, top_p=0.95, min_p=0.05, repeat_penalty=1.0
+    ):
         now = time.perf_counter()
         if first is None:
             first = now
@@ -62,12 +64,16 @@ def engine_run(client: EngineClient, prompt: str, n_tokens: int) -> tuple[float,
         elif isinstance(event, Completion):
             done = event
     ended = time.perf_counter()
-    assert first is not None and done is not None
+    assert first is not None
+    assert done is not None
     if done.cached_prompt_tokens > 1:
         raise RuntimeError("prompt was reused; the comparison would be unfair")
-    return (done.prompt_tokens / (first - started),
-            (done.completion_tokens - 1) / (ended - first),
-            done.prompt_tokens, done.completion_tokens)
+    return (
+        done.prompt_tokens / (first - started),
+        (done.completion_tokens - 1) / (ended - first),
+        done.prompt_tokens,
+        done.completion_tokens,
+    )
 
 
 def summarize(ours: list[float], base: list[float]) -> dict[str, Any]:
@@ -100,8 +106,14 @@ def main(argv: list[str] | None = None) -> int:
     client = EngineClient()
     client.load(args.model, n_ctx=n_ctx, n_threads=threads)
     # The same thread count for prompt and generation, as the worker uses.
-    llama = llama_cpp.Llama(model_path=str(args.model), n_ctx=n_ctx, n_batch=512,
-                            n_threads=threads, n_threads_batch=threads, verbose=False)
+    llama = llama_cpp.Llama(
+        model_path=str(args.model),
+        n_ctx=n_ctx,
+        n_batch=512,
+        n_threads=threads,
+        n_threads_batch=threads,
+        verbose=False,
+    )
     # The worker evaluates prompts with the same settings; warm both up once.
     raw_run(llama, LONG_PROMPT, 8)
     engine_run(client, LONG_PROMPT, 8)
@@ -122,14 +134,18 @@ def main(argv: list[str] | None = None) -> int:
     hw = hardware.detect()
     result = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cpu": hw.cpu_model, "physical_cores": hw.physical_cores,
-                    "ram_bytes": hw.total_ram, "python": platform.python_version()},
+        "machine": {
+            "cpu": hw.cpu_model,
+            "physical_cores": hw.physical_cores,
+            "ram_bytes": hw.total_ram,
+            "python": platform.python_version(),
+        },
         "model": str(args.model),
         "threads": threads,
         "n_ctx": n_ctx,
         "generation_tokens_per_s": {
             "what": f"{args.tokens} greedy tokens through the worker vs a plain "
-                    "in-process Llama.generate loop",
+            "in-process Llama.generate loop",
             **summarize(gen_ours, gen_base),
         },
         "prompt_tokens_per_s": {

@@ -40,8 +40,9 @@ def _wait_for_worker(app: subprocess.Popen[bytes], timeout: float = 60.0) -> psu
 
 
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
-def test_worker_ends_when_the_app_is_killed(smollm2_path: Path, how: signal.Signals,
-                                            app_home: Path) -> None:
+def test_worker_ends_when_the_app_is_killed(
+    smollm2_path: Path, how: signal.Signals, app_home: Path
+) -> None:
     app = _start_app(smollm2_path)
     try:
         worker = _wait_for_worker(app)

@@ -209,3 +209,22 @@ def test_engine_reports_timing_close_to_wall_clock(
     _, done = collect(engine.chat(HELLO, GREEDY))
     wall = time.perf_counter() - started
     assert done.timings.total_s <= wall
+
+
+def test_a_file_llama_cpp_rejects_leaves_the_previous_model_usable(
+    engine: EngineClient, smollm2_path: Path, tmp_path: Path
+) -> None:
+    from tests.test_gguf_check import write_tiny_model
+
+    engine.load(smollm2_path, n_ctx=1024)
+    # Valid GGUF metadata, so it passes validation, but no vocabulary or layers.
+    hollow = write_tiny_model(tmp_path / "hollow.gguf")
+    with pytest.raises(EngineError) as failure:
+        engine.load(hollow)
+    assert failure.value.code == "load_failed"
+    assert "hollow.gguf" in str(failure.value)
+
+    _, done = collect(engine.chat(HELLO, GREEDY))
+    assert done.text.strip()
+    assert engine.active_model is not None
+    assert engine.active_model.info.path == str(smollm2_path)

@@ -269,12 +269,16 @@ class EngineClient:
         with self._request_lock:
             resolved = Path(path).expanduser().absolute()
             inspect_model(resolved)  # fails fast, in this process, on a bad file
+            previous = self._wanted
             self._wanted = (resolved, n_ctx, n_threads)
             try:
                 self._ensure_worker()
                 return self._load_now(resolved, n_ctx, n_threads)
             except BaseException:
-                self._wanted = None if self._active is None else self._wanted
+                # The worker drops its model before loading the next one: the previous
+                # model is reloaded by the next request, as after a crash.
+                self._wanted = previous
+                self._active = None
                 raise
 
     def _load_now(self, path: Path, n_ctx: int | None, n_threads: int | None) -> ActiveModel:

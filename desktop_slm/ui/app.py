@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
@@ -16,6 +17,13 @@ from desktop_slm.ui.bridge import EngineBridge
 from desktop_slm.ui.main_window import MainWindow, schedule_model_load
 
 log = logging.getLogger(__name__)
+
+
+def resource_path(name: str) -> Path:
+    """A file from ``resources/``: next to the package, or inside a frozen bundle."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    base = Path(bundle) if bundle else Path(__file__).resolve().parents[2]
+    return base / "resources" / name
 
 
 def create_window(model: str | None = None) -> MainWindow:
@@ -39,7 +47,8 @@ def run_app(model: str | None = None) -> int:
     app.setApplicationDisplayName(APP_DISPLAY_NAME)
     app.setApplicationVersion(__version__)
     app.setDesktopFileName(APP_NAME)
-    app.setWindowIcon(QIcon.fromTheme(APP_NAME))
+    icon = resource_path("desktop-slm.svg")
+    app.setWindowIcon(QIcon(str(icon)) if icon.exists() else QIcon.fromTheme(APP_NAME))
     window = create_window(model)
     window.show()
     log.info("window shown")

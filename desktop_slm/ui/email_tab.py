@@ -22,9 +22,30 @@ from desktop_slm.engine.protocol import Completion, SamplingOptions
 from desktop_slm.tools import email
 from desktop_slm.ui.bridge import EngineBridge
 
-LANGUAGES = ("English", "German", "French", "Spanish", "Italian", "Portuguese", "Dutch",
-             "Polish", "Swedish", "Danish", "Norwegian", "Finnish", "Czech", "Turkish",
-             "Russian", "Ukrainian", "Greek", "Japanese", "Chinese", "Korean", "Arabic", "Hindi")
+LANGUAGES = (
+    "English",
+    "German",
+    "French",
+    "Spanish",
+    "Italian",
+    "Portuguese",
+    "Dutch",
+    "Polish",
+    "Swedish",
+    "Danish",
+    "Norwegian",
+    "Finnish",
+    "Czech",
+    "Turkish",
+    "Russian",
+    "Ukrainian",
+    "Greek",
+    "Japanese",
+    "Chinese",
+    "Korean",
+    "Arabic",
+    "Hindi",
+)
 
 
 class EmailTab(QWidget):
@@ -32,8 +53,9 @@ class EmailTab(QWidget):
 
     statusMessage = Signal(str)
 
-    def __init__(self, bridge: EngineBridge, settings: Settings,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, bridge: EngineBridge, settings: Settings, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._bridge = bridge
         self._settings = settings
@@ -44,7 +66,8 @@ class EmailTab(QWidget):
         self.notes.setObjectName("emailNotes")
         self.notes.setPlaceholderText(
             "Notes for the email, e.g.\n- thank Anna for the quick review\n"
-            "- the release moves to Friday\n- ask if the demo at 10:00 still works")
+            "- the release moves to Friday\n- ask if the demo at 10:00 still works"
+        )
         self.tone = QComboBox()
         self.tone.addItems(list(email.TONES))
         self.tone.setCurrentText(settings.email_tone)
@@ -129,9 +152,11 @@ class EmailTab(QWidget):
         bridge.throughput.connect(self._on_throughput)
         bridge.generationFinished.connect(self._on_finished)
         bridge.generationFailed.connect(self._on_failed)
-        bridge.modelLoaded.connect(lambda _model: self.update_controls())
-        bridge.modelFailed.connect(lambda _message: self.update_controls())
-        bridge.stateChanged.connect(lambda _state: self.update_controls())
+        # Bound methods, not lambdas: Qt drops these connections when the tab is deleted.
+        bridge.modelLoaded.connect(self._on_engine_changed)
+        bridge.modelFailed.connect(self._on_engine_changed)
+        bridge.stateChanged.connect(self._on_engine_changed)
+        bridge.busyChanged.connect(self._on_engine_changed)
         self.update_controls()
 
     # ------------------------------------------------------------ state
@@ -147,11 +172,18 @@ class EmailTab(QWidget):
             hint = "Base model: not instruction-tuned, so drafts will be rough."
         else:
             hint = "Press Ctrl+Enter to write the email."
-        ready = (not self._generating and model is not None
-                 and bool(self.notes.toPlainText().strip()) and not self._bridge.is_busy())
+        ready = (
+            not self._generating
+            and model is not None
+            and bool(self.notes.toPlainText().strip())
+            and not self._bridge.is_busy()
+        )
         self.generate_button.setEnabled(ready)
         self.stop_button.setEnabled(self._generating)
         self.hint.setText(hint)
+
+    def _on_engine_changed(self, _what: object) -> None:
+        self.update_controls()
 
     def request(self) -> email.EmailRequest:
         return email.EmailRequest(
@@ -174,7 +206,8 @@ class EmailTab(QWidget):
             return
         options = SamplingOptions(
             max_tokens=min(self._settings.max_tokens, prompt.suggested_max_tokens)
-            if self._settings.max_tokens else prompt.suggested_max_tokens,
+            if self._settings.max_tokens
+            else prompt.suggested_max_tokens,
             temperature=self._settings.temperature,
         )
         self._settings.email_tone = self.tone.currentText()
@@ -207,8 +240,10 @@ class EmailTab(QWidget):
 
     def _on_throughput(self, rate: float) -> None:
         if self._generating:
-            self.stats.setText(f"{_words(self.output.toPlainText())} words · "
-                               f"{self._tokens} tokens · {rate:.1f} tokens/s")
+            self.stats.setText(
+                f"{_words(self.output.toPlainText())} words · "
+                f"{self._tokens} tokens · {rate:.1f} tokens/s"
+            )
 
     def _on_finished(self, result: Completion) -> None:
         if not self._generating:

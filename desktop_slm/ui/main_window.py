@@ -36,9 +36,9 @@ STATE_TEXT = {
 
 COMING = {
     "Report": "Status updates, meeting minutes, incident reports and proposals, "
-              "written section by section from your notes.",
+    "written section by section from your notes.",
     "Translate": "Translate text between more than 20 languages, keeping paragraphs, "
-                 "lists and Markdown.",
+    "lists and Markdown.",
     "Summarize": "Summaries of long documents, from a one-line TL;DR to detailed key points.",
 }
 
@@ -118,8 +118,9 @@ class MainWindow(QMainWindow):
         button.clicked.connect(self.choose_model)
         layout.addWidget(self.models_info)
         layout.addWidget(button, 0, Qt.AlignmentFlag.AlignLeft)
-        layout.addWidget(QLabel("Downloading models from the Hugging Face Hub comes in "
-                                "the next release."))
+        layout.addWidget(
+            QLabel("Downloading models from the Hugging Face Hub comes in the next release.")
+        )
         layout.addStretch(1)
         return page
 
@@ -130,14 +131,16 @@ class MainWindow(QMainWindow):
 
     def choose_model(self) -> None:
         start = str(Path(self.settings.model_path).parent) if self.settings.model_path else ""
-        path, _ = QFileDialog.getOpenFileName(self, "Open model", start,
-                                              "GGUF models (*.gguf);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open model", start, "GGUF models (*.gguf);;All files (*)"
+        )
         if path:
             self.open_model(path)
 
     def open_model(self, path: str) -> None:
-        if not self.bridge.load_model(path, n_ctx=self.settings.n_ctx,
-                                      n_threads=self.settings.n_threads):
+        if not self.bridge.load_model(
+            path, n_ctx=self.settings.n_ctx, n_threads=self.settings.n_threads
+        ):
             messages.error(self, "The model is busy. Stop the current answer, then try again.")
 
     def _on_model_loading(self, path: str) -> None:
@@ -149,9 +152,12 @@ class MainWindow(QMainWindow):
         self.model_label.setToolTip(info.path)
         self.settings.model_path = info.path
         self._save_settings()
-        kind = ("base model: not instruction-tuned — the writing tools use plain text "
-                "continuation for it, so results are rough"
-                if info.is_base_model else "instruction-tuned")
+        kind = (
+            "base model: not instruction-tuned — the writing tools use plain text "
+            "continuation for it, so results are rough"
+            if info.is_base_model
+            else "instruction-tuned"
+        )
         self.models_info.setText(
             f"<b>{info.display_name()}</b><br>{info.path}<br>"
             f"Architecture {info.architecture}, {info.quantization}, "
@@ -172,9 +178,12 @@ class MainWindow(QMainWindow):
         self.state_label.setText(f"Generating… {rate:.1f} tokens/s")
 
     def _about(self) -> None:
-        QMessageBox.about(self, f"About {APP_DISPLAY_NAME}",
-                          f"{APP_DISPLAY_NAME} {__version__}\nA private writing assistant. "
-                          "Everything runs on this computer; nothing you write leaves it.")
+        QMessageBox.about(
+            self,
+            f"About {APP_DISPLAY_NAME}",
+            f"{APP_DISPLAY_NAME} {__version__}\nA private writing assistant. "
+            "Everything runs on this computer; nothing you write leaves it.",
+        )
 
     # ------------------------------------------------------------ closing
     def _save_settings(self) -> None:
@@ -184,7 +193,7 @@ class MainWindow(QMainWindow):
             log.warning("could not save settings: %s", exc)
             self.statusBar().showMessage(f"Settings could not be saved: {exc.strerror}", 8000)
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+    def closeEvent(self, event: QCloseEvent) -> None:  # Qt override
         self.settings.window_geometry = bytes(self.saveGeometry().toBase64().data()).decode()
         self._save_settings()
         self.bridge.shutdown()
@@ -195,8 +204,9 @@ def _coming_soon(name: str, text: str) -> QWidget:
     page = QWidget()
     layout = QVBoxLayout(page)
     title = QLabel(f"<h3>{name}</h3>")
-    body = QLabel(f"{text}<br><br><i>This tool arrives in the next release; "
-                  "the Email tab works today.</i>")
+    body = QLabel(
+        f"{text}<br><br><i>This tool arrives in the next release; the Email tab works today.</i>"
+    )
     body.setWordWrap(True)
     layout.addWidget(title)
     layout.addWidget(body)

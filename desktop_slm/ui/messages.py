@@ -33,14 +33,18 @@ def error(parent: QWidget | None, text: str, *, title: str = "Desktop SLM") -> N
 def install_excepthook(log_file: Path) -> None:
     """Uncaught exceptions: full traceback to the log, a short message on screen."""
 
-    def hook(kind: type[BaseException], value: BaseException,
-             tb: TracebackType | None) -> None:
+    def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
         if issubclass(kind, KeyboardInterrupt):
             sys.__excepthook__(kind, value, tb)
             return
-        log.critical("uncaught exception:\n%s",
-                     "".join(traceback.format_exception(kind, value, tb)))
-        error(None, "Something went wrong inside Desktop SLM. Your text is still in the "
-              f"window. Details were written to {log_file}.", title="Unexpected error")
+        log.critical(
+            "uncaught exception:\n%s", "".join(traceback.format_exception(kind, value, tb))
+        )
+        error(
+            None,
+            "Something went wrong inside Desktop SLM. Your text is still in the "
+            f"window. Details were written to {log_file}.",
+            title="Unexpected error",
+        )
 
     sys.excepthook = hook
