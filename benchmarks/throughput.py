@@ -2,7 +2,7 @@
 
 Both sides use the same model file, prompt tokens, greedy sampling, threads and
 context. Runs are interleaved (A B A B ...) so the machine's noise hits both
-alike; the figure is the median ratio with min–max.
+alike; the figure is the median ratio with min-max.
 
     python -m benchmarks [--model PATH] [--repeats N] [--tokens N]
 """
