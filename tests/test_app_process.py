@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -39,6 +40,20 @@ def _wait_for_worker(app: subprocess.Popen[bytes], timeout: float = 60.0) -> psu
     raise AssertionError("the app did not start its engine worker")
 
 
+def _wait_for_model_saved(home: Path, model: Path, timeout: float = 60.0) -> None:
+    """The window records the model in settings.json once it has loaded."""
+    settings = home / "config" / "settings.json"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if json.loads(settings.read_text("utf-8")).get("model_path") == str(model):
+                return
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.1)
+    raise AssertionError("the app did not load the model")
+
+
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
 def test_worker_ends_when_the_app_is_killed(
     smollm2_path: Path, how: signal.Signals, app_home: Path
@@ -46,6 +61,7 @@ def test_worker_ends_when_the_app_is_killed(
     app = _start_app(smollm2_path)
     try:
         worker = _wait_for_worker(app)
+        _wait_for_model_saved(app_home, smollm2_path)
         app.send_signal(how)
         app.wait(timeout=30)
         assert wait_gone(worker.pid, timeout=15), "the engine worker outlived the app"
@@ -59,3 +75,9 @@ def test_worker_ends_when_the_app_is_killed(
     log = (app_home / "logs" / "desktop-slm.log").read_text(encoding="utf-8")
     assert "window shown" in log
     assert "Traceback" not in log
+    if how == signal.SIGTERM:
+        # A polite termination (logout, kill) closes the window properly.
+        assert app.returncode == 0
+        assert "closing on signal SIGTERM" in log
+        settings = json.loads((app_home / "config" / "settings.json").read_text("utf-8"))
+        assert settings["window_geometry"], "the window did not save its state on SIGTERM"

@@ -459,3 +459,32 @@ def test_closing_the_window_ends_the_worker_and_saves_settings(
     assert saved["model_path"] == str(smollm2_path)
     assert saved["n_ctx"] == 1024
     assert saved["window_geometry"]
+
+
+def test_preferences_reload_the_model_with_new_threads_and_context(
+    qtbot: QtBot, open_window: OpenWindow, smollm2_path: Path, app_home: Path
+) -> None:
+    from desktop_slm.ui.preferences import PreferencesDialog
+
+    window = open_window(smollm2_path, FAST_SETTINGS)
+    wait_loaded(qtbot, window, smollm2_path)
+    active = window.bridge.active_model
+    assert active is not None
+    assert active.loaded.n_ctx == 1024
+
+    dialog = PreferencesDialog(window.settings, window)
+    assert dialog.threads.value() == 1
+    dialog.context.setValue(1536)
+    dialog.temperature.setValue(0.3)
+    window.apply_preferences(dialog)
+
+    def reloaded() -> bool:
+        model = window.bridge.active_model
+        return model is not None and model.loaded.n_ctx == 1536 and not window.bridge.is_busy()
+
+    qtbot.waitUntil(reloaded, timeout=LOAD_MS)
+    saved = json.loads((app_home / "config" / "settings.json").read_text(encoding="utf-8"))
+    assert saved["n_ctx"] == 1536
+    assert saved["temperature"] == 0.3
+    assert saved["n_threads"] == 1
+    assert "1536" in window.models_info.text()

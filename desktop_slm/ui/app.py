@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import signal
+import socket
 import sys
 from pathlib import Path
 
+from PySide6.QtCore import QSocketNotifier
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -52,4 +57,35 @@ def run_app(model: str | None = None) -> int:
     window = create_window(model)
     window.show()
     log.info("window shown")
+    _close_on_termination(window)
     return app.exec()
+
+
+def _close_on_termination(window: MainWindow) -> None:
+    """SIGTERM/SIGINT (logout, ``kill``, Ctrl+C) close the window properly: settings saved.
+
+    Python runs signal handlers only when it gets control, which Qt's event loop does
+    not give it; the wake-up fd makes the signal wake a socket notifier, whose slot
+    lets Python run the handler.
+    """
+    if os.name != "posix":
+        return
+    receive, send = socket.socketpair()
+    receive.setblocking(False)
+    send.setblocking(False)
+    signal.set_wakeup_fd(send.fileno())
+    notifier = QSocketNotifier(receive.fileno(), QSocketNotifier.Type.Read, window)
+
+    def drain() -> None:
+        with contextlib.suppress(OSError):
+            receive.recv(512)
+
+    notifier.activated.connect(drain)
+
+    def close(signum: int, _frame: object) -> None:
+        log.info("closing on signal %s", signal.Signals(signum).name)
+        window.close()
+
+    signal.signal(signal.SIGTERM, close)
+    signal.signal(signal.SIGINT, close)
+    window._termination = (receive, send, notifier)  # type: ignore[attr-defined]

@@ -24,6 +24,7 @@ from desktop_slm.engine.client import ActiveModel
 from desktop_slm.ui import messages
 from desktop_slm.ui.bridge import EngineBridge
 from desktop_slm.ui.email_tab import EmailTab
+from desktop_slm.ui.preferences import PreferencesDialog
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +97,11 @@ class MainWindow(QMainWindow):
         open_action.setShortcut(QKeySequence.StandardKey.Open)
         open_action.triggered.connect(self.choose_model)
         file_menu.addAction(open_action)
+        preferences = QAction("&Preferences…", self)
+        preferences.setShortcut(QKeySequence.StandardKey.Preferences)
+        preferences.setMenuRole(QAction.MenuRole.PreferencesRole)
+        preferences.triggered.connect(self.edit_preferences)
+        file_menu.addAction(preferences)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -142,6 +148,19 @@ class MainWindow(QMainWindow):
             path, n_ctx=self.settings.n_ctx, n_threads=self.settings.n_threads
         ):
             messages.error(self, "The model is busy. Stop the current answer, then try again.")
+
+    def edit_preferences(self) -> None:
+        dialog = PreferencesDialog(self.settings, self)
+        if dialog.exec() != PreferencesDialog.DialogCode.Accepted:
+            return
+        self.apply_preferences(dialog)
+
+    def apply_preferences(self, dialog: PreferencesDialog) -> None:
+        reload = dialog.apply_to(self.settings)
+        self._save_settings()
+        active = self.bridge.active_model
+        if reload and active is not None:
+            self.open_model(active.info.path)
 
     def _on_model_loading(self, path: str) -> None:
         self.model_label.setText(f"Loading {Path(path).name}…")

@@ -1,0 +1,86 @@
+"""Preferences: threads, context size and how answers are sampled."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QSpinBox,
+    QWidget,
+)
+
+from desktop_slm.config import Settings
+from desktop_slm.engine import hardware
+
+MAX_CONTEXT = 131_072
+
+
+class PreferencesDialog(QDialog):
+    """Edits a copy of the values; :meth:`apply_to` writes them back on OK."""
+
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Preferences")
+        cores = hardware.physical_cores()
+
+        self.threads = QSpinBox()
+        self.threads.setObjectName("threadsSpin")
+        self.threads.setRange(0, max(64, cores * 2))
+        self.threads.setSpecialValueText(f"Automatic ({cores}, one per physical core)")
+        self.threads.setValue(settings.n_threads or 0)
+
+        self.context = QSpinBox()
+        self.context.setObjectName("contextSpin")
+        self.context.setRange(0, MAX_CONTEXT)
+        self.context.setSingleStep(512)
+        self.context.setSuffix(" tokens")
+        self.context.setSpecialValueText("Automatic (up to 4096, limited by memory)")
+        self.context.setValue(settings.n_ctx or 0)
+
+        self.temperature = QDoubleSpinBox()
+        self.temperature.setObjectName("temperatureSpin")
+        self.temperature.setRange(0.0, 2.0)
+        self.temperature.setSingleStep(0.1)
+        self.temperature.setDecimals(2)
+        self.temperature.setValue(settings.temperature)
+
+        self.max_tokens = QSpinBox()
+        self.max_tokens.setObjectName("maxTokensSpin")
+        self.max_tokens.setRange(16, 32_768)
+        self.max_tokens.setSingleStep(64)
+        self.max_tokens.setSuffix(" tokens")
+        self.max_tokens.setValue(settings.max_tokens)
+
+        note = QLabel(
+            "Threads and context size apply when the model is next loaded; changing them "
+            "reloads the current model. A larger context holds longer texts but needs more "
+            "memory. Temperature 0 gives the same answer every time; higher is more varied."
+        )
+        note.setWordWrap(True)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+
+        form = QFormLayout(self)
+        form.addRow("Threads", self.threads)
+        form.addRow("Context size", self.context)
+        form.addRow("Temperature", self.temperature)
+        form.addRow("Longest answer", self.max_tokens)
+        form.addRow(note)
+        form.addRow(buttons)
+
+    def apply_to(self, settings: Settings) -> bool:
+        """Copy the values into ``settings``; True if the model must be reloaded."""
+        n_threads = self.threads.value() or None
+        n_ctx = self.context.value() or None
+        reload = (n_threads, n_ctx) != (settings.n_threads, settings.n_ctx)
+        settings.n_threads = n_threads
+        settings.n_ctx = n_ctx
+        settings.temperature = round(self.temperature.value(), 2)
+        settings.max_tokens = self.max_tokens.value()
+        return reload
