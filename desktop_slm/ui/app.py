@@ -8,9 +8,10 @@ import os
 import signal
 import socket
 import sys
+import time
 from pathlib import Path
 
-from PySide6.QtCore import QSocketNotifier
+from PySide6.QtCore import QEvent, QObject, QSocketNotifier, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -55,10 +56,39 @@ def run_app(model: str | None = None) -> int:
     icon = resource_path("desktop-slm.svg")
     app.setWindowIcon(QIcon(str(icon)) if icon.exists() else QIcon.fromTheme(APP_NAME))
     window = create_window(model)
+    if os.environ.get(STARTUP_PROBE_ENV):
+        _report_first_paint(window)
     window.show()
     log.info("window shown")
     _close_on_termination(window)
     return app.exec()
+
+
+STARTUP_PROBE_ENV = "DESKTOP_SLM_STARTUP_PROBE"
+
+
+class _FirstPaint(QObject):
+    """For the start-up benchmark: print when the window has painted, then close it."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self._window = window
+        self._seen = False
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt override
+        if event.type() == QEvent.Type.Paint and not self._seen:
+            self._seen = True
+            # After this paint has been handled and the loop is free again: usable.
+            QTimer.singleShot(0, self._report)
+        return False
+
+    def _report(self) -> None:
+        print(f"first-paint {time.monotonic():.6f}", flush=True)
+        self._window.close()
+
+
+def _report_first_paint(window: MainWindow) -> None:
+    window.installEventFilter(_FirstPaint(window))
 
 
 def _close_on_termination(window: MainWindow) -> None:
