@@ -103,7 +103,7 @@ class EngineClient:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            bufsize=0,
+            bufsize=-1,  # buffered reads: one read() per burst of lines, not per byte
             creationflags=creationflags,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
