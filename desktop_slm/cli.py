@@ -15,7 +15,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 # Modules that add commands: each has ``register(commands, run_tools)`` adding
 # subparsers whose defaults set ``handler`` (a function of the parsed arguments that
 # returns an exit code). Kept as names so the CLI imports only what it runs.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("desktop_slm.commands.models", "desktop_slm.commands.tools")
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -39,8 +39,6 @@ class _ArgumentParser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from desktop_slm.tools.email import LENGTHS, TONES
-
     parser = _ArgumentParser(
         prog=APP_NAME,
         description="Desktop SLM: a private writing assistant running a small language "
@@ -56,29 +54,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run a writing tool without the window")
     tools = run.add_subparsers(dest="tool", metavar="TOOL", required=True)
-    email = tools.add_parser("email", help="write an email from notes")
-    email.add_argument(
-        "--model", dest="tool_model", metavar="PATH_OR_ID", help="model (.gguf file) to use"
-    )
-    email.add_argument(
-        "--input",
-        metavar="FILE|-",
-        help="file with the notes, or - for standard input (the default)",
-    )
-    email.add_argument("--tone", choices=list(TONES), default=None)
-    email.add_argument("--length", choices=list(LENGTHS), default=None)
-    email.add_argument("--language", default=None)
-    email.add_argument("--recipient", default="")
-    email.add_argument("--sign-off", default="")
-    email.add_argument("--max-tokens", type=_positive_int, default=None)
-    email.add_argument("--temperature", type=_temperature, default=None)
-    email.add_argument("--seed", type=int, default=None)
-    email.add_argument(
-        "--json",
-        action="store_true",
-        help="print one JSON object with the text, model, tokens and timings",
-    )
-    email.set_defaults(handler=_run_email)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(commands, tools)
     # The hidden "engine-worker" command is handled before parsing (see main), so it
@@ -161,15 +136,43 @@ def _fail(message: str) -> None:
 
 
 def _model_choice(args: argparse.Namespace, settings_model: str | None) -> str | None:
-    return getattr(args, "tool_model", None) or args.model or settings_model
+    # The library's active model comes before the older settings.model_path.
+    explicit = getattr(args, "tool_model", None) or args.model
+    return explicit or _active_model_path() or settings_model
+
+
+def _active_model_path() -> str | None:
+    from desktop_slm.models.library import ModelLibrary
+
+    active = ModelLibrary().active()
+    return active.path if active else None
 
 
 def _resolve_model(choice: str | None) -> Path:
+    """A .gguf path from an installed model ID or a path (see ``_model_choice``)."""
+    from desktop_slm.models.library import ModelLibrary
+
+    library = ModelLibrary()
     if not choice:
+        if library.models():
+            raise UserFacingError(
+                f"No model is active. Choose one with '{APP_NAME} models use ID' "
+                "(see 'models list'), or pass --model PATH to a .gguf file."
+            )
         raise UserFacingError(
-            "No model chosen. Pass --model PATH to a .gguf file, or choose one in the window."
+            f"No model installed. Run '{APP_NAME} models pull REPO' or open the Models tab, "
+            "or pass --model PATH to a .gguf file."
         )
-    return Path(choice).expanduser()
+    installed = library.resolve(choice)
+    if installed is not None:
+        return Path(installed.path)
+    path = Path(choice).expanduser()
+    if not path.exists() and "/" not in choice and not choice.lower().endswith(".gguf"):
+        raise UserFacingError(
+            f"No installed model has the ID '{choice}' and there is no file by that name. "
+            f"Run '{APP_NAME} models list' to see the installed models."
+        )
+    return path
 
 
 # ---------------------------------------------------------------- doctor
@@ -263,7 +266,7 @@ def _doctor(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-# ---------------------------------------------------------------- run email
+# ---------------------------------------------------------------- shared by run commands
 def _read_notes(source: str | None) -> str:
     if source in (None, "-"):
         if source is None and sys.stdin.isatty():
@@ -293,95 +296,25 @@ class _UsageError(Exception):
     pass
 
 
-def _run_email(args: argparse.Namespace) -> int:
-    from desktop_slm.config import load_settings
-    from desktop_slm.engine.client import EngineClient
-    from desktop_slm.engine.protocol import Completion, SamplingOptions
-    from desktop_slm.tools import email
-    from desktop_slm.tools.prompt import stream
+@contextlib.contextmanager
+def cancel_on_sigint(cancel: Callable[[], None]) -> Iterator[threading.Event]:
+    """While inside, Ctrl+C calls ``cancel`` and sets the event; a second Ctrl+C aborts.
 
-    loaded = load_settings()
-    if loaded.notice:
-        print(f"{APP_NAME}: {loaded.notice}", file=sys.stderr)
-    settings = loaded.settings
-    # Before reading the notes: a missing model must not wait for standard input first.
-    model_path = _resolve_model(_model_choice(args, settings.model_path))
+    ``cancel`` runs on a thread of its own: it may block, a signal handler must not.
+    """
+    interrupted = threading.Event()
+
+    def on_sigint(_signum: int, _frame: object) -> None:
+        if interrupted.is_set():
+            raise KeyboardInterrupt
+        interrupted.set()
+        threading.Thread(target=cancel, daemon=True).start()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
     try:
-        notes = _read_notes(args.input)
-    except _UsageError as exc:
-        print(f"{APP_NAME} run email: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    request = email.EmailRequest(
-        notes=notes,
-        tone=args.tone or settings.email_tone,
-        length=args.length or settings.email_length,
-        language=args.language or settings.email_language,
-        recipient=args.recipient,
-        sign_off=args.sign_off,
-    )
-    try:
-        prompt = email.build(request)
-    except email.EmailOptionError as exc:
-        raise UserFacingError(str(exc)) from None
-    options = SamplingOptions(
-        max_tokens=args.max_tokens or prompt.suggested_max_tokens,
-        temperature=settings.temperature if args.temperature is None else args.temperature,
-        seed=args.seed,
-    )
-
-    with EngineClient() as client:
-        active = client.load(model_path, n_ctx=settings.n_ctx, n_threads=settings.n_threads)
-        print(f"{APP_NAME}: model {active.info.display_name()}", file=sys.stderr)
-        interrupted = threading.Event()
-
-        def on_sigint(_signum: int, _frame: object) -> None:
-            if interrupted.is_set():
-                raise KeyboardInterrupt
-            interrupted.set()
-            threading.Thread(target=client.cancel, daemon=True).start()
-
-        previous = signal.signal(signal.SIGINT, on_sigint)
-        try:
-            result: Completion | None = None
-            for event in stream(client, prompt, options):
-                if isinstance(event, Completion):
-                    result = event
-                elif not args.json:
-                    sys.stdout.write(event.text)
-                    sys.stdout.flush()
-        finally:
-            signal.signal(signal.SIGINT, previous)
-        assert result is not None
-        if interrupted.is_set() or result.cancelled:
-            if not args.json:
-                sys.stdout.write("\n")
-            print(f"{APP_NAME}: interrupted; generation stopped", file=sys.stderr)
-            return EXIT_INTERRUPTED
-        if args.json:
-            draft = email.split_subject(result.text)
-            payload = {
-                **result.to_dict(),
-                "subject": draft.subject,
-                "body": draft.body,
-                "model": {
-                    "path": str(active.info.path),
-                    "name": active.info.display_name(),
-                    "base_model": active.info.is_base_model,
-                    "n_ctx": active.loaded.n_ctx,
-                    "n_threads": active.loaded.n_threads,
-                },
-            }
-            print(json.dumps(payload, ensure_ascii=False))
-        else:
-            if not result.text.endswith("\n"):
-                sys.stdout.write("\n")
-            t = result.timings
-            print(
-                f"{APP_NAME}: {result.completion_tokens} tokens, "
-                f"{t.tokens_per_s:.1f} tokens/s, first token after {t.ttft_s:.2f} s",
-                file=sys.stderr,
-            )
-    return EXIT_OK
+        yield interrupted
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,9 +4,32 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Protocol
 
-from desktop_slm.engine.client import EngineClient
 from desktop_slm.engine.protocol import Completion, SamplingOptions, TokenEvent
+from desktop_slm.tools.thinking import ThinkingFilter, strip_thinking
+
+if TYPE_CHECKING:
+    from desktop_slm.engine.client import ActiveModel
+
+
+class TextEngine(Protocol):
+    """What the tools need from an engine; :class:`EngineClient` is one."""
+
+    @property
+    def active_model(self) -> ActiveModel | None: ...
+
+    def chat(
+        self, messages: list[dict[str, str]], options: SamplingOptions | None = None
+    ) -> Iterator[TokenEvent | Completion]: ...
+
+    def complete(
+        self, prompt: str, options: SamplingOptions | None = None
+    ) -> Iterator[TokenEvent | Completion]: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+    def cancel(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -27,15 +50,19 @@ class ToolPrompt:
 
 
 def stream(
-    client: EngineClient, prompt: ToolPrompt, options: SamplingOptions
+    client: TextEngine, prompt: ToolPrompt, options: SamplingOptions
 ) -> Iterator[TokenEvent | Completion]:
-    """Send ``prompt`` the way the active model understands it."""
+    """Send ``prompt`` the way the active model understands it.
+
+    A thinking model's ``<think>…</think>`` block never reaches the caller: not in
+    the streamed tokens, not in the final ``Completion.text``.
+    """
     active = client.active_model
     if active is not None and active.info.is_base_model:
         stops = tuple(dict.fromkeys((*options.stop, *prompt.completion_stop)))
         events = client.complete(prompt.completion_prompt, replace(options, stop=stops))
-        return _prefixed(events, prompt.completion_prefix)
-    return client.chat([dict(m) for m in prompt.messages], options)
+        return _without_thinking(_prefixed(events, prompt.completion_prefix))
+    return _without_thinking(client.chat([dict(m) for m in prompt.messages], options))
 
 
 def _prefixed(
@@ -50,3 +77,24 @@ def _prefixed(
             yield event
         else:
             yield replace(event, text=prefix + event.text) if sent else event
+
+
+def _without_thinking(
+    events: Iterator[TokenEvent | Completion],
+) -> Iterator[TokenEvent | Completion]:
+    hidden = ThinkingFilter()
+    try:
+        for event in events:
+            if isinstance(event, TokenEvent):
+                visible = hidden.feed(event.text)
+                if visible:
+                    yield TokenEvent(event.request_id, visible)
+            else:
+                rest = hidden.finish()
+                if rest:
+                    yield TokenEvent(event.request_id, rest)
+                yield replace(event, text=strip_thinking(event.text))
+    finally:
+        close = getattr(events, "close", None)
+        if close is not None:
+            close()  # lets the client cancel a request nobody listens to any more

@@ -1,0 +1,1 @@
+"""Command-line commands that register themselves with ``desktop_slm.cli``."""

@@ -1,0 +1,457 @@
+"""``desktop-slm models ...``: list, search, download, switch, remove, import and verify models."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import TYPE_CHECKING
+
+from desktop_slm import APP_NAME
+from desktop_slm.engine.hardware import human_bytes
+from desktop_slm.errors import UserFacingError
+
+if TYPE_CHECKING:
+    from desktop_slm.models.download import DownloadProgress
+    from desktop_slm.models.hub import GgufFileSet, HubClient
+    from desktop_slm.models.library import InstalledModel, ModelLibrary
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+DEFAULT_QUANT = "Q4_K_M"
+
+
+def register(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    run_tools: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    """Add ``models`` and its subcommands to the CLI."""
+    del run_tools  # the model commands are not writing tools
+    models = commands.add_parser("models", help="list, download and switch models")
+    sub = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
+
+    listing = sub.add_parser("list", help="the installed models")
+    listing.add_argument("--json", action="store_true", help="print a JSON array")
+    listing.set_defaults(handler=_list)
+
+    search = sub.add_parser("search", help="find GGUF models on the Hugging Face Hub")
+    search.add_argument("query", metavar="QUERY")
+    search.add_argument("--json", action="store_true", help="print a JSON array")
+    search.set_defaults(handler=_search)
+
+    files = sub.add_parser("files", help="a repository's GGUF files, sizes and fit here")
+    files.add_argument("repo", metavar="REPO", help="Hub repository (owner/name) or catalog id")
+    files.add_argument("--json", action="store_true", help="print one JSON object")
+    files.set_defaults(handler=_files)
+
+    pull = sub.add_parser("pull", help="download a model (resumes a partial download)")
+    pull.add_argument("repo", metavar="REPO", help="Hub repository (owner/name) or catalog id")
+    pull.add_argument("file", metavar="FILE", nargs="?", help="the .gguf file in the repository")
+    pull.add_argument(
+        "--quant", metavar="Q", help=f"choose the file by quantization, e.g. {DEFAULT_QUANT}"
+    )
+    pull.set_defaults(handler=_pull)
+
+    use = sub.add_parser("use", help="make a model the one every tool uses")
+    use.add_argument("model", metavar="ID|PATH")
+    use.set_defaults(handler=_use)
+
+    rm = sub.add_parser("rm", help="delete an installed model")
+    rm.add_argument("model", metavar="ID")
+    rm.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    rm.set_defaults(handler=_rm)
+
+    imp = sub.add_parser("import", help="add a .gguf file from this computer")
+    imp.add_argument("path", metavar="PATH")
+    imp.add_argument("--in-place", action="store_true", help="use the file where it is, no copy")
+    imp.set_defaults(handler=_import)
+
+    verify = sub.add_parser("verify", help="re-check installed files against their sha256")
+    verify.add_argument("model", metavar="ID", nargs="?")
+    verify.set_defaults(handler=_verify)
+
+
+# ---------------------------------------------------------------- helpers
+def _library() -> ModelLibrary:
+    from desktop_slm.models.library import ModelLibrary
+
+    library = ModelLibrary()
+    library.models()  # reads the file now, so a rebuild notice is shown first
+    if library.notice:
+        _note(library.notice)
+    return library
+
+
+def _note(message: str) -> None:
+    print(f"{APP_NAME}: {message}", file=sys.stderr)
+
+
+def _usage(action: str, message: str) -> int:
+    print(f"{APP_NAME} models {action}: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _params(count: int) -> str:
+    return f"{count / 1e9:.1f}B" if count >= 1_000_000_000 else f"{round(count / 1e6)}M"
+
+
+def _table(rows: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    )
+
+
+def _repo_name(arg: str) -> str:
+    """A catalog id stands for its repository."""
+    if "/" in arg:
+        return arg
+    from desktop_slm.models.catalog import load_catalog
+
+    entry = load_catalog().get(arg)
+    if entry is None:
+        raise UserFacingError(
+            f"'{arg}' is neither a Hub repository (owner/name) nor a model in the catalog. "
+            f"Find one with '{APP_NAME} models search WORDS'.",
+            code="repo_not_found",
+        )
+    return entry.repo
+
+
+def _hub() -> HubClient:
+    from desktop_slm.models.hub import HubClient
+
+    return HubClient()
+
+
+# ---------------------------------------------------------------- list
+def _list(args: argparse.Namespace) -> int:
+    library = _library()
+    models = library.models()
+    active = library.active()
+    active_id = active.id if active else None
+    if args.json:
+        print(json.dumps([m.to_dict(active=m.id == active_id) for m in models], indent=2))
+        return EXIT_OK
+    if not models:
+        print(
+            f"No models installed. Run '{APP_NAME} models pull REPO' or "
+            f"'{APP_NAME} models import FILE.gguf', or open the Models tab."
+        )
+        return EXIT_OK
+    rows = [["", "ID", "NAME", "QUANT", "SIZE", "ARCH", "PARAMS", "CONTEXT", "KIND", "FILE"]]
+    for m in models:
+        kind = "base" if m.is_base_model else "instruct"
+        where = m.path + ("" if m.exists() else "  (missing)")
+        rows.append(
+            [
+                "*" if m.id == active_id else "",
+                m.id,
+                m.name,
+                m.quant,
+                human_bytes(m.size_bytes),
+                m.architecture,
+                _params(m.parameters),
+                str(m.trained_context),
+                kind,
+                where,
+            ]
+        )
+    print(_table(rows))
+    print(f"\n{len(models)} models, {human_bytes(library.total_bytes())} in {library.folder}")
+    if active is None:
+        print(f"No active model: choose one with '{APP_NAME} models use ID'.")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- search, files
+def _search(args: argparse.Namespace) -> int:
+    results = _hub().search(args.query)
+    if args.json:
+        print(json.dumps([r.to_dict() for r in results], indent=2))
+        return EXIT_OK
+    if not results:
+        print(f"No GGUF models on the Hub match '{args.query}'.")
+        return EXIT_OK
+    rows = [["REPO", "DOWNLOADS", "LIKES", ""]]
+    rows += [
+        [r.repo, f"{r.downloads:,}", f"{r.likes:,}", "gated: needs a token" if r.gated else ""]
+        for r in results
+    ]
+    print(_table(rows))
+    return EXIT_OK
+
+
+def _set_note(s: GgufFileSet, recommended: str | None) -> str:
+    notes = []
+    if s.name == recommended:
+        notes.append("recommended")
+    if s.is_split:
+        notes.append(f"split in {s.expected_parts} parts: not supported")
+    if s.is_projector:
+        notes.append("image encoder, not a model")
+    return ", ".join(notes)
+
+
+def _files(args: argparse.Namespace) -> int:
+    repo = _repo_name(args.repo)
+    listing = _hub().list_files(repo)
+    if args.json:
+        payload = {
+            "repo": listing.repo,
+            "revision": listing.revision,
+            "recommended": listing.recommended,
+            "files": [s.to_dict() for s in listing.sets],
+        }
+        print(json.dumps(payload, indent=2))
+        return EXIT_OK
+    if not listing.sets:
+        print(f"'{repo}' has no GGUF files. Search for a GGUF version of the model.")
+        return EXIT_OK
+    rows = [["FILE", "QUANT", "SIZE", "FIT", ""]]
+    rows += [
+        [
+            s.name,
+            s.quant or "?",
+            human_bytes(s.size),
+            str(s.fit),
+            _set_note(s, listing.recommended),
+        ]
+        for s in listing.sets
+    ]
+    print(_table(rows))
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- pull
+def _choose_file(repo: str, quant: str | None) -> str:
+    from desktop_slm.models.catalog import load_catalog
+
+    listing = _hub().list_files(repo)
+    usable = [s for s in listing.sets if not s.is_projector]
+    if not usable:
+        raise UserFacingError(
+            f"'{repo}' has no GGUF files. Search for a GGUF version of the model.",
+            code="file_not_found",
+        )
+    available = sorted({s.quant for s in usable if s.quant})
+    if quant is not None:
+        matches = [s for s in usable if s.quant == quant.upper()]
+        if not matches:
+            raise UserFacingError(
+                f"'{repo}' has no {quant.upper()} file; it has {', '.join(available) or 'none'}. "
+                "Choose one with --quant.",
+                code="file_not_found",
+            )
+        return matches[0].files[0].path if not matches[0].is_split else matches[0].name
+    entry = load_catalog().get(repo)
+    preferred = entry.preferred_quant.upper() if entry else DEFAULT_QUANT
+    for s in usable:
+        if s.quant == preferred and not s.is_split:
+            return s.files[0].path
+    if listing.recommended:
+        return listing.recommended
+    if len(usable) == 1 and not usable[0].is_split:
+        return usable[0].files[0].path
+    raise UserFacingError(
+        f"'{repo}' has no {preferred} file; choose one of {', '.join(available)} with --quant, "
+        "or name the file.",
+        code="file_not_found",
+    )
+
+
+class _ProgressPrinter:
+    """Progress on stderr: one rewritten line on a terminal, a line per 10% otherwise."""
+
+    def __init__(self) -> None:
+        self._tty = sys.stderr.isatty()
+        self._last_state: str | None = None
+        self._last_decile = -1
+        self._last_draw = 0.0
+        self._started = False
+
+    def __call__(self, p: DownloadProgress) -> None:
+        from desktop_slm.models.download import JobState
+
+        if p.state is not self._last_state:
+            self._last_state = p.state
+            if p.state is JobState.DOWNLOADING and not self._started:
+                self._started = True
+                self._line(f"downloading {p.filename} ({human_bytes(p.total)}) from {p.repo}")
+            elif p.state is JobState.CHECKING:
+                self._line(f"checking the {human_bytes(p.total)} already downloaded")
+            elif p.state is JobState.VERIFYING:
+                self._line("verifying sha256")
+            elif p.state is JobState.RETRYING and p.message:
+                self._line(p.message)
+        if p.state is not JobState.DOWNLOADING or not p.total:
+            return
+        text = f"{p.fraction:4.0%}  {human_bytes(p.done)} of {human_bytes(p.total)}"
+        if p.speed > 0:
+            text += f"  {human_bytes(p.speed)}/s"
+        if p.eta_s is not None:
+            text += f"  {_duration(p.eta_s)} left"
+        if self._tty:
+            now = time.monotonic()
+            if now - self._last_draw >= 0.2 or p.done == p.total:
+                self._last_draw = now
+                sys.stderr.write(f"\r{text:<70}")
+                sys.stderr.flush()
+        else:
+            decile = int(p.fraction * 10)
+            if decile != self._last_decile:
+                self._last_decile = decile
+                print(f"{APP_NAME}: {text}", file=sys.stderr, flush=True)
+
+    def _line(self, text: str) -> None:
+        if self._tty:
+            sys.stderr.write("\r" + " " * 70 + "\r")
+        print(f"{APP_NAME}: {text}", file=sys.stderr, flush=True)
+
+    def finish(self) -> None:
+        if self._tty and self._last_state is not None:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _pull(args: argparse.Namespace) -> int:
+    from desktop_slm.models.download import (
+        DownloadJob,
+        DownloadRequest,
+        part_path,
+        partial_downloads,
+    )
+
+    if args.file and args.quant:
+        return _usage("pull", "give either FILE or --quant, not both")
+    repo = _repo_name(args.repo)
+    library = _library()
+    filename = args.file or _choose_file(repo, args.quant)
+    request = DownloadRequest(repo, filename)
+    part = part_path(library.paths, repo, filename)
+    for partial in partial_downloads(library.paths):
+        if partial.part_path == part:
+            _note(
+                f"resuming {filename}: {human_bytes(partial.done)} of "
+                f"{human_bytes(partial.remote.size)} already downloaded"
+            )
+    printer = _ProgressPrinter()
+    job = DownloadJob(request, library, on_progress=printer)
+    try:
+        model = job.run()
+    except KeyboardInterrupt:
+        printer.finish()
+        _note("interrupted; the partial download is kept. Run the same command again to resume.")
+        return EXIT_INTERRUPTED
+    finally:
+        printer.finish()
+    assert model is not None  # nothing pauses or cancels a job run from the command line
+    active = library.active()
+    _note(f"installed '{model.id}': {model.display_name}, in {model.path}")
+    if active is not None and active.id == model.id:
+        _sync_settings(model.path)
+        _note("it is now the active model")
+    else:
+        _note(f"make it the active model with '{APP_NAME} models use {model.id}'")
+    print(model.id)
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- use, rm, import, verify
+def _sync_settings(path: str | None, *, only_if: str | None = None) -> None:
+    """Keep ``settings.model_path`` on the active model for parts that still read it."""
+    from desktop_slm.config import load_settings, save_settings
+
+    settings = load_settings().settings
+    if only_if is not None and settings.model_path != only_if:
+        return
+    if settings.model_path != path:
+        settings.model_path = path
+        save_settings(settings)
+
+
+def _use(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    library = _library()
+    model = library.resolve(args.model)
+    if model is None:
+        candidate = Path(args.model).expanduser()
+        if "/" not in args.model and not args.model.endswith(".gguf"):
+            raise UserFacingError(
+                f"No installed model has the id '{args.model}'. "
+                f"Run '{APP_NAME} models list' to see the installed models.",
+                code="not_installed",
+            )
+        model = library.import_file(candidate, in_place=True)
+        _note(f"added {candidate} to the library as '{model.id}' (used in place)")
+    library.set_active(model.id)
+    _sync_settings(model.path)
+    print(f"Active model: {model.display_name} ('{model.id}')")
+    return EXIT_OK
+
+
+def _rm(args: argparse.Namespace) -> int:
+    library = _library()
+    model = library.get(args.model)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            return _usage("rm", f"add --yes to delete '{model.id}' without being asked")
+        what = "forget" if model.in_place else f"delete ({human_bytes(model.size_bytes)})"
+        answer = input(f"{what.capitalize()} {model.display_name}? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Nothing deleted.")
+            return EXIT_OK
+    active = library.active()
+    was_active = active is not None and active.id == model.id
+    library.remove(model.id)
+    _sync_settings(None, only_if=model.path)
+    if model.in_place:
+        print(f"Forgot '{model.id}'; the file {model.path} is left where it is.")
+    else:
+        print(f"Deleted '{model.id}' and freed {human_bytes(model.size_bytes)}.")
+    if was_active:
+        print(f"No model is active now: choose one with '{APP_NAME} models use ID'.")
+    return EXIT_OK
+
+
+def _import(args: argparse.Namespace) -> int:
+    library = _library()
+    model = library.import_file(args.path, in_place=args.in_place)
+    how = "used in place" if model.in_place else f"copied to {model.path}"
+    _note(f"imported {model.display_name} ({how})")
+    if library.active() is None:
+        library.set_active(model.id)
+        _sync_settings(model.path)
+        _note("it is now the active model")
+    print(model.id)
+    return EXIT_OK
+
+
+def _verify(args: argparse.Namespace) -> int:
+    library = _library()
+    models: list[InstalledModel] = [library.get(args.model)] if args.model else library.models()
+    if not models:
+        print("No models installed: nothing to verify.")
+        return EXIT_OK
+    failed = 0
+    for model in models:
+        result = library.verify(model.id)
+        if result.ok:
+            print(f"ok      {model.id}")
+        else:
+            failed += 1
+            print(f"FAILED  {model.id}: {result.problem}")
+    if failed:
+        _note(f"{failed} of {len(models)} models failed verification")
+        return EXIT_FAILURE
+    return EXIT_OK

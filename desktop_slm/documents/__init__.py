@@ -1,0 +1,6 @@
+"""Documents: read .txt/.md/.pdf/.docx/.html as text; write .md/.docx/.html."""
+
+from desktop_slm.documents.export import export
+from desktop_slm.documents.reader import Document, DocumentError, read_document
+
+__all__ = ["Document", "DocumentError", "export", "read_document"]

@@ -1,0 +1,250 @@
+"""The curated catalog of small models (``resources/catalog.json``) and the pick for here."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from desktop_slm.engine import hardware
+from desktop_slm.models.errors import CatalogError
+from desktop_slm.models.fit import Fit, Memory, fit_label
+from desktop_slm.resources import resource_path
+
+CATALOG_SCHEMA_VERSION: Final = 1
+STRENGTHS: Final = frozenset({"email", "translation", "summary"})
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+_REPO_RE = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """One curated model. Sizes here are expectations; the Hub's listing is the truth."""
+
+    id: str
+    repo: str
+    display_name: str
+    parameters: int
+    license: str
+    open_license: bool
+    languages: tuple[str, ...]
+    trained_context: int
+    strengths: tuple[str, ...]
+    preferred_quant: str
+    preferred_file: str
+    expected_size_bytes: int
+    kv_bytes_per_token: int
+    thinks_by_default: bool
+    recommend_rank: int | None
+    notes: str
+
+    @property
+    def parameters_label(self) -> str:
+        """ "360M", "1.5B": how model cards name sizes."""
+        if self.parameters >= 1_000_000_000:
+            return f"{self.parameters / 1e9:.1f}B".replace(".0B", "B")
+        return f"{round(self.parameters / 1e6)}M"
+
+    def fit(self, *, n_ctx: int | None = None, memory: Memory | None = None) -> Fit:
+        ctx = min(n_ctx or hardware.DEFAULT_CONTEXT, self.trained_context)
+        return fit_label(
+            self.expected_size_bytes, self.kv_bytes_per_token, n_ctx=ctx, memory=memory
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "repo": self.repo,
+            "display_name": self.display_name,
+            "parameters": self.parameters,
+            "parameters_label": self.parameters_label,
+            "license": self.license,
+            "open_license": self.open_license,
+            "languages": list(self.languages),
+            "trained_context": self.trained_context,
+            "strengths": list(self.strengths),
+            "preferred_quant": self.preferred_quant,
+            "preferred_file": self.preferred_file,
+            "expected_size_bytes": self.expected_size_bytes,
+            "thinks_by_default": self.thinks_by_default,
+            "notes": self.notes,
+        }
+
+
+@dataclass(frozen=True)
+class Catalog:
+    schema_version: int
+    entries: tuple[CatalogEntry, ...]
+
+    def get(self, id_or_repo: str) -> CatalogEntry | None:
+        """The entry with this catalog id or Hub repo id (case-insensitive), if any."""
+        key = id_or_repo.lower()
+        for entry in self.entries:
+            if key in (entry.id, entry.repo.lower()):
+                return entry
+        return None
+
+    def recommended(
+        self, *, memory: Memory | None = None, physical_cores: int | None = None
+    ) -> CatalogEntry | None:
+        """The model to suggest first on this computer.
+
+        The best-ranked entry (``recommend_rank``, lower first) that "Runs well" here and is
+        not too slow for the CPU: on 2 cores a 3B model writes a few words a second, so
+        the parameter count is capped by the number of physical cores.
+        """
+        memory = memory or Memory.detect()
+        cores = physical_cores or hardware.physical_cores()
+        cap = max_parameters_for_cores(cores)
+        ranked = sorted(
+            (e for e in self.entries if e.recommend_rank is not None),
+            key=lambda e: (e.recommend_rank, e.parameters),
+        )
+        for entry in ranked:
+            if entry.parameters <= cap and entry.fit(memory=memory) is Fit.RUNS_WELL:
+                return entry
+        return None
+
+
+def max_parameters_for_cores(cores: int) -> int:
+    """The largest model that still writes at a readable speed on ``cores`` CPU cores."""
+    if cores <= 2:
+        return 2_000_000_000
+    if cores <= 4:
+        return 3_500_000_000
+    return 4_500_000_000
+
+
+def default_catalog_path() -> Path:
+    return resource_path("catalog.json")
+
+
+def load_catalog(path: Path | None = None) -> Catalog:
+    """Read and validate the catalog; a broken file raises :class:`CatalogError` naming it."""
+    path = path or default_catalog_path()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CatalogError(
+            f"The model catalog {path} is missing. Reinstall the app, or search the Hub instead."
+        ) from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise CatalogError(
+            f"The model catalog {path} cannot be read ({_reason(exc)}). "
+            "Reinstall the app, or search the Hub instead."
+        ) from None
+    try:
+        return _parse(data)
+    except _Invalid as exc:
+        raise CatalogError(
+            f"The model catalog {path} is broken: {exc}. Fix or reinstall it, "
+            "or search the Hub instead."
+        ) from None
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not valid JSON at line {exc.lineno}"
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    return "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else str(exc)
+
+
+class _Invalid(Exception):
+    pass
+
+
+def _parse(data: object) -> Catalog:
+    if not isinstance(data, dict):
+        raise _Invalid("it does not hold a JSON object")
+    version = data.get("schema_version")
+    if version != CATALOG_SCHEMA_VERSION:
+        raise _Invalid(
+            f"schema_version is {version!r}, this app reads version {CATALOG_SCHEMA_VERSION}"
+        )
+    models = data.get("models")
+    if not isinstance(models, list) or not models:
+        raise _Invalid("'models' must be a non-empty list")
+    entries: list[CatalogEntry] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(models):
+        if not isinstance(raw, dict):
+            raise _Invalid(f"model #{index + 1} is not an object")
+        entry = _entry(raw, index)
+        if entry.id in seen:
+            raise _Invalid(f"the id '{entry.id}' appears twice")
+        seen.add(entry.id)
+        entries.append(entry)
+    return Catalog(CATALOG_SCHEMA_VERSION, tuple(entries))
+
+
+def _entry(raw: Mapping[str, object], index: int) -> CatalogEntry:
+    where = f"model #{index + 1}"
+    ident = raw.get("id")
+    if isinstance(ident, str):
+        where = f"model '{ident}'"
+
+    def text(key: str) -> str:
+        value = raw.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise _Invalid(f"{where} needs a text '{key}'")
+        return value
+
+    def count(key: str) -> int:
+        value = raw.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise _Invalid(f"{where} needs a positive whole number '{key}'")
+        return value
+
+    def flag(key: str) -> bool:
+        value = raw.get(key, False)
+        if not isinstance(value, bool):
+            raise _Invalid(f"{where}: '{key}' must be true or false")
+        return value
+
+    def words(key: str) -> tuple[str, ...]:
+        value = raw.get(key)
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+            raise _Invalid(f"{where} needs a non-empty list of texts '{key}'")
+        return tuple(value)
+
+    entry_id = text("id")
+    if not _ID_RE.match(entry_id):
+        raise _Invalid(f"{where}: the id must be lower-case letters, digits, '.', '-' or '_'")
+    repo = text("repo")
+    if not _REPO_RE.match(repo):
+        raise _Invalid(f"{where}: '{repo}' is not a Hub repository id like 'owner/name'")
+    strengths = words("strengths")
+    unknown = sorted(set(strengths) - STRENGTHS)
+    if unknown:
+        raise _Invalid(f"{where}: unknown strengths {unknown} (known: {sorted(STRENGTHS)})")
+    preferred_file = text("preferred_file")
+    if not preferred_file.lower().endswith(".gguf"):
+        raise _Invalid(f"{where}: preferred_file must be a .gguf file")
+    rank = raw.get("recommend_rank")
+    if rank is not None and (isinstance(rank, bool) or not isinstance(rank, int) or rank < 1):
+        raise _Invalid(f"{where}: recommend_rank must be a positive number or null")
+    notes = raw.get("notes", "")
+    if not isinstance(notes, str):
+        raise _Invalid(f"{where}: notes must be text")
+    return CatalogEntry(
+        id=entry_id,
+        repo=repo,
+        display_name=text("display_name"),
+        parameters=count("parameters"),
+        license=text("license"),
+        open_license=flag("open_license"),
+        languages=words("languages"),
+        trained_context=count("trained_context"),
+        strengths=strengths,
+        preferred_quant=text("preferred_quant"),
+        preferred_file=preferred_file,
+        expected_size_bytes=count("expected_size_bytes"),
+        kv_bytes_per_token=count("kv_bytes_per_token"),
+        thinks_by_default=flag("thinks_by_default"),
+        recommend_rank=rank,
+        notes=notes,
+    )

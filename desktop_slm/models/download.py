@@ -1,0 +1,997 @@
+"""Resumable, sha256-verified downloads of model files, and a queue that runs them in turn.
+
+huggingface_hub resolves the URL, commit, size and sha256 (see :meth:`HubClient.resolve`)
+and lends its HTTP session; the transfer is ours because huggingface_hub 2.x neither
+resumes across processes nor checks sha256. Bytes go into
+``<cache>/downloads/<name>.part`` next to a sidecar ``<name>.part.json`` (repo, file,
+commit, URL, size, sha256). The sha256 is computed while streaming and, on resume,
+over the bytes already on disk, so the finished file is never read twice. Only a file
+whose size and sha256 match moves into the library.
+
+Threading: :class:`DownloadJob.run` blocks and may be called on any thread (the CLI
+calls it on the main thread). :class:`DownloadQueue` runs jobs one after another on one
+worker thread; its ``on_progress`` callback is called on that thread with frozen
+:class:`DownloadProgress` snapshots, and :meth:`DownloadJob.pause` / ``resume`` /
+``cancel`` may be called from any thread.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import dataclasses
+import enum
+import errno
+import hashlib
+import itertools
+import json
+import logging
+import os
+import queue
+import re
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO, Final
+
+from desktop_slm.config import AppPaths, app_paths
+from desktop_slm.engine.hardware import human_bytes
+from desktop_slm.errors import UserFacingError
+from desktop_slm.fsutil import atomic_write_text
+from desktop_slm.models import hub
+from desktop_slm.models.errors import DownloadError, HubError
+
+if TYPE_CHECKING:
+    import httpx2
+
+    from desktop_slm.models.library import InstalledModel, ModelLibrary
+
+log = logging.getLogger(__name__)
+
+SIDECAR_SCHEMA_VERSION: Final = 1
+WRITE_BLOCK_BYTES: Final = 1024 * 1024
+HASH_BLOCK_BYTES: Final = 4 * 1024 * 1024
+# Room left on the disk beyond the file itself (file system metadata, the library file).
+SPACE_MARGIN_BYTES: Final = 16 * 1024 * 1024
+PROGRESS_INTERVAL_S: Final = 0.1
+SPEED_WINDOW_S: Final = 3.0
+
+
+class JobState(enum.StrEnum):
+    QUEUED = "queued"
+    RESOLVING = "resolving"
+    CHECKING = "checking"
+    """Hashing the bytes a previous attempt left on disk."""
+    DOWNLOADING = "downloading"
+    RETRYING = "retrying"
+    VERIFYING = "verifying"
+    INSTALLING = "installing"
+    PAUSED = "paused"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self in (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
+
+
+@dataclass(frozen=True)
+class DownloadProgress:
+    """A snapshot of one job, safe to hand to another thread (e.g. in a Qt signal)."""
+
+    job_id: int
+    repo: str
+    filename: str
+    state: JobState
+    done: int
+    total: int
+    speed: float
+    """Bytes per second over the last few seconds."""
+    eta_s: float | None
+    message: str | None = None
+    """Why the job is retrying, failed or paused, in words for the user."""
+    error_code: str | None = None
+    resumable: bool = False
+    """For a failed job: the partial file is kept and :meth:`DownloadJob.resume` continues."""
+    model_id: str | None = None
+    """For a finished job: the id of the installed model."""
+
+    @property
+    def fraction(self) -> float:
+        return self.done / self.total if self.total else 0.0
+
+
+ProgressCallback = Callable[[DownloadProgress], None]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential back-off for dropped connections and server errors (5xx, 429)."""
+
+    attempts: int = 6
+    """Tries in a row without receiving a byte; any progress starts the count again."""
+    base_delay_s: float = 1.0
+    max_delay_s: float = 16.0
+
+    def delay(self, attempt: int) -> float:
+        return float(min(self.max_delay_s, self.base_delay_s * 2 ** (attempt - 1)))
+
+
+@dataclass(frozen=True)
+class PartialDownload:
+    """A download a previous run left unfinished; the app offers to resume it."""
+
+    remote: hub.RemoteFile
+    part_path: Path
+    done: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "repo": self.remote.repo,
+            "file": self.remote.filename,
+            "revision": self.remote.revision,
+            "done_bytes": self.done,
+            "size_bytes": self.remote.size,
+            "part_path": str(self.part_path),
+        }
+
+
+# ---------------------------------------------------------------- files on disk
+def downloads_dir(paths: AppPaths) -> Path:
+    return paths.cache_dir / "downloads"
+
+
+def part_name(repo: str, filename: str) -> str:
+    """A readable, file-system-safe name for a download: ``owner--repo--file.gguf``."""
+    raw = f"{repo}/{filename}".replace("/", "--")
+    return re.sub(r"[^A-Za-z0-9._-]", "_", raw)
+
+
+def part_path(paths: AppPaths, repo: str, filename: str) -> Path:
+    return downloads_dir(paths) / (part_name(repo, filename) + ".part")
+
+
+def sidecar_path(part: Path) -> Path:
+    return part.with_name(part.name + ".json")
+
+
+def _write_sidecar(part: Path, remote: hub.RemoteFile) -> None:
+    payload = {
+        "schema_version": SIDECAR_SCHEMA_VERSION,
+        **dataclasses.asdict(remote),
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    atomic_write_text(sidecar_path(part), json.dumps(payload, indent=2) + "\n")
+
+
+def _read_sidecar(path: Path) -> hub.RemoteFile | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or data.get("schema_version") != SIDECAR_SCHEMA_VERSION:
+            return None
+        values = {f.name: data[f.name] for f in dataclasses.fields(hub.RemoteFile)}
+        remote = hub.RemoteFile(**values)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    ok = all(isinstance(getattr(remote, k), str) for k in ("repo", "filename", "url", "sha256"))
+    return remote if ok and isinstance(remote.size, int) else None
+
+
+def remove_part(part: Path) -> None:
+    for path in (part, sidecar_path(part)):
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+def partial_downloads(paths: AppPaths | None = None) -> list[PartialDownload]:
+    """Unfinished downloads on disk, oldest first; stray files without a partner are removed."""
+    folder = downloads_dir(paths or app_paths())
+    found: list[PartialDownload] = []
+    if not folder.is_dir():
+        return found
+    for sidecar in sorted(folder.glob("*.part.json"), key=lambda p: p.stat().st_mtime):
+        part = sidecar.with_name(sidecar.name.removesuffix(".json"))
+        remote = _read_sidecar(sidecar)
+        if remote is None or not part.is_file():
+            log.info("removing stray download files %s", part)
+            remove_part(part)
+            continue
+        found.append(PartialDownload(remote, part, part.stat().st_size))
+    for part in folder.glob("*.part"):
+        if not sidecar_path(part).exists():  # nothing says what it is: it cannot be verified
+            with contextlib.suppress(OSError):
+                part.unlink()
+    return found
+
+
+def free_space(path: Path) -> int:
+    """Free bytes on the disk holding ``path`` (a module function so tests can fake it)."""
+    return shutil.disk_usage(path).free
+
+
+def open_part(path: Path) -> BinaryIO:
+    """Open the partial file for appending (a module function so tests can fake a full disk)."""
+    return path.open("ab")
+
+
+def sha256_of(
+    path: Path, *, on_bytes: Callable[[int], None] | None = None, should_stop: Callable[[], bool]
+) -> tuple[Any, int]:
+    """A sha256 object over the whole of ``path`` and the number of bytes read."""
+    digest = hashlib.sha256()
+    done = 0
+    with path.open("rb") as handle:
+        while block := handle.read(HASH_BLOCK_BYTES):
+            digest.update(block)
+            done += len(block)
+            if on_bytes is not None:
+                on_bytes(done)
+            if should_stop():
+                raise _Stopped
+    return digest, done
+
+
+# ---------------------------------------------------------------- the transfer
+class _Stopped(Exception):
+    """Pause or cancel was asked for; the caller looks at which."""
+
+
+class _Retry(Exception):
+    def __init__(self, reason: str, *, server_status: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.server_status = server_status
+
+
+@dataclass
+class _PartState:
+    """The bytes on disk and the sha256 over exactly those bytes."""
+
+    digest: Any
+    done: int
+
+
+class _BackgroundHash:
+    """sha256 on its own thread: hashlib lets go of the GIL, so hashing overlaps the network."""
+
+    def __init__(self, digest: Any) -> None:
+        self._digest = digest
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=32)
+        self._thread = threading.Thread(target=self._run, name="download-sha256", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (block := self._queue.get()) is not None:
+            self._digest.update(block)
+
+    def update(self, block: bytes) -> None:
+        self._queue.put(block)
+
+    def finish(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+
+
+class _Meter:
+    """Speed over a sliding window, and the time left."""
+
+    def __init__(self) -> None:
+        self._samples: collections.deque[tuple[float, int]] = collections.deque()
+
+    def reset(self) -> None:
+        self._samples.clear()
+
+    def add(self, done: int) -> None:
+        now = time.monotonic()
+        self._samples.append((now, done))
+        while len(self._samples) > 2 and now - self._samples[0][0] > SPEED_WINDOW_S:
+            self._samples.popleft()
+
+    def speed(self) -> float:
+        if len(self._samples) < 2:
+            return 0.0
+        (t0, d0), (t1, d1) = self._samples[0], self._samples[-1]
+        return (d1 - d0) / (t1 - t0) if t1 > t0 else 0.0
+
+
+def _content_range_start(value: str | None) -> tuple[int, int | None] | None:
+    match = re.fullmatch(r"bytes (\d+)-\d+/(\d+|\*)", (value or "").strip())
+    if not match:
+        return None
+    total = match.group(2)
+    return int(match.group(1)), (None if total == "*" else int(total))
+
+
+# ---------------------------------------------------------------- jobs
+@dataclass(frozen=True)
+class DownloadRequest:
+    """What the user asked for. ``remote`` is set when resuming a download found on disk."""
+
+    repo: str
+    filename: str
+    revision: str = "main"
+    remote: hub.RemoteFile | None = None
+
+    @classmethod
+    def from_partial(cls, partial: PartialDownload) -> DownloadRequest:
+        r = partial.remote
+        return cls(repo=r.repo, filename=r.filename, revision=r.revision, remote=r)
+
+
+_job_ids = itertools.count(1)
+
+
+class DownloadJob:
+    """One model file: resolve it, fetch it (resuming), verify it, install it in the library."""
+
+    def __init__(
+        self,
+        request: DownloadRequest,
+        library: ModelLibrary,
+        *,
+        hub_client: hub.HubClient | None = None,
+        on_progress: ProgressCallback | None = None,
+        retry: RetryPolicy | None = None,
+        make_active_if_none: bool = True,
+    ) -> None:
+        self.id = next(_job_ids)
+        self.request = request
+        self._library = library
+        self._paths = library.paths
+        self._hub = hub_client
+        self._on_progress = on_progress
+        self._retry = retry or RetryPolicy()
+        self._make_active = make_active_if_none
+        self._lock = threading.Lock()
+        self._stop: str | None = None  # "pause" or "cancel"
+        self._wake = threading.Event()
+        self._remote: hub.RemoteFile | None = request.remote
+        self._digest: Any = None  # kept across pause/resume in this process
+        self._digest_len = 0
+        self._meter = _Meter()
+        self._last_emit = 0.0
+        self.result: InstalledModel | None = None
+        self.error: UserFacingError | None = None
+        self._progress = DownloadProgress(
+            self.id,
+            request.repo,
+            request.filename,
+            JobState.QUEUED,
+            0,
+            request.remote.size if request.remote else 0,
+            0.0,
+            None,
+        )
+
+    # ------------------------------------------------------------- control (any thread)
+    @property
+    def progress(self) -> DownloadProgress:
+        return self._progress
+
+    @property
+    def state(self) -> JobState:
+        return self._progress.state
+
+    def pause(self) -> None:
+        """Stop after the current chunk and keep the partial file."""
+        with self._lock:
+            if self._stop is None:
+                self._stop = "pause"
+        self._wake.set()
+
+    def cancel(self) -> None:
+        """Stop and delete the partial file. A queued or paused job is cancelled at once."""
+        with self._lock:
+            self._stop = "cancel"
+        self._wake.set()
+        if self.state in (JobState.QUEUED, JobState.PAUSED, JobState.FAILED):
+            self._discard_part()
+            self._emit(JobState.CANCELLED, force=True, message="Download cancelled.")
+
+    def _clear_stop(self) -> None:
+        with self._lock:
+            self._stop = None
+        self._wake.clear()
+
+    def _stopping(self) -> bool:
+        return self._stop is not None
+
+    # ------------------------------------------------------------- progress
+    def _emit(
+        self,
+        state: JobState,
+        *,
+        done: int | None = None,
+        force: bool = False,
+        message: str | None = None,
+        error: UserFacingError | None = None,
+    ) -> None:
+        now = time.monotonic()
+        old = self._progress
+        done = old.done if done is None else done
+        total = self._remote.size if self._remote else old.total
+        if state is JobState.DOWNLOADING:
+            self._meter.add(done)
+        speed = self._meter.speed() if state is JobState.DOWNLOADING else 0.0
+        eta = (total - done) / speed if speed > 0 and total >= done else None
+        resumable = isinstance(error, DownloadError) and error.resumable
+        self._progress = DownloadProgress(
+            self.id,
+            self.request.repo,
+            self.request.filename,
+            state,
+            done,
+            total,
+            speed,
+            eta,
+            message if message is not None else (str(error) if error else None),
+            error.code if error else None,
+            resumable,
+            self.result.id if self.result else None,
+        )
+        if self._on_progress is None:
+            return
+        if force or state is not old.state or now - self._last_emit >= PROGRESS_INTERVAL_S:
+            self._last_emit = now
+            try:
+                self._on_progress(self._progress)
+            except Exception:  # a broken listener must not break the download
+                log.exception("download progress callback failed")
+
+    # ------------------------------------------------------------- running
+    def run(self) -> InstalledModel | None:
+        """Run to the end. Returns the installed model, or None if paused or cancelled.
+
+        Raises :class:`DownloadError` / :class:`HubError` / ``ModelFileError`` on failure
+        (the job's state is then ``failed``, and ``progress.resumable`` says whether the
+        partial file was kept). ``KeyboardInterrupt`` leaves the partial file for a resume.
+        """
+        if self.state.finished and self.state is not JobState.FAILED:
+            return self.result
+        if self._stop == "cancel":
+            self._discard_part()
+            self._emit(JobState.CANCELLED, force=True, message="Download cancelled.")
+            return None
+        self._clear_stop()
+        self.error = None
+        try:
+            result = self._run()
+        except _Stopped:
+            self._stopped()
+            return None
+        except UserFacingError as exc:
+            self.error = exc
+            self._emit(JobState.FAILED, force=True, error=exc)
+            raise
+        except BaseException:
+            self._emit(
+                JobState.PAUSED, force=True, message="Interrupted; the download can be resumed."
+            )
+            raise
+        self.result = result
+        self._emit(JobState.DONE, force=True, message=f"Installed as {result.id}.")
+        return result
+
+    def _stopped(self) -> None:
+        if self._stop == "cancel":
+            self._discard_part()
+            self._emit(JobState.CANCELLED, force=True, message="Download cancelled.")
+        else:
+            self._emit(JobState.PAUSED, force=True, message="Paused; the download can be resumed.")
+
+    def _discard_part(self) -> None:
+        self._digest, self._digest_len = None, 0
+        remove_part(part_path(self._paths, self.request.repo, self.request.filename))
+
+    def _run(self) -> InstalledModel:
+        if hub.split_part(self.request.filename) is not None:
+            raise DownloadError(
+                f"'{self.request.filename}' is one part of a model split into several files, "
+                "which this app cannot load. Choose a single-file quantization such as Q4_K_M.",
+                code="split_model",
+                resumable=False,
+            )
+        if self._remote is None:
+            self._emit(JobState.RESOLVING, force=True)
+            client = self._hub or hub.HubClient()
+            self._remote = client.resolve(
+                self.request.repo, self.request.filename, self.request.revision
+            )
+        remote = self._remote
+        existing = self._library.find_by_sha256(remote.sha256)
+        if existing is not None:
+            self._emit(JobState.DONE, done=remote.size, force=True)
+            return existing
+        verified = self._fetch(remote)
+        self._emit(JobState.INSTALLING, done=remote.size, force=True)
+        installed = self._library.add_download(verified, remote)
+        remove_part(verified)
+        if self._make_active and self._library.active() is None:
+            self._library.set_active(installed.id)
+        return installed
+
+    # ------------------------------------------------------------- the bytes
+    def _fetch(self, remote: hub.RemoteFile) -> Path:
+        part = part_path(self._paths, remote.repo, remote.filename)
+        part.parent.mkdir(parents=True, exist_ok=True)
+        with _exclusive(part, remote.filename):
+            return self._fetch_locked(remote, part)
+
+    def _fetch_locked(self, remote: hub.RemoteFile, part: Path) -> Path:
+        previous = _read_sidecar(sidecar_path(part))
+        if previous is None or (previous.sha256, previous.size) != (remote.sha256, remote.size):
+            if part.exists() or previous is not None:
+                log.info("starting %s afresh: no record of it, or the file changed", part.name)
+            remove_part(part)
+            self._digest, self._digest_len = None, 0
+        _write_sidecar(part, remote)
+        done = part.stat().st_size if part.exists() else 0
+        if done > remote.size:
+            remove_part(part)
+            _write_sidecar(part, remote)
+            done = 0
+            self._digest, self._digest_len = None, 0
+        self._check_space(remote, done, part)
+        state = self._digest_for(part, done)
+        attempt = 0
+        try:
+            while state.done < remote.size:
+                if self._stopping():
+                    raise _Stopped
+                before = state.done
+                try:
+                    self._transfer(remote, part, state)
+                except _Retry as retry:
+                    attempt = 0 if state.done > before else attempt + 1
+                    if attempt >= self._retry.attempts:
+                        raise self._gave_up(remote, state.done, retry) from None
+                    delay = self._retry.delay(attempt)
+                    log.warning(
+                        "download of %s: %s; retry in %.1f s", remote.filename, retry, delay
+                    )
+                    self._emit(
+                        JobState.RETRYING,
+                        done=state.done,
+                        force=True,
+                        message=f"{retry.reason[:1].upper()}{retry.reason[1:]}; "
+                        f"trying again in {delay:.0f} s.",
+                    )
+                    self._meter.reset()
+                    if self._wake.wait(delay) and self._stopping():
+                        raise _Stopped from None
+        finally:
+            self._digest, self._digest_len = state.digest, state.done
+        return self._verify(remote, part, state.digest, state.done)
+
+    def _digest_for(self, part: Path, done: int) -> _PartState:
+        if done == 0:
+            return _PartState(hashlib.sha256(), 0)
+        if self._digest is not None and self._digest_len == done:
+            return _PartState(self._digest.copy(), done)
+        self._emit(JobState.CHECKING, done=0, force=True)
+        digest, hashed = sha256_of(
+            part,
+            on_bytes=lambda n: self._emit(JobState.CHECKING, done=n),
+            should_stop=self._stopping,
+        )
+        if hashed != done:  # the file changed while it was read: trust none of it
+            with part.open("wb"):
+                pass
+            return _PartState(hashlib.sha256(), 0)
+        return _PartState(digest, done)
+
+    def _check_space(self, remote: hub.RemoteFile, done: int, part: Path) -> None:
+        needed = remote.size - done + SPACE_MARGIN_BYTES
+        free = free_space(part.parent)
+        if free < needed:
+            raise DownloadError(
+                f"Not enough disk space for {remote.filename}: it needs "
+                f"{human_bytes(remote.size - done)} more and {human_bytes(free)} is free in "
+                f"{part.parent}. Free some space and try again.",
+                code="not_enough_space",
+                resumable=done > 0,
+            )
+        models = self._paths.models_dir
+        models.mkdir(parents=True, exist_ok=True)
+        if os.stat(models).st_dev != os.stat(part.parent).st_dev:
+            free = free_space(models)
+            if free < remote.size + SPACE_MARGIN_BYTES:
+                raise DownloadError(
+                    f"Not enough disk space for {remote.filename} in {models}: it needs "
+                    f"{human_bytes(remote.size)} and {human_bytes(free)} is free. "
+                    "Free some space and try again.",
+                    code="not_enough_space",
+                    resumable=done > 0,
+                )
+
+    def _request_headers(self, offset: int) -> dict[str, str]:
+        token = self._hub.token if self._hub is not None else hub.get_token()
+        headers = hub.request_headers(token)
+        headers["Accept-Encoding"] = "identity"
+        if offset:
+            headers["Range"] = f"bytes={offset}-"
+        return headers
+
+    def _transfer(self, remote: hub.RemoteFile, part: Path, state: _PartState) -> None:
+        """One HTTP request from ``state.done`` on; ``state`` follows every byte written."""
+        import httpx2
+        from huggingface_hub.errors import OfflineModeIsEnabled
+
+        session = hub.http_session()
+        timeout = httpx2.Timeout(hub.READ_TIMEOUT_S, connect=hub.CONNECT_TIMEOUT_S)
+        self._emit(JobState.DOWNLOADING, done=state.done, force=True)
+        try:
+            with session.stream(
+                "GET", remote.url, headers=self._request_headers(state.done), timeout=timeout
+            ) as response:
+                self._accept(response, remote, part, state)
+                with open_part(part) as out:
+                    hasher = _BackgroundHash(state.digest)
+                    try:
+                        self._copy(response, out, hasher, remote, state)
+                    except OSError as exc:
+                        raise self._write_failed(remote, part, state.done, exc) from None
+                    finally:
+                        hasher.finish()  # from here on, state.digest covers state.done bytes
+        except httpx2.TransportError as exc:
+            raise _Retry(_transport_reason(exc)) from None
+        except OfflineModeIsEnabled:
+            raise DownloadError(
+                f"Downloads are switched off (HF_HUB_OFFLINE is set), so {remote.filename} "
+                "cannot be fetched. Unset it to download; the partial file is kept.",
+                code="offline",
+                resumable=True,
+            ) from None
+        if state.done < remote.size:
+            raise _Retry("the connection closed early")
+
+    def _copy(
+        self,
+        response: httpx2.Response,
+        out: BinaryIO,
+        hasher: _BackgroundHash,
+        remote: hub.RemoteFile,
+        state: _PartState,
+    ) -> None:
+        """Write the body in blocks of about 1 MiB; a dropped connection keeps what arrived."""
+        pending: list[bytes] = []
+        pending_bytes = 0
+
+        def write_pending() -> None:
+            nonlocal pending, pending_bytes
+            if not pending:
+                return
+            block = b"".join(pending)
+            pending, pending_bytes = [], 0
+            out.write(block)
+            hasher.update(block)
+            state.done += len(block)
+
+        encoded = response.headers.get("Content-Encoding", "identity").lower() != "identity"
+        # Raw bytes are what Range counts; a chunk size would let httpx2 drop a half-filled
+        # chunk on an error.
+        chunks = response.iter_bytes() if encoded else response.iter_raw()
+        try:
+            for chunk in chunks:
+                pending.append(chunk)
+                pending_bytes += len(chunk)
+                if pending_bytes < WRITE_BLOCK_BYTES:
+                    continue
+                write_pending()
+                if state.done > remote.size:
+                    return
+                self._emit(JobState.DOWNLOADING, done=state.done)
+                if self._stopping():
+                    raise _Stopped
+        finally:
+            write_pending()
+        out.flush()
+        self._emit(JobState.DOWNLOADING, done=state.done, force=True)
+
+    def _accept(
+        self,
+        response: httpx2.Response,
+        remote: hub.RemoteFile,
+        part: Path,
+        state: _PartState,
+    ) -> None:
+        """Check the answer's status; restart from zero if the server ignored the Range."""
+        done = state.done
+        status = response.status_code
+        if status == 206:
+            start_total = _content_range_start(response.headers.get("Content-Range"))
+            if start_total is None or start_total[0] != done:
+                raise _Retry("the server sent the wrong part of the file")
+            if start_total[1] is not None and start_total[1] != remote.size:
+                raise self._changed(remote, part)
+            return
+        if status == 200:
+            length = response.headers.get("Content-Length")
+            if length is not None and length.isdigit() and int(length) != remote.size:
+                raise self._changed(remote, part)
+            if done:
+                log.info("server ignored the Range header; starting %s again", remote.filename)
+                with part.open("wb"):
+                    pass
+            state.done, state.digest = 0, hashlib.sha256()
+            return
+        if status == 416 and done:
+            # Nothing left to send from here: the part is probably wrong. Start again.
+            with part.open("wb"):
+                pass
+            state.done, state.digest = 0, hashlib.sha256()
+            raise _Retry("the server refused to continue the partial file")
+        if status >= 500 or status in (408, 429):
+            raise _Retry(f"the Hub answered HTTP {status}", server_status=status)
+        response.read()
+        from huggingface_hub import hf_raise_for_status
+
+        try:
+            hf_raise_for_status(response)
+        except Exception as exc:
+            error = hub.hub_error(exc, remote.repo, remote.filename)
+            raise DownloadError(str(error), code=error.code, resumable=done > 0) from None
+        raise DownloadError(
+            f"The Hub answered HTTP {status} for {remote.filename}. Try again later.",
+            code="hub_error",
+            resumable=done > 0,
+        )
+
+    def _changed(self, remote: hub.RemoteFile, part: Path) -> DownloadError:
+        remove_part(part)
+        self._digest, self._digest_len = None, 0
+        return DownloadError(
+            f"{remote.filename} changed on the Hub while it was downloading. "
+            "Start the download again.",
+            code="changed",
+            resumable=False,
+        )
+
+    def _write_failed(
+        self, remote: hub.RemoteFile, part: Path, done: int, exc: OSError
+    ) -> DownloadError:
+        # Keep exactly the bytes that were hashed, so a resume can trust the part.
+        with contextlib.suppress(OSError), part.open("r+b") as handle:
+            handle.truncate(done)
+        kept = f"{human_bytes(done)} of {human_bytes(remote.size)}"
+        if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+            return DownloadError(
+                f"The disk is full: the download of {remote.filename} stopped after {kept}. "
+                "Free some space, then resume it; the downloaded part is kept.",
+                code="disk_full",
+                resumable=True,
+            )
+        return DownloadError(
+            f"Could not write the download of {remote.filename} ({exc.strerror or exc}) after "
+            f"{kept}. Fix the problem, then resume it; the downloaded part is kept.",
+            code="write_failed",
+            resumable=True,
+        )
+
+    def _gave_up(self, remote: hub.RemoteFile, done: int, retry: _Retry) -> DownloadError:
+        kept = f"{human_bytes(done)} of {human_bytes(remote.size)}"
+        if retry.server_status is not None:
+            return DownloadError(
+                f"The Hub kept failing (HTTP {retry.server_status}) while sending "
+                f"{remote.filename}. {kept} are kept; resume the download later.",
+                code="server_error",
+                resumable=True,
+            )
+        return DownloadError(
+            f"The connection to the Hub kept failing ({retry.reason}) while downloading "
+            f"{remote.filename}. {kept} are kept; resume the download when the network is back.",
+            code="network",
+            resumable=True,
+        )
+
+    def _verify(self, remote: hub.RemoteFile, part: Path, digest: Any, done: int) -> Path:
+        self._emit(JobState.VERIFYING, done=done, force=True)
+        actual_size = part.stat().st_size
+        actual = digest.hexdigest()
+        if done != remote.size or actual_size != remote.size or actual != remote.sha256:
+            log.warning(
+                "corrupt download %s: size %d/%d, sha256 %s, expected %s",
+                remote.filename,
+                actual_size,
+                remote.size,
+                actual,
+                remote.sha256,
+            )
+            remove_part(part)
+            self._digest, self._digest_len = None, 0
+            raise DownloadError(
+                f"The download of {remote.filename} was corrupt (its checksum does not match "
+                "the Hub's), so it was deleted. Download it again.",
+                code="corrupt",
+                resumable=False,
+            )
+        with part.open("rb+") as handle:
+            os.fsync(handle.fileno())
+        return part
+
+
+@contextlib.contextmanager
+def _exclusive(part: Path, filename: str) -> Iterator[None]:
+    """One writer per partial file, even across processes (the window and a command)."""
+    lock_path = part.with_name(part.name + ".lock")
+    with lock_path.open("a+b") as handle:
+        try:
+            import fcntl
+        except ImportError:  # Windows: the part file cannot be opened twice for writing anyway
+            yield
+            return
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise DownloadError(
+                f"{filename} is already being downloaded by another window or command. "
+                "Wait for it to finish.",
+                code="busy",
+                resumable=True,
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            with contextlib.suppress(OSError):
+                lock_path.unlink()
+
+
+def _transport_reason(exc: BaseException) -> str:
+    import httpx2
+
+    if isinstance(exc, httpx2.ConnectError | httpx2.ConnectTimeout):
+        return "cannot connect to the Hub"
+    if isinstance(exc, httpx2.TimeoutException):
+        return "the Hub stopped sending data"
+    return "the connection dropped"
+
+
+# ---------------------------------------------------------------- the queue
+class DownloadQueue:
+    """Runs downloads one after another on a background thread.
+
+    ``on_progress`` receives :class:`DownloadProgress` snapshots on that thread (a Qt
+    adapter re-emits them as signals). A failed or paused job stays in :meth:`jobs` and
+    can be resumed; a finished job's model is in the library.
+    """
+
+    def __init__(
+        self,
+        library: ModelLibrary,
+        *,
+        on_progress: ProgressCallback | None = None,
+        hub_client: hub.HubClient | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self._library = library
+        self._on_progress = on_progress
+        self._hub = hub_client
+        self._retry = retry
+        self._jobs: dict[int, DownloadJob] = {}
+        self._pending: collections.deque[DownloadJob] = collections.deque()
+        self._cond = threading.Condition()
+        self._current: DownloadJob | None = None
+        self._closed = False
+        self._thread = threading.Thread(target=self._work, name="model-downloads", daemon=True)
+        self._thread.start()
+
+    def add(self, request: DownloadRequest) -> DownloadJob:
+        """Queue a download (or return the job already fetching the same file)."""
+        with self._cond:
+            for job in self._jobs.values():
+                same = (job.request.repo, job.request.filename) == (
+                    request.repo,
+                    request.filename,
+                )
+                if same and not job.state.finished and job.state is not JobState.PAUSED:
+                    return job
+            job = DownloadJob(
+                request,
+                self._library,
+                hub_client=self._hub,
+                on_progress=self._on_progress,
+                retry=self._retry,
+            )
+            self._jobs[job.id] = job
+            self._pending.append(job)
+            self._cond.notify_all()
+        job._emit(JobState.QUEUED, force=True)
+        return job
+
+    def jobs(self) -> list[DownloadJob]:
+        with self._cond:
+            return list(self._jobs.values())
+
+    def get(self, job_id: int) -> DownloadJob:
+        with self._cond:
+            return self._jobs[job_id]
+
+    def pause(self, job_id: int) -> None:
+        job = self.get(job_id)
+        with self._cond:
+            if job in self._pending:
+                self._pending.remove(job)
+                job._emit(JobState.PAUSED, force=True, message="Paused.")
+                return
+        job.pause()
+
+    def resume(self, job_id: int) -> None:
+        """Queue a paused or failed job again, ahead of the others; it continues its part."""
+        job = self.get(job_id)
+        with self._cond:
+            if job.state not in (JobState.PAUSED, JobState.FAILED) or job in self._pending:
+                return
+            self._pending.appendleft(job)
+            self._cond.notify_all()
+        job._emit(JobState.QUEUED, force=True)
+
+    def cancel(self, job_id: int) -> None:
+        job = self.get(job_id)
+        with self._cond:
+            if job in self._pending:
+                self._pending.remove(job)
+        job.cancel()
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """True once nothing runs and nothing waits (for tests and for quitting)."""
+        with self._cond:
+            return self._cond.wait_for(
+                lambda: self._current is None and not self._pending, timeout=timeout
+            )
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Pause the running job (its part is kept) and stop the worker thread."""
+        with self._cond:
+            self._closed = True
+            current = self._current
+            self._cond.notify_all()
+        if current is not None:
+            current.pause()
+        self._thread.join(timeout)
+
+    def _work(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._closed or bool(self._pending))
+                if self._closed:
+                    return
+                job = self._current = self._pending.popleft()
+            try:
+                job.run()
+            except UserFacingError:
+                pass  # the job's state and progress carry the message
+            except Exception as exc:
+                log.exception("download job %d failed unexpectedly", job.id)
+                error = DownloadError(
+                    f"The download of {job.request.filename} failed unexpectedly ({exc}). "
+                    "Details are in the log.",
+                    code="bug",
+                    resumable=True,
+                )
+                job.error = error
+                job._emit(JobState.FAILED, force=True, error=error)
+            finally:
+                with self._cond:
+                    self._current = None
+                    self._cond.notify_all()
+
+
+__all__ = [
+    "DownloadError",
+    "DownloadJob",
+    "DownloadProgress",
+    "DownloadQueue",
+    "DownloadRequest",
+    "HubError",
+    "JobState",
+    "PartialDownload",
+    "ProgressCallback",
+    "RetryPolicy",
+    "partial_downloads",
+]

@@ -1,0 +1,516 @@
+"""The installed models: GGUF files in ``data_dir/models`` and their record in ``library.json``.
+
+Every change re-reads ``library.json`` under a lock and writes it atomically, so the
+window and a ``desktop-slm models`` command running at the same time do not undo each
+other. A damaged ``library.json`` is kept as ``library.json.bad`` and rebuilt from the
+files in the folder. A model appears here only after its file was verified (a
+download's sha256, an import's GGUF check): a failed download is never "installed".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import errno
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import asdict, dataclass, fields
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from desktop_slm.config import AppPaths, app_paths
+from desktop_slm.engine.gguf_check import ModelInfo, inspect_model
+from desktop_slm.engine.hardware import human_bytes
+from desktop_slm.errors import ModelFileError
+from desktop_slm.fsutil import atomic_write_text
+from desktop_slm.models.errors import LibraryError
+
+if TYPE_CHECKING:
+    from desktop_slm.models.hub import RemoteFile
+
+log = logging.getLogger(__name__)
+
+LIBRARY_SCHEMA_VERSION: Final = 1
+_COPY_BLOCK: Final = 4 * 1024 * 1024
+
+BytesCallback = Callable[[int, int], None]
+"""``(done, total)`` while a file is hashed or copied."""
+
+
+@dataclass(frozen=True)
+class InstalledModel:
+    """One model in the library. ``path`` is absolute; ``in_place`` files are not ours."""
+
+    id: str
+    name: str
+    repo: str | None
+    file: str
+    path: str
+    size_bytes: int
+    sha256: str
+    quant: str
+    architecture: str
+    parameters: int
+    trained_context: int
+    is_base_model: bool
+    installed_at: str
+    source: str
+    """"hub" (downloaded) or "import"."""
+    in_place: bool
+    revision: str | None = None
+
+    @property
+    def display_name(self) -> str:
+        label = f"{self.name} ({self.quant})"
+        return label + (" — base model: not instruction-tuned" if self.is_base_model else "")
+
+    def exists(self) -> bool:
+        return os.path.isfile(self.path)
+
+    def to_dict(self, *, active: bool = False) -> dict[str, Any]:
+        return {**asdict(self), "display_name": self.display_name, "active": active}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> InstalledModel:
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name not in data:
+                if f.name == "revision":
+                    continue
+                raise ValueError(f"missing {f.name!r}")
+            values[f.name] = data[f.name]
+        model = cls(**values)
+        for f in fields(cls):
+            value = getattr(model, f.name)
+            expected = {"int": int, "bool": bool}.get(str(f.type), str)
+            if value is None and "None" in str(f.type):
+                continue
+            if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+                raise ValueError(f"{f.name!r} has the wrong type")
+        return model
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    model: InstalledModel
+    ok: bool
+    problem: str | None
+    """Why it failed, in words for the user."""
+
+
+def slug(text: str) -> str:
+    """Lower-case letters, digits, '.', '_' and '-': a model id people can type."""
+    value = re.sub(r"[^a-z0-9._-]+", "-", text.lower()).strip("-._")
+    return value or "model"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _fsync_dir(directory: Path) -> None:
+    if os.name != "posix":
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def hash_file(path: Path, on_bytes: BytesCallback | None = None) -> str:
+    size = path.stat().st_size
+    digest = hashlib.sha256()
+    done = 0
+    with path.open("rb") as handle:
+        while block := handle.read(_COPY_BLOCK):
+            digest.update(block)
+            done += len(block)
+            if on_bytes is not None:
+                on_bytes(done, size)
+    return digest.hexdigest()
+
+
+class ModelLibrary:
+    """The installed models. Methods block on file I/O (hashing GBs takes seconds)."""
+
+    def __init__(self, paths: AppPaths | None = None) -> None:
+        self.paths = paths or app_paths()
+        self.notice: str | None = None
+        """A one-time message for the user, e.g. that a damaged library file was rebuilt."""
+        self._thread_lock = threading.RLock()
+
+    @property
+    def folder(self) -> Path:
+        return self.paths.models_dir
+
+    @property
+    def file(self) -> Path:
+        return self.folder / "library.json"
+
+    # ------------------------------------------------------------- storage
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """One writer at a time, across threads and across processes (POSIX)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with self._thread_lock, (self.folder / ".library.lock").open("a+b") as handle:
+            try:
+                import fcntl
+            except ImportError:  # Windows: threads are still serialised
+                yield
+                return
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+    def _read(self) -> tuple[str | None, list[InstalledModel]]:
+        try:
+            raw = self.file.read_bytes()
+        except FileNotFoundError:
+            return None, []
+        try:
+            data = json.loads(raw.decode("utf-8"))
+            if not isinstance(data, dict) or not isinstance(data.get("models"), list):
+                raise ValueError("not a library object")
+            models = [InstalledModel.from_dict(m) for m in data["models"]]
+            active = data.get("active")
+            if active is not None and not isinstance(active, str):
+                raise ValueError("bad active id")
+        except (ValueError, TypeError, AttributeError, RecursionError) as exc:
+            return self._rebuild(exc)
+        return active, models
+
+    def _rebuild(self, exc: Exception) -> tuple[str | None, list[InstalledModel]]:
+        log.warning("damaged library file %s: %s", self.file, exc)
+        bad = self.file.with_name(self.file.name + ".bad")
+        try:
+            os.replace(self.file, bad)
+        except OSError:
+            log.exception("could not set aside %s", self.file)
+        models: list[InstalledModel] = []
+        for path in sorted(self.folder.glob("*.gguf")):
+            try:
+                info = inspect_model(path)
+            except ModelFileError:
+                continue
+            taken = {m.id for m in models}
+            models.append(
+                self._record(info, path, sha256=hash_file(path), source="import", taken=taken)
+            )
+        self._write(None, models)
+        self.notice = (
+            f"The list of installed models was damaged and has been kept as {bad}; "
+            f"it was rebuilt from the {len(models)} model files in {self.folder}."
+        )
+        return None, models
+
+    def _write(self, active: str | None, models: list[InstalledModel]) -> None:
+        payload = {
+            "schema_version": LIBRARY_SCHEMA_VERSION,
+            "active": active,
+            "models": [asdict(m) for m in models],
+        }
+        atomic_write_text(self.file, json.dumps(payload, indent=2) + "\n")
+
+    # ------------------------------------------------------------- reading
+    def models(self) -> list[InstalledModel]:
+        with self._locked():
+            return self._read()[1]
+
+    def get(self, model_id: str) -> InstalledModel:
+        for model in self.models():
+            if model.id == model_id:
+                return model
+        raise LibraryError(
+            f"No installed model has the id '{model_id}'. "
+            "Run 'desktop-slm models list' to see the installed models.",
+            code="not_installed",
+        )
+
+    def resolve(self, id_or_path: str) -> InstalledModel | None:
+        """The model with this id, or whose file is at this path; None if neither."""
+        models = self.models()
+        for model in models:
+            if model.id == id_or_path:
+                return model
+        try:
+            wanted = os.path.realpath(os.path.expanduser(id_or_path))
+        except (OSError, ValueError):
+            return None
+        return next((m for m in models if os.path.realpath(m.path) == wanted), None)
+
+    def find_by_sha256(self, sha256: str) -> InstalledModel | None:
+        return next((m for m in self.models() if m.sha256 == sha256.lower() and m.exists()), None)
+
+    def active(self) -> InstalledModel | None:
+        with self._locked():
+            active, models = self._read()
+        return next((m for m in models if m.id == active), None)
+
+    def set_active(self, model_id: str | None) -> InstalledModel | None:
+        """Make a model the one every tool uses (None: no model)."""
+        with self._locked():
+            _, models = self._read()
+            chosen = None
+            if model_id is not None:
+                chosen = next((m for m in models if m.id == model_id), None)
+                if chosen is None:
+                    raise LibraryError(
+                        f"No installed model has the id '{model_id}'. "
+                        "Run 'desktop-slm models list' to see the installed models.",
+                        code="not_installed",
+                    )
+            self._write(model_id, models)
+        return chosen
+
+    def total_bytes(self) -> int:
+        """Disk space the library's own files take (files used in place are not counted)."""
+        total = 0
+        for model in self.models():
+            if not model.in_place and model.exists():
+                total += os.path.getsize(model.path)
+        return total
+
+    # ------------------------------------------------------------- adding
+    def _record(
+        self,
+        info: ModelInfo,
+        path: Path,
+        *,
+        sha256: str,
+        source: str,
+        taken: set[str],
+        repo: str | None = None,
+        revision: str | None = None,
+        in_place: bool = False,
+        file: str | None = None,
+    ) -> InstalledModel:
+        stem = path.name.removesuffix(".gguf")
+        base = slug(stem)
+        ident = base
+        if ident in taken and repo:
+            ident = slug(f"{repo.split('/')[0]}-{stem}")
+        counter = 2
+        while ident in taken:
+            ident = f"{base}-{counter}"
+            counter += 1
+        return InstalledModel(
+            id=ident,
+            name=info.short_name(),
+            repo=repo,
+            file=file or path.name,
+            path=str(path.absolute()),
+            size_bytes=info.file_size,
+            sha256=sha256.lower(),
+            quant=info.quantization,
+            architecture=info.architecture,
+            parameters=info.parameter_count,
+            trained_context=info.context_length,
+            is_base_model=info.is_base_model,
+            installed_at=_now(),
+            source=source,
+            in_place=in_place,
+            revision=revision,
+        )
+
+    def _free_name(self, filename: str) -> Path:
+        name = Path(filename).name
+        target = self.folder / name
+        counter = 2
+        while target.exists():
+            target = self.folder / f"{Path(name).stem}-{counter}.gguf"
+            counter += 1
+        return target
+
+    def add_download(self, verified: Path, remote: RemoteFile) -> InstalledModel:
+        """Move a verified download into the library and record it.
+
+        The file is checked as a GGUF first; a file llama.cpp could not use is deleted
+        and never listed.
+        """
+        try:
+            info = inspect_model(verified)
+        except ModelFileError as exc:
+            with contextlib.suppress(OSError):
+                verified.unlink()
+            raise ModelFileError(
+                f"{remote.filename} downloaded correctly but cannot be used: {exc} It was deleted.",
+                code=exc.code,
+            ) from None
+        with self._locked():
+            active, models = self._read()
+            target = self._free_name(remote.filename)
+            _move(verified, target)
+            final_info = dataclasses.replace(info, path=str(target))
+            model = self._record(
+                final_info,
+                target,
+                sha256=remote.sha256,
+                source="hub",
+                taken={m.id for m in models},
+                repo=remote.repo,
+                revision=remote.revision,
+                file=remote.filename,
+            )
+            models.append(model)
+            self._write(active, models)
+        log.info("installed %s as %s", target, model.id)
+        return model
+
+    def import_file(
+        self,
+        source: str | os.PathLike[str],
+        *,
+        in_place: bool = False,
+        on_progress: BytesCallback | None = None,
+    ) -> InstalledModel:
+        """Add a local .gguf after checking it: copied into the library, or used where it is."""
+        path = Path(source).expanduser().absolute()
+        info = inspect_model(path)  # ModelFileError: missing, not a GGUF, truncated, ...
+        known = self.resolve(str(path))
+        if known is not None:
+            raise LibraryError(
+                f"{path.name} is already installed as '{known.id}'.", code="already_installed"
+            )
+        if in_place:
+            sha256 = hash_file(path, on_progress)
+            target = path
+        else:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            free = shutil.disk_usage(self.folder).free
+            if free < info.file_size + 16 * 1024 * 1024:
+                raise LibraryError(
+                    f"Not enough disk space to copy {path.name} ({human_bytes(info.file_size)}; "
+                    f"{human_bytes(free)} free). Free some space or use the file in place.",
+                    code="not_enough_space",
+                )
+            target = self._free_name(path.name)
+            sha256 = _copy_hashing(path, target, on_progress)
+        same = self.find_by_sha256(sha256)
+        if same is not None:
+            if not in_place:
+                target.unlink()
+            raise LibraryError(
+                f"{path.name} is the same file as the installed model '{same.id}'.",
+                code="already_installed",
+            )
+        with self._locked():
+            active, models = self._read()
+            final_info = dataclasses.replace(info, path=str(target))
+            model = self._record(
+                final_info,
+                target,
+                sha256=sha256,
+                source="import",
+                taken={m.id for m in models},
+                in_place=in_place,
+            )
+            models.append(model)
+            self._write(active, models)
+        return model
+
+    # ------------------------------------------------------------- removing, verifying
+    def _owns(self, model: InstalledModel) -> bool:
+        folder = os.path.realpath(self.folder)
+        return os.path.dirname(os.path.realpath(model.path)) == folder
+
+    def remove(self, model_id: str) -> InstalledModel:
+        """Delete a model's file and forget it; a file used in place is only forgotten."""
+        with self._locked():
+            active, models = self._read()
+            model = next((m for m in models if m.id == model_id), None)
+            if model is None:
+                raise LibraryError(
+                    f"No installed model has the id '{model_id}'. "
+                    "Run 'desktop-slm models list' to see the installed models.",
+                    code="not_installed",
+                )
+            if not model.in_place:
+                if not self._owns(model):
+                    raise LibraryError(
+                        f"'{model_id}' points to {model.path}, outside the library folder, so "
+                        "it is not deleted. Delete that file yourself if you no longer want it.",
+                        code="outside_library",
+                    )
+                try:
+                    os.unlink(model.path)
+                except FileNotFoundError:
+                    pass
+                except OSError as exc:
+                    raise LibraryError(
+                        f"Could not delete {model.path} ({exc.strerror}). Close any program "
+                        "using it and try again.",
+                        code="delete_failed",
+                    ) from None
+            remaining = [m for m in models if m.id != model_id]
+            self._write(None if active == model_id else active, remaining)
+        return model
+
+    def verify(self, model_id: str, on_progress: BytesCallback | None = None) -> VerifyResult:
+        """Hash the file again and compare it with the sha256 recorded when it was installed."""
+        model = self.get(model_id)
+        try:
+            actual = hash_file(Path(model.path), on_progress)
+        except FileNotFoundError:
+            return VerifyResult(
+                model, False, f"The file {model.path} is missing. Download or import it again."
+            )
+        except OSError as exc:
+            return VerifyResult(model, False, f"The file {model.path} cannot be read: {exc}.")
+        if actual != model.sha256:
+            return VerifyResult(
+                model,
+                False,
+                f"{model.file} has changed or is damaged (its checksum no longer matches). "
+                "Delete it and download it again.",
+            )
+        return VerifyResult(model, True, None)
+
+
+def _copy_hashing(source: Path, target: Path, on_progress: BytesCallback | None) -> str:
+    """Copy through a temporary file in the target folder and rename: all or nothing."""
+    size = source.stat().st_size
+    digest = hashlib.sha256()
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as out, source.open("rb") as src:
+            done = 0
+            while block := src.read(_COPY_BLOCK):
+                out.write(block)
+                digest.update(block)
+                done += len(block)
+                if on_progress is not None:
+                    on_progress(done, size)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(target.parent)
+    return digest.hexdigest()
+
+
+def _move(source: Path, target: Path) -> None:
+    """Rename into the library; across disks, copy to a temporary file there and rename."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.replace(source, target)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        _copy_hashing(source, target, None)
+        source.unlink()
+    _fsync_dir(target.parent)
