@@ -17,14 +17,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import bandwidth, engine_bench, gui_bench
+from benchmarks import bandwidth, download_bench, engine_bench, gui_bench, long_doc_bench
 from benchmarks.common import Figure, machine
 from desktop_slm.engine import hardware
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
 REPORT = ROOT / "docs" / "performance.md"
-GROUPS = ("throughput", "ttft", "threads", "startup", "switch", "window", "bandwidth")
+GROUPS = (
+    "throughput",
+    "ttft",
+    "threads",
+    "startup",
+    "switch",
+    "window",
+    "longdoc",
+    "download",
+    "bandwidth",
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,6 +78,12 @@ def main(argv: list[str] | None = None) -> int:
             figures += gui_bench.responsiveness_and_memory(
                 model, home, max(3, args.repeats // 2), 256
             )
+        if "longdoc" in only:
+            _say("summary of a long document (map-reduce)")
+            figures.append(long_doc_bench.long_document(model, max(1, args.repeats // 3)))
+        if "download" in only:
+            _say("download from the local fake Hub")
+            figures.append(download_bench.download(max(3, args.repeats // 2)))
         if "bandwidth" in only:
             _say("memory bandwidth ceiling")
             bw = bandwidth.read_bandwidth(hardware.physical_cores())
