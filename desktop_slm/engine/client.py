@@ -292,7 +292,13 @@ class EngineClient:
         threads = n_threads or hardware.physical_cores()
         self._state("loading")
         try:
-            request_id = self._request("load", path=str(path), n_ctx=context, n_threads=threads)
+            request_id = self._request(
+                "load",
+                path=str(path),
+                n_ctx=context,
+                n_threads=threads,
+                auto_threads=n_threads is None,
+            )
             event = self._final(request_id)
         finally:
             self._state("idle")
@@ -349,6 +355,7 @@ class EngineClient:
                             timings=timings,
                             cancelled_during=event.get("cancelled_during"),
                             cached_prompt_tokens=int(event.get("cached_prompt_tokens", 0)),
+                            n_threads=int(event.get("n_threads", 0)),
                         )
                         return
                     elif kind == "error":

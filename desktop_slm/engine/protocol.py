@@ -4,7 +4,9 @@ Version 1. Every line is one UTF-8 JSON object.
 
 App -> worker (requests; ``id`` is a positive integer chosen by the client):
 
-* ``{"op": "load", "id", "path", "n_ctx", "n_threads"}``
+* ``{"op": "load", "id", "path", "n_ctx", "n_threads", "auto_threads"}``: with
+  ``auto_threads`` the worker uses up to ``n_threads``, fewer while other programs
+  keep cores busy
 * ``{"op": "chat", "id", "messages": [{"role", "content"}], "max_tokens", "temperature",
   "top_p", "seed", "stop": [...]}``: models with a chat template only
 * ``{"op": "complete", "id", "prompt", ...same sampling fields}``: plain text continuation
@@ -14,11 +16,12 @@ App -> worker (requests; ``id`` is a positive integer chosen by the client):
 
 Worker -> app (events; each carries the ``id`` of the request it answers):
 
-* ``{"event": "hello", "protocol": 1, "pid", "llama_cpp_version", "system_info"}`` once at start
+* ``{"event": "hello", "protocol": 1, "pid", "llama_cpp_version", "system_info",
+  "cpu_backend": {"variant", "library", "features", "loaded_from"}}`` once at start
 * ``{"event": "loaded", "id", "n_ctx", "n_ctx_train", "n_threads", "load_s"}``
 * ``{"event": "token", "id", "text"}``: streamed answer text, in order
 * ``{"event": "done", "id", "finish_reason", "prompt_tokens", "cached_prompt_tokens",
-  "completion_tokens",
+  "completion_tokens", "n_threads",
   "cancelled_during", "timings": {"ttft_s", "prompt_s", "generation_s", "total_s",
   "tokens_per_s", "prompt_tokens_per_s"}}``; ``finish_reason`` is ``stop``, ``length``
   or ``cancelled``; ``cancelled_during`` is ``prompt``, ``generation`` or null
@@ -113,6 +116,8 @@ class Completion:
     cancelled_during: str | None = None
     cached_prompt_tokens: int = 0
     """Prompt tokens reused from the previous request instead of evaluated again."""
+    n_threads: int = 0
+    """Threads the request ran with (automatic threads follow the machine's load)."""
 
     @property
     def cancelled(self) -> bool:

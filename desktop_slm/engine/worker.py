@@ -21,6 +21,7 @@ import time
 from typing import IO, Any
 
 from desktop_slm.engine import protocol
+from desktop_slm.engine.cpu_load import OtherLoad, choose_threads
 from desktop_slm.engine.protocol import SamplingOptions
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,10 @@ class Worker:
         self._model_path: str | None = None
         self._has_chat_template = False
         self._formatter: Any = None
+        self._auto_threads = False
+        self._max_threads = 1
+        self._threads_now = 1
+        self._cpu_load: OtherLoad | None = None
 
     # ------------------------------------------------------------------ I/O
     def emit(self, message: dict[str, Any]) -> None:
@@ -123,6 +128,9 @@ class Worker:
     def serve(self) -> None:
         import llama_cpp
 
+        from desktop_slm.engine.backends import load_cpu_backend
+
+        cpu_backend = load_cpu_backend()  # before llama.cpp looks in the current directory
         self.emit(
             {
                 "event": "hello",
@@ -130,6 +138,7 @@ class Worker:
                 "pid": os.getpid(),
                 "llama_cpp_version": llama_cpp.__version__,
                 "system_info": llama_cpp.llama_print_system_info().decode(errors="replace"),
+                "cpu_backend": cpu_backend.as_dict(),
             }
         )
         while True:
@@ -184,6 +193,9 @@ class Worker:
         path = str(request["path"])
         n_ctx = int(request.get("n_ctx") or 4096)
         n_threads = int(request.get("n_threads") or 1)
+        # "auto": the thread count follows the load other programs put on the CPU.
+        self._auto_threads = bool(request.get("auto_threads", False))
+        self._max_threads = n_threads
         self._unload()
         started = time.perf_counter()
         try:
@@ -204,6 +216,8 @@ class Worker:
                 "The file may be damaged or need a newer version of Desktop SLM.",
             ) from exc
         self._abort.install(llama_cpp, llama._ctx.ctx)
+        if self._auto_threads and self._cpu_load is None:
+            self._cpu_load = OtherLoad()  # watching from now on
         template = llama.metadata.get("tokenizer.chat_template")
         self._formatter = None
         if template:
@@ -215,6 +229,7 @@ class Worker:
             )
         self._llama = llama
         self._model_path = path
+        self._threads_now = n_threads
         self.emit(
             {
                 "event": "loaded",
@@ -227,6 +242,21 @@ class Worker:
                 "load_s": round(time.perf_counter() - started, 4),
             }
         )
+
+    def _threads_for_request(self, llama_cpp: Any, llama: Any) -> int:
+        if self._auto_threads:
+            assert self._cpu_load is not None
+            self._cpu_load.sample()
+            wanted = choose_threads(self._max_threads, self._cpu_load.value)
+            if wanted != self._threads_now:
+                log.info(
+                    "using %d thread(s): other programs keep %.1f cores busy",
+                    wanted,
+                    self._cpu_load.value,
+                )
+                llama_cpp.llama_set_n_threads(llama._ctx.ctx, wanted, wanted)
+                self._threads_now = wanted
+        return self._threads_now
 
     def _require_model(self) -> Any:
         if self._llama is None:
@@ -275,6 +305,7 @@ class Worker:
         max_tokens = max(1, min(options.max_tokens, n_ctx - len(prompt)))
         if options.seed is not None:
             llama.set_seed(options.seed)
+        threads = self._threads_for_request(llama_cpp, llama)
         vocab = llama._model.vocab
         cached = _common_prefix(llama._input_ids, prompt) if llama.n_tokens > 0 else 0
         cached = max(0, min(cached, len(prompt) - 1))  # llama.cpp re-evaluates the last one
@@ -344,6 +375,7 @@ class Worker:
                 "cancelled_during": cancelled_during,
                 "prompt_tokens": len(prompt),
                 "cached_prompt_tokens": cached,
+                "n_threads": threads,
                 "completion_tokens": completion_tokens,
                 "timings": {
                     "ttft_s": round(prompt_s, 4),

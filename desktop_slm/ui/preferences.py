@@ -29,7 +29,7 @@ class PreferencesDialog(QDialog):
         self.threads = QSpinBox()
         self.threads.setObjectName("threadsSpin")
         self.threads.setRange(0, max(64, cores * 2))
-        self.threads.setSpecialValueText(f"Automatic ({cores}, one per physical core)")
+        self.threads.setSpecialValueText(f"Automatic (up to {cores}, fewer when the CPU is busy)")
         self.threads.setValue(settings.n_threads or 0)
 
         self.context = QSpinBox()
