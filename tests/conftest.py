@@ -12,6 +12,7 @@ import pytest
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
 from desktop_slm.engine.client import EngineClient
+from desktop_slm.models.discover import HOME_ENV as DISCOVER_HOME_ENV
 from tests.support.test_models import GEMMA3_BASE, SMOLLM2, ensure_model
 
 
@@ -20,6 +21,8 @@ def app_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Config, data, cache and logs of the app under test live in a temporary folder."""
     home = tmp_path / "home"
     monkeypatch.setenv("DESKTOP_SLM_HOME", str(home))
+    # The search for other apps' models (the welcome page starts one) looks here, not in ~.
+    monkeypatch.setenv(DISCOVER_HOME_ENV, str(tmp_path / "user"))
     return home
 
 

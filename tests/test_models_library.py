@@ -11,7 +11,7 @@ import pytest
 from desktop_slm.config import app_paths
 from desktop_slm.errors import ModelFileError
 from desktop_slm.models.errors import LibraryError
-from desktop_slm.models.library import LIBRARY_SCHEMA_VERSION, ModelLibrary
+from desktop_slm.models.library import LIBRARY_SCHEMA_VERSION, ModelDefaults, ModelLibrary
 from tests.support.test_models import GEMMA3_BASE, SMOLLM2
 
 
@@ -163,3 +163,39 @@ def test_ids_stay_unique_and_resolve_accepts_an_id_or_a_path(
         library.set_active("nothing-like-it")
     assert "models list" in str(caught.value)
     assert GEMMA3_BASE.filename in b.path
+
+
+def test_a_models_context_and_temperature_are_remembered_in_the_library(
+    library: ModelLibrary, smollm2_path: Path, gemma_base_path: Path
+) -> None:
+    a = library.import_file(smollm2_path, in_place=True)
+    b = library.import_file(gemma_base_path, in_place=True)
+    assert a.defaults is None  # nothing remembered: the global settings apply
+
+    library.remember_defaults(a.id, ModelDefaults(n_ctx=2048, temperature=0.2))
+    library.remember_defaults(b.id, ModelDefaults(n_ctx=None, temperature=1.1))
+
+    fresh = ModelLibrary(library.paths)
+    assert fresh.get(a.id).defaults == ModelDefaults(2048, 0.2)
+    assert fresh.get(b.id).defaults == ModelDefaults(None, 1.1)  # context: automatic
+    saved = json.loads(library.file.read_text())
+    assert saved["models"][0]["defaults"] == {"n_ctx": 2048, "temperature": 0.2}
+    library.remember_defaults(a.id, None)
+    assert library.get(a.id).defaults is None
+    with pytest.raises(LibraryError):
+        library.remember_defaults("nothing-like-it", ModelDefaults(1024, 0.5))
+
+
+def test_a_library_file_without_or_with_bad_defaults_still_loads(
+    library: ModelLibrary, smollm2_path: Path, gemma_base_path: Path
+) -> None:
+    a = library.import_file(smollm2_path, in_place=True)
+    b = library.import_file(gemma_base_path, in_place=True)
+    data = json.loads(library.file.read_text())
+    del data["models"][0]["defaults"]  # written by an older version
+    data["models"][1]["defaults"] = {"n_ctx": "big", "temperature": 9}
+    library.file.write_text(json.dumps(data))
+
+    fresh = ModelLibrary(library.paths)
+    assert [(m.id, m.defaults) for m in fresh.models()] == [(a.id, None), (b.id, None)]
+    assert fresh.notice is None  # not treated as a damaged library: in-place models stay

@@ -46,6 +46,31 @@ BytesCallback = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
+class ModelDefaults:
+    """Settings remembered for one model, used instead of the global ones when it is active."""
+
+    n_ctx: int | None
+    """Context size in tokens; None means automatic (as in Preferences)."""
+    temperature: float
+
+    @classmethod
+    def from_dict(cls, data: object) -> ModelDefaults | None:
+        """None for anything unusable: bad defaults must not cost the user their library."""
+        if not isinstance(data, Mapping):
+            return None
+        n_ctx, temperature = data.get("n_ctx"), data.get("temperature")
+        if n_ctx is not None and (
+            not isinstance(n_ctx, int) or isinstance(n_ctx, bool) or not 256 <= n_ctx <= 1 << 20
+        ):
+            return None
+        if not isinstance(temperature, int | float) or isinstance(temperature, bool):
+            return None
+        if not 0.0 <= temperature <= 2.0:
+            return None
+        return cls(n_ctx, float(temperature))
+
+
+@dataclass(frozen=True)
 class InstalledModel:
     """One model in the library. ``path`` is absolute; ``in_place`` files are not ours."""
 
@@ -66,6 +91,8 @@ class InstalledModel:
     """"hub" (downloaded) or "import"."""
     in_place: bool
     revision: str | None = None
+    defaults: ModelDefaults | None = None
+    """Context size and temperature remembered for this model; None: the global settings."""
 
     @property
     def display_name(self) -> str:
@@ -81,14 +108,18 @@ class InstalledModel:
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> InstalledModel:
         values: dict[str, Any] = {}
+        optional = ("revision", "defaults")  # added after the first release
         for f in fields(cls):
-            if f.name not in data:
-                if f.name == "revision":
-                    continue
+            if f.name == "defaults":
+                values[f.name] = ModelDefaults.from_dict(data.get(f.name))
+            elif f.name in data:
+                values[f.name] = data[f.name]
+            elif f.name not in optional:
                 raise ValueError(f"missing {f.name!r}")
-            values[f.name] = data[f.name]
         model = cls(**values)
         for f in fields(cls):
+            if f.name == "defaults":
+                continue
             value = getattr(model, f.name)
             expected = {"int": int, "bool": bool}.get(str(f.type), str)
             if value is None and "None" in str(f.type):
@@ -274,6 +305,21 @@ class ModelLibrary:
             self._write(model_id, models)
         return chosen
 
+    def remember_defaults(self, model_id: str, defaults: ModelDefaults | None) -> InstalledModel:
+        """Keep a context size and temperature for one model (None forgets them)."""
+        with self._locked():
+            active, models = self._read()
+            model = next((m for m in models if m.id == model_id), None)
+            if model is None:
+                raise LibraryError(
+                    f"No installed model has the id '{model_id}'. "
+                    "Run 'desktop-slm models list' to see the installed models.",
+                    code="not_installed",
+                )
+            updated = dataclasses.replace(model, defaults=defaults)
+            self._write(active, [updated if m.id == model_id else m for m in models])
+        return updated
+
     def total_bytes(self) -> int:
         """Disk space the library's own files take (files used in place are not counted)."""
         total = 0
@@ -295,8 +341,9 @@ class ModelLibrary:
         revision: str | None = None,
         in_place: bool = False,
         file: str | None = None,
+        name: str | None = None,
     ) -> InstalledModel:
-        stem = path.name.removesuffix(".gguf")
+        stem = name or path.name.removesuffix(".gguf")
         base = slug(stem)
         ident = base
         if ident in taken and repo:
@@ -307,7 +354,7 @@ class ModelLibrary:
             counter += 1
         return InstalledModel(
             id=ident,
-            name=info.short_name(),
+            name=name or info.short_name(),
             repo=repo,
             file=file or path.name,
             path=str(path.absolute()),
@@ -374,8 +421,15 @@ class ModelLibrary:
         *,
         in_place: bool = False,
         on_progress: BytesCallback | None = None,
+        name: str | None = None,
+        repo: str | None = None,
+        file: str | None = None,
     ) -> InstalledModel:
-        """Add a local .gguf after checking it: copied into the library, or used where it is."""
+        """Add a local .gguf after checking it: copied into the library, or used where it is.
+
+        ``name``, ``repo`` and ``file`` say what another app knew about it (an Ollama blob
+        is called ``sha256-…``, a Hugging Face cache file has its repository).
+        """
         path = Path(source).expanduser().absolute()
         info = inspect_model(path)  # ModelFileError: missing, not a GGUF, truncated, ...
         known = self.resolve(str(path))
@@ -415,6 +469,9 @@ class ModelLibrary:
                 source="import",
                 taken={m.id for m in models},
                 in_place=in_place,
+                repo=repo,
+                file=file,
+                name=name,
             )
             models.append(model)
             self._write(active, models)

@@ -1,4 +1,4 @@
-"""The one place that turns engine events (plain Python, other threads) into Qt signals."""
+"""The one place that turns core events (engine, model manager; other threads) into Qt signals."""
 
 from __future__ import annotations
 
@@ -6,13 +6,30 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal, SignalInstance
 
+from desktop_slm.config import AppPaths
+from desktop_slm.engine import hardware
 from desktop_slm.engine.client import ActiveModel, EngineClient
 from desktop_slm.engine.protocol import Completion, SamplingOptions, TokenEvent
 from desktop_slm.errors import ModelFileError, UserFacingError
+from desktop_slm.models import discover, hub
+from desktop_slm.models.catalog import CatalogEntry, load_catalog
+from desktop_slm.models.discover import FoundModel
+from desktop_slm.models.download import (
+    DownloadProgress,
+    DownloadQueue,
+    DownloadRequest,
+    JobState,
+    PartialDownload,
+    partial_downloads,
+    remove_part,
+)
+from desktop_slm.models.fit import Fit, Memory
+from desktop_slm.models.library import InstalledModel, ModelDefaults, ModelLibrary
 from desktop_slm.tools.prompt import ToolPrompt, stream
 
 log = logging.getLogger(__name__)
@@ -161,3 +178,261 @@ class EngineBridge(QObject):
             thread.join(timeout=3)
         self._client.close()
         self.stateChanged.emit("idle")  # on the GUI thread, while the window still exists
+
+
+# ---------------------------------------------------------------- the model manager
+@dataclass(frozen=True)
+class CatalogRow:
+    """One curated model and how well it fits this computer at the chosen context."""
+
+    entry: CatalogEntry
+    fit: Fit
+
+
+@dataclass(frozen=True)
+class CatalogView:
+    rows: tuple[CatalogRow, ...]
+    recommended: CatalogEntry | None
+    n_ctx: int
+    """The context size the fit labels were computed for."""
+    memory: Memory
+
+
+@dataclass(frozen=True)
+class LibraryView:
+    """The installed models as the Models tab shows them."""
+
+    models: tuple[InstalledModel, ...]
+    active_id: str | None
+    total_bytes: int
+    notice: str | None = None
+
+
+class ModelManagerBridge(QObject):
+    """The model manager (catalog, Hub, downloads, library) adapted to Qt signals.
+
+    Every core call blocks, so each runs on a Python thread; downloads run on the
+    :class:`DownloadQueue`'s own thread. Results come back as signals carrying plain
+    data (the core's frozen dataclasses). A failure arrives as
+    ``failed(action, message, code)``: ``message`` is the core's sentence for people and
+    ``code`` lets the window react to ``offline`` or ``gated``. Nothing touches the
+    network until :meth:`search`, :meth:`list_files` or a download is asked for, and
+    nothing is emitted once :meth:`shutdown` has begun.
+    """
+
+    catalogLoaded = Signal(object)  # CatalogView
+    libraryChanged = Signal(object)  # LibraryView
+    partialsFound = Signal(object)  # tuple[PartialDownload, ...]
+    searchFinished = Signal(str, object)  # query, tuple[HubModel, ...]
+    filesListed = Signal(object)  # RepoFiles
+    downloadProgress = Signal(object)  # DownloadProgress
+    importProgress = Signal(int, int)  # bytes done, total
+    imported = Signal(object)  # InstalledModel
+    removed = Signal(object)  # InstalledModel
+    verified = Signal(object)  # VerifyResult
+    tokenSaved = Signal(bool)  # True: stored, False: forgotten
+    modelsFound = Signal(object)  # Discovery: models other apps keep
+    failed = Signal(str, str, str)  # action, message, code
+
+    def __init__(self, paths: AppPaths | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._library = ModelLibrary(paths)
+        self._queue: DownloadQueue | None = None
+        self._queue_lock = threading.Lock()
+        self._closing = False
+
+    @property
+    def library(self) -> ModelLibrary:
+        return self._library
+
+    # ------------------------------------------------------------- reading (local only)
+    def load_overview(self, n_ctx: int | None) -> None:
+        """The catalog with fit labels, the library, and downloads a previous run left."""
+
+        def work() -> None:
+            self._emit(self.libraryChanged, self._library_view())
+            self._emit(self.partialsFound, tuple(partial_downloads(self._library.paths)))
+            catalog = load_catalog()
+            memory = Memory.detect()
+            ctx = n_ctx or hardware.DEFAULT_CONTEXT
+            rows = tuple(CatalogRow(e, e.fit(n_ctx=ctx, memory=memory)) for e in catalog.entries)
+            recommended = catalog.recommended(memory=memory)
+            self._emit(self.catalogLoaded, CatalogView(rows, recommended, ctx, memory))
+
+        self._spawn("catalog", work)
+
+    def refresh_library(self) -> None:
+        self._spawn("library", lambda: self._emit(self.libraryChanged, self._library_view()))
+
+    def _library_view(self) -> LibraryView:
+        models = tuple(self._library.models())
+        notice, self._library.notice = self._library.notice, None
+        active = self._library.active()
+        return LibraryView(
+            models, active.id if active else None, self._library.total_bytes(), notice
+        )
+
+    # ------------------------------------------------------------- the Hub (network)
+    def search(self, query: str) -> None:
+        def work() -> None:
+            found = hub.HubClient().search(query)
+            self._emit(self.searchFinished, query, tuple(found))
+
+        self._spawn("search", work)
+
+    def list_files(self, repo: str, n_ctx: int | None = None) -> None:
+        self._spawn(
+            "files",
+            lambda: self._emit(self.filesListed, hub.HubClient().list_files(repo, n_ctx=n_ctx)),
+        )
+
+    def save_token(self, token: str | None) -> None:
+        """Store the Hub token in the OS keyring (never in settings); None forgets it."""
+
+        def work() -> None:
+            hub.set_token(token)
+            self._emit(self.tokenSaved, bool(token))
+
+        self._spawn("token", work)
+
+    # ------------------------------------------------------------- downloads
+    def _downloads(self) -> DownloadQueue | None:
+        """The queue, started with the first download; None once shutting down."""
+        with self._queue_lock:
+            if self._queue is None and not self._closing:
+                self._queue = DownloadQueue(self._library, on_progress=self._on_progress)
+            return self._queue
+
+    def download(self, repo: str, filename: str) -> None:
+        """Queue a download (the job already fetching this file goes on instead)."""
+        if queue := self._downloads():
+            queue.add(DownloadRequest(repo, filename))
+
+    def resume_partial(self, partial: PartialDownload) -> None:
+        if queue := self._downloads():
+            queue.add(DownloadRequest.from_partial(partial))
+
+    def discard_partial(self, partial: PartialDownload) -> None:
+        self._spawn("discard", lambda: remove_part(partial.part_path))
+
+    def pause(self, job_id: int) -> None:
+        if queue := self._downloads():
+            queue.pause(job_id)
+
+    def resume(self, job_id: int) -> None:
+        if queue := self._downloads():
+            queue.resume(job_id)
+
+    def cancel(self, job_id: int) -> None:
+        if queue := self._downloads():
+            queue.cancel(job_id)
+
+    def _on_progress(self, progress: DownloadProgress) -> None:
+        """On the queue's thread."""
+        self._emit(self.downloadProgress, progress)
+        if progress.state is JobState.DONE:
+            self._emit(self.libraryChanged, self._library_view())
+
+    # ------------------------------------------------------------- the library
+    def import_file(self, path: str, *, in_place: bool) -> None:
+        def work() -> None:
+            model = self._library.import_file(
+                path,
+                in_place=in_place,
+                on_progress=lambda done, total: self._emit(self.importProgress, done, total),
+            )
+            self._emit(self.imported, model)
+            self._emit(self.libraryChanged, self._library_view())
+
+        self._spawn("import", work)
+
+    def find_other_apps(self) -> None:
+        """Look for the GGUF models other apps keep (local folders only, time-limited)."""
+
+        def work() -> None:
+            paths = [m.path for m in self._library.models()]
+            self._emit(self.modelsFound, discover.find_models(installed_paths=paths))
+
+        self._spawn("discover", work)
+
+    def use_found(self, found: FoundModel) -> None:
+        """Add a model another app keeps to the library, where it is (checked first)."""
+
+        def work() -> None:
+            model = self._library.import_file(
+                found.path,
+                in_place=True,
+                on_progress=lambda done, total: self._emit(self.importProgress, done, total),
+                # Ollama's file is "sha256-…": its own name is the one people know.
+                name=found.name if found.source == discover.OLLAMA else None,
+                repo=found.repo,
+                file=found.file,
+            )
+            self._emit(self.imported, model)
+            self._emit(self.libraryChanged, self._library_view())
+
+        self._spawn("use_found", work)
+
+    def remember_defaults(self, model_id: str, defaults: ModelDefaults | None) -> None:
+        def work() -> None:
+            self._library.remember_defaults(model_id, defaults)
+            self._emit(self.libraryChanged, self._library_view())
+
+        self._spawn("defaults", work)
+
+    def remove(self, model_id: str) -> None:
+        def work() -> None:
+            model = self._library.remove(model_id)
+            self._emit(self.removed, model)
+            self._emit(self.libraryChanged, self._library_view())
+
+        self._spawn("remove", work)
+
+    def verify(self, model_id: str) -> None:
+        self._spawn("verify", lambda: self._emit(self.verified, self._library.verify(model_id)))
+
+    def mark_active(self, path: str) -> None:
+        """Remember the model just loaded from ``path`` as the library's active one."""
+
+        def work() -> None:
+            model = self._library.resolve(path)
+            active = self._library.active()
+            if model is not None and (active is None or active.id != model.id):
+                self._library.set_active(model.id)
+            self._emit(self.libraryChanged, self._library_view())
+
+        self._spawn("activate", work)
+
+    # ------------------------------------------------------------- plumbing
+    def _spawn(self, action: str, work: Callable[[], None]) -> None:
+        if self._closing:
+            return
+
+        def target() -> None:
+            try:
+                work()
+            except UserFacingError as exc:
+                self._emit(self.failed, action, str(exc), exc.code)
+            except Exception as exc:
+                log.exception("model manager: %s failed", action)
+                self._emit(
+                    self.failed,
+                    action,
+                    f"Something went wrong in the model manager ({type(exc).__name__}). "
+                    "Details are in the log.",
+                    "bug",
+                )
+
+        threading.Thread(target=target, name=f"models-{action}", daemon=True).start()
+
+    def _emit(self, signal: SignalInstance, *args: object) -> None:
+        if not self._closing:
+            signal.emit(*args)
+
+    def shutdown(self) -> None:
+        """Pause the running download (its part is kept and offered next time); stop."""
+        with self._queue_lock:
+            self._closing = True
+            queue, self._queue = self._queue, None
+        if queue is not None:
+            queue.close()

@@ -1,10 +1,23 @@
-"""The Email tab: notes in, a streamed email out."""
+"""The Email tab: a new email from notes, or a reply to a pasted one; Subject and body out."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut, QTextCursor
+import html
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import (
+    QColor,
+    QDesktopServices,
+    QFont,
+    QGuiApplication,
+    QSyntaxHighlighter,
+    QTextCharFormat,
+    QTextDocument,
+)
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
@@ -12,266 +25,326 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QSplitter,
+    QRadioButton,
     QVBoxLayout,
-    QWidget,
 )
 
-from desktop_slm.config import Settings
-from desktop_slm.engine.protocol import Completion, SamplingOptions
+from desktop_slm.languages import LANGUAGES as ALL_LANGUAGES
 from desktop_slm.tools import email
-from desktop_slm.ui.bridge import EngineBridge
+from desktop_slm.tools.jobs import JobResult
+from desktop_slm.ui.jobs_bridge import JobFactory
+from desktop_slm.ui.tool_tab import ToolTab, state_text
 
-LANGUAGES = (
-    "English",
-    "German",
-    "French",
-    "Spanish",
-    "Italian",
-    "Portuguese",
-    "Dutch",
-    "Polish",
-    "Swedish",
-    "Danish",
-    "Norwegian",
-    "Finnish",
-    "Czech",
-    "Turkish",
-    "Russian",
-    "Ukrainian",
-    "Greek",
-    "Japanese",
-    "Chinese",
-    "Korean",
-    "Arabic",
-    "Hindi",
-)
+LANGUAGES = tuple(language.name for language in ALL_LANGUAGES)
+
+_LEGACY_NAMES = {
+    # The names the window tests (and people's scripts) know the Email tab's widgets by.
+    "Input": "emailNotes",
+    "GenerateButton": "generateButton",
+    "StopButton": "stopButton",
+    "GenerateHint": "generateHint",
+    "InlineError": "inlineError",
+    "GenerationStats": "generationStats",
+}
 
 
-class EmailTab(QWidget):
-    """Write an email from notes. Generate: Ctrl+Enter. Stop: Esc."""
+def _open_url(url: QUrl) -> bool:
+    return QDesktopServices.openUrl(url)
 
-    statusMessage = Signal(str)
 
-    def __init__(
-        self, bridge: EngineBridge, settings: Settings, parent: QWidget | None = None
-    ) -> None:
-        super().__init__(parent)
-        self._bridge = bridge
-        self._settings = settings
-        self._generating = False
-        self._tokens = 0
+open_url: Callable[[QUrl], bool] = _open_url
+"""Hands a mailto: link to the system; tests replace it."""
 
-        self.notes = QPlainTextEdit()
-        self.notes.setObjectName("emailNotes")
-        self.notes.setPlaceholderText(
-            "Notes for the email, e.g.\n- thank Anna for the quick review\n"
-            "- the release moves to Friday\n- ask if the demo at 10:00 still works"
+
+class SubjectHighlighter(QSyntaxHighlighter):
+    """Sets the 'Subject:' line apart from the body: bold and blue."""
+
+    def __init__(self, document: QTextDocument) -> None:
+        super().__init__(document)
+        self._format = QTextCharFormat()
+        self._format.setFontWeight(QFont.Weight.Bold)
+        self._format.setForeground(QColor("#1f4e99"))
+
+    def highlightBlock(self, text: str) -> None:  # Qt override
+        block = self.currentBlock()
+        if block.blockNumber() == 0 and email.split_subject(text).subject:
+            self.setFormat(0, len(text), self._format)
+
+
+class EmailTab(ToolTab):
+    """Write an email from notes, or reply to one. Generate: Ctrl+Enter. Stop: Esc."""
+
+    tab_id: ClassVar[str] = "email"
+    output_kind: ClassVar[str] = "email"
+    input_title: ClassVar[str] = "Notes"
+    input_placeholder: ClassVar[str] = (
+        "Notes for the email, e.g.\n- thank Anna for the quick review\n"
+        "- the release moves to Friday\n- ask if the demo at 10:00 still works"
+    )
+    output_title: ClassVar[str] = "Email"
+    output_placeholder: ClassVar[str] = (
+        "The email appears here: a Subject line, then the body. You can edit it."
+    )
+    empty_hint: ClassVar[str] = "Write a few notes, then press Ctrl+Enter."
+    ready_hint: ClassVar[str] = "Press Ctrl+Enter to write the email."
+    save_name: ClassVar[str] = "email.txt"
+
+    def _name(self, suffix: str) -> str:
+        return _LEGACY_NAMES.get(suffix, f"email{suffix}")
+
+    # ------------------------------------------------------------ widgets
+    def create_widgets(self) -> None:
+        self.notes = self.input
+        self._request: email.EmailRequest | None = None
+        self.new_mode = QRadioButton("New email")
+        self.new_mode.setObjectName("emailModeNew")
+        self.reply_mode = QRadioButton("Reply to an email")
+        self.reply_mode.setObjectName("emailModeReply")
+        self.new_mode.setChecked(True)
+        self._modes = QButtonGroup(self)
+        self._modes.addButton(self.new_mode)
+        self._modes.addButton(self.reply_mode)
+        self.original = QPlainTextEdit()
+        self.original.setObjectName("emailOriginal")
+        self.original.setPlaceholderText(
+            "Paste the email you are answering (with its Subject line if it has one)."
         )
+        self.original_label = QLabel("<b>The email you are answering</b>")
+
         self.tone = QComboBox()
+        self.tone.setObjectName("emailTone")
         self.tone.addItems(list(email.TONES))
-        self.tone.setCurrentText(settings.email_tone)
+        self.tone.setCurrentText(self._settings.email_tone)
         self.length = QComboBox()
+        self.length.setObjectName("emailLength")
         self.length.addItems(list(email.LENGTHS))
-        self.length.setCurrentText(settings.email_length)
+        self.length.setCurrentText(self._settings.email_length)
         self.language = QComboBox()
+        self.language.setObjectName("emailLanguage")
         self.language.setEditable(True)
         self.language.addItems(list(LANGUAGES))
-        self.language.setCurrentText(settings.email_language)
+        self.language.setCurrentText(self._settings.email_language)
         self.recipient = QLineEdit()
-        self.recipient.setPlaceholderText("optional, e.g. my manager")
+        self.recipient.setObjectName("emailRecipient")
+        self.recipient.setPlaceholderText("optional, e.g. Anna")
+        self.relationship = QLineEdit()
+        self.relationship.setObjectName("emailRelationship")
+        self.relationship.setPlaceholderText("optional, e.g. my manager, a customer")
         self.sign_off = QLineEdit()
+        self.sign_off.setObjectName("emailSignOff")
         self.sign_off.setPlaceholderText("optional, e.g. Sam")
 
-        options = QFormLayout()
-        options.addRow("Tone", self.tone)
-        options.addRow("Length", self.length)
-        options.addRow("Language", self.language)
-        options.addRow("Recipient", self.recipient)
-        options.addRow("Sign as", self.sign_off)
+        self.to_address = QLineEdit()
+        self.to_address.setObjectName("emailToAddress")
+        self.to_address.setPlaceholderText("address (optional)")
+        self.mail_button = QPushButton("Open in mail client")
+        self.mail_button.setObjectName("emailOpenMail")
+        self.mail_button.setToolTip("Open a new message in your mail program with this email")
+        self.copy_subject = QPushButton("Copy subject")
+        self.copy_subject.setObjectName("emailCopySubject")
+        self.copy_body = QPushButton("Copy body")
+        self.copy_body.setObjectName("emailCopyBody")
+        self.subject_view = QLabel()
+        self.subject_view.setObjectName("emailSubject")
+        self.subject_view.setWordWrap(True)
+        self.body_words = QLabel()
 
-        self.generate_button = QPushButton("Generate")
-        self.generate_button.setObjectName("generateButton")
-        self.generate_button.setToolTip("Write the email (Ctrl+Enter)")
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.setObjectName("stopButton")
-        self.stop_button.setToolTip("Stop writing (Esc)")
-        self.stop_button.setEnabled(False)
-        self.hint = QLabel()
-        self.hint.setObjectName("generateHint")
-        self.hint.setWordWrap(True)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.generate_button)
-        buttons.addWidget(self.stop_button)
-        buttons.addWidget(self.hint, 1)
-
-        self.output = QPlainTextEdit()
-        self.output.setObjectName("emailOutput")
-        self.output.setPlaceholderText("The email appears here. You can edit it.")
-        self.error = QLabel()
-        self.error.setObjectName("inlineError")
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #b00020;")
-        self.error.hide()
-        self.stats = QLabel()
-        self.stats.setObjectName("generationStats")
-
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(QLabel("Notes"))
-        left_layout.addWidget(self.notes, 1)
-        left_layout.addLayout(options)
-        left_layout.addLayout(buttons)
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(QLabel("Email"))
-        right_layout.addWidget(self.output, 1)
-        right_layout.addWidget(self.error)
-        right_layout.addWidget(self.stats)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setChildrenCollapsible(False)
-        layout = QVBoxLayout(self)
-        layout.addWidget(splitter)
-
-        for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(self.generate)
-        stop = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
-        stop.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        stop.activated.connect(self.stop)
-
-        self.generate_button.clicked.connect(self.generate)
-        self.stop_button.clicked.connect(self.stop)
-        self.notes.textChanged.connect(self.update_controls)
-        bridge.token.connect(self._on_token)
-        bridge.throughput.connect(self._on_throughput)
-        bridge.generationFinished.connect(self._on_finished)
-        bridge.generationFailed.connect(self._on_failed)
-        # Bound methods, not lambdas: Qt drops these connections when the tab is deleted.
-        bridge.modelLoaded.connect(self._on_engine_changed)
-        bridge.modelFailed.connect(self._on_engine_changed)
-        bridge.stateChanged.connect(self._on_engine_changed)
-        bridge.busyChanged.connect(self._on_engine_changed)
-        self.update_controls()
-
-    # ------------------------------------------------------------ state
-    def update_controls(self) -> None:
-        model = self._bridge.active_model
-        if self._generating:
-            hint = "Writing… press Esc to stop."
-        elif model is None:
-            hint = "Open a model first (File > Open model…)."
-        elif not self.notes.toPlainText().strip():
-            hint = "Write a few notes, then press Ctrl+Enter."
-        elif model.info.is_base_model:
-            hint = "Base model: not instruction-tuned, so drafts will be rough."
-        else:
-            hint = "Press Ctrl+Enter to write the email."
-        ready = (
-            not self._generating
-            and model is not None
-            and bool(self.notes.toPlainText().strip())
-            and not self._bridge.is_busy()
+        self._highlighter = SubjectHighlighter(self.output.document())
+        self.watch(
+            self.tone.currentTextChanged,
+            self.length.currentTextChanged,
+            self.language.currentTextChanged,
+            self.recipient.textChanged,
+            self.relationship.textChanged,
+            self.sign_off.textChanged,
+            self.original.textChanged,
+            self.new_mode.toggled,
+            self.to_address.textChanged,
         )
-        self.generate_button.setEnabled(ready)
-        self.stop_button.setEnabled(self._generating)
-        self.hint.setText(hint)
+        self.new_mode.toggled.connect(lambda _on: self._show_mode())
+        self.mail_button.clicked.connect(self.open_in_mail_client)
+        self.copy_subject.clicked.connect(lambda: self._copy(self.draft().subject, "Subject"))
+        self.copy_body.clicked.connect(lambda: self._copy(self.draft().body, "Body"))
+        self.output.textChanged.connect(self._show_parts)
 
-    def _on_engine_changed(self, _what: object) -> None:
-        self.update_controls()
+    def build_inputs(self, layout: QVBoxLayout) -> None:
+        modes = QHBoxLayout()
+        modes.addWidget(self.new_mode)
+        modes.addWidget(self.reply_mode)
+        modes.addStretch(1)
+        modes.addWidget(self.open_button)
+        layout.addLayout(modes)
+        layout.addWidget(self.original_label)
+        layout.addWidget(self.original, 2)
+        layout.addWidget(QLabel(f"<b>{self.input_title}</b>"))
+        layout.addWidget(self.input, 1)
+        layout.addWidget(self.document_info)
+        self._show_mode()
+
+    def build_options(self, form: QFormLayout) -> None:
+        form.addRow("Tone", self.tone)
+        form.addRow("Length", self.length)
+        form.addRow("Language", self.language)
+        form.addRow("Recipient", self.recipient)
+        form.addRow("Relationship", self.relationship)
+        form.addRow("Sign as", self.sign_off)
+
+    def build_output(self, layout: QVBoxLayout) -> None:
+        layout.addWidget(QLabel(f"<b>{self.output_title}</b>"))
+        layout.addWidget(self.subject_view)
+        layout.addWidget(self.output, 1)
+        mail = QHBoxLayout()
+        mail.addWidget(QLabel("To:"))
+        mail.addWidget(self.to_address, 1)
+        mail.addWidget(self.mail_button)
+        mail.addWidget(self.copy_subject)
+        mail.addWidget(self.copy_body)
+        layout.addLayout(mail)
+
+    def _show_mode(self) -> None:
+        reply = self.reply_mode.isChecked()
+        self.original.setVisible(reply)
+        self.original_label.setVisible(reply)
+        self.input.setPlaceholderText(
+            "What should the reply say? e.g.\n- yes to Tuesday\n- ask for the agenda"
+            if reply
+            else self.input_placeholder
+        )
+
+    def _show_parts(self) -> None:
+        draft = self.draft()
+        if draft.subject:
+            self.subject_view.setText(
+                f"<b>Subject:</b> {_escape(draft.subject)} &nbsp; "
+                f"<span style='color:#666'>· body {len(draft.body.split())} words</span>"
+            )
+        else:
+            self.subject_view.setText("<b>Subject:</b> <span style='color:#666'>—</span>")
+        has = bool(self.output_text().strip()) and not self.running
+        for button in (self.mail_button, self.copy_subject, self.copy_body):
+            button.setEnabled(has)
+        self.copy_subject.setEnabled(has and bool(draft.subject))
+
+    # ------------------------------------------------------------ the request
+    @property
+    def is_reply(self) -> bool:
+        return self.reply_mode.isChecked()
+
+    def has_input(self) -> bool:
+        if self.is_reply:
+            return bool(self.original.toPlainText().strip() or self.input.toPlainText().strip())
+        return bool(self.input.toPlainText().strip())
+
+    def update_controls(self) -> None:
+        super().update_controls()
+        idle = not self.running and self._bridge.active_model is not None
+        if idle and self.is_reply and not self.has_input():
+            self.hint.setText("Paste the email you are answering, then press Ctrl+Enter.")
+        self._show_parts()
 
     def request(self) -> email.EmailRequest:
         return email.EmailRequest(
-            notes=self.notes.toPlainText(),
+            notes=self.input.toPlainText(),
             tone=self.tone.currentText(),
             length=self.length.currentText(),
             language=self.language.currentText(),
             recipient=self.recipient.text(),
             sign_off=self.sign_off.text(),
+            original_email=self.original.toPlainText() if self.is_reply else "",
+            relationship=self.relationship.text(),
         )
 
-    # ------------------------------------------------------------ actions
-    def generate(self) -> None:
-        if self._generating or not self.generate_button.isEnabled():
-            return
-        try:
-            prompt = email.build(self.request())
-        except email.EmailOptionError as exc:
-            self._show_error(str(exc))
-            return
-        options = SamplingOptions(
-            max_tokens=min(self._settings.max_tokens, prompt.suggested_max_tokens)
-            if self._settings.max_tokens
-            else prompt.suggested_max_tokens,
-            temperature=self._settings.temperature,
-        )
-        self._settings.email_tone = self.tone.currentText()
-        self._settings.email_length = self.length.currentText()
-        self._settings.email_language = self.language.currentText()
-        if not self._bridge.generate(prompt, options):
-            self._show_error("The model is busy; try again in a moment.")
-            return
-        self.error.hide()
-        self.output.clear()
-        self.stats.setText("Starting…")
-        self._tokens = 0
-        self._generating = True
-        self.update_controls()
+    def job_factory(self) -> JobFactory:
+        request = self.request()
+        email.build(request)  # checks the options here, where they can be shown
+        self._settings.email_tone = request.tone
+        self._settings.email_length = request.length
+        self._settings.email_language = request.language
+        self._request = request
+        return lambda limits: email.job(request, limits)
 
-    def stop(self) -> None:
-        if self._generating:
-            self._bridge.stop()
+    def present(self, result: JobResult) -> str:
+        if result.cancelled or not result.text.strip():
+            return result.text
+        draft = email.finish(result.text, self._request or self.request())
+        return _compose(draft)
 
-    # ------------------------------------------------------------ engine events
-    def _on_token(self, text: str) -> None:
-        if not self._generating:
+    def long_text(self) -> str:
+        notes, original = self.input.toPlainText(), self.original.toPlainText()
+        return original if self.is_reply and len(original) > len(notes) else notes
+
+    def document_target(self) -> QPlainTextEdit:
+        return self.original if self.is_reply else self.input
+
+    def output_language(self) -> str:
+        return self.language.currentText()
+
+    def save_title(self) -> str:
+        return self.draft().subject
+
+    # ------------------------------------------------------------ drafts
+    def inputs_state(self) -> dict[str, Any]:
+        return {
+            "notes": self.input.toPlainText(),
+            "original_email": self.original.toPlainText(),
+        }
+
+    def restore_inputs(self, state: Mapping[str, Any]) -> None:
+        self.original.setPlainText(state_text(state, "original_email"))
+        self.input.setPlainText(state_text(state, "notes"))
+
+    def options_state(self) -> dict[str, Any]:
+        return {
+            "mode": "reply" if self.is_reply else "new",
+            "tone": self.tone.currentText(),
+            "length": self.length.currentText(),
+            "language": self.language.currentText(),
+            "recipient": self.recipient.text(),
+            "relationship": self.relationship.text(),
+            "sign_off": self.sign_off.text(),
+            "to": self.to_address.text(),
+        }
+
+    def restore_options(self, state: Mapping[str, Any]) -> None:
+        (self.reply_mode if state.get("mode") == "reply" else self.new_mode).setChecked(True)
+        if state_text(state, "tone") in email.TONES:
+            self.tone.setCurrentText(state_text(state, "tone"))
+        if state_text(state, "length") in email.LENGTHS:
+            self.length.setCurrentText(state_text(state, "length"))
+        if state_text(state, "language").strip():
+            self.language.setCurrentText(state_text(state, "language"))
+        self.recipient.setText(state_text(state, "recipient"))
+        self.relationship.setText(state_text(state, "relationship"))
+        self.sign_off.setText(state_text(state, "sign_off"))
+        self.to_address.setText(state_text(state, "to"))
+
+    # ------------------------------------------------------------ sending
+    def draft(self) -> email.EmailDraft:
+        return email.split_subject(self.output_text())
+
+    def open_in_mail_client(self) -> None:
+        draft = self.draft()
+        if not (draft.subject or draft.body):
             return
-        self._tokens += 1
-        cursor = self.output.textCursor()
-        cursor.movePosition(QTextCursor.MoveOperation.End)
-        cursor.insertText(text)
-        if self._tokens == 1:
-            self.stats.setText("Writing…")
-
-    def _on_throughput(self, rate: float) -> None:
-        if self._generating:
-            self.stats.setText(
-                f"{_words(self.output.toPlainText())} words · "
-                f"{self._tokens} tokens · {rate:.1f} tokens/s"
+        link = email.mailto_url(draft, to=self.to_address.text())
+        if not open_url(QUrl(link.url, QUrl.ParsingMode.StrictMode)):
+            self.show_error(
+                "No mail program opened the email. Set a default mail app in your system "
+                "settings, or copy the subject and body into your mail yourself."
             )
-
-    def _on_finished(self, result: Completion) -> None:
-        if not self._generating:
             return
-        self._generating = False
-        words = _words(self.output.toPlainText())
-        rate = result.timings.tokens_per_s
-        text = f"{words} words · {result.completion_tokens} tokens · {rate:.1f} tokens/s"
-        if result.cancelled:
-            text = f"Stopped. {text}"
-        elif result.finish_reason == "length":
-            text = f"{text} · reached the length limit"
-        self.stats.setText(text)
-        self.update_controls()
+        self.show_notice(link.notice)
+        self.statusMessage.emit("Opened the email in your mail program.")
 
-    def _on_failed(self, message: str) -> None:
-        if not self._generating:
-            return
-        self._generating = False
-        self._show_error(message)
-        self.stats.setText("")
-        self.update_controls()
-
-    def _show_error(self, message: str) -> None:
-        self.error.setText(message)
-        self.error.show()
-        self.statusMessage.emit(message)
+    def _copy(self, text: str, what: str) -> None:
+        QGuiApplication.clipboard().setText(text)
+        self.statusMessage.emit(f"{what} copied to the clipboard.")
 
 
-def _words(text: str) -> int:
-    return len(text.split())
+def _compose(draft: email.EmailDraft) -> str:
+    """The email as the tab shows it; an empty Subject line is kept for the user to fill."""
+    return f"Subject: {draft.subject}\n\n{draft.body}"
+
+
+def _escape(text: str) -> str:
+    return html.escape(text)

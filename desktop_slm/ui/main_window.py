@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtCore import QByteArray, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QPushButton,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -21,10 +21,17 @@ from PySide6.QtWidgets import (
 from desktop_slm import APP_DISPLAY_NAME, __version__
 from desktop_slm.config import AppPaths, Settings, save_settings
 from desktop_slm.engine.client import ActiveModel
+from desktop_slm.storage.drafts import DraftStore, StorageError, open_store
 from desktop_slm.ui import messages
-from desktop_slm.ui.bridge import EngineBridge
+from desktop_slm.ui.bridge import EngineBridge, ModelManagerBridge
+from desktop_slm.ui.drafts import DraftKeeper
 from desktop_slm.ui.email_tab import EmailTab
+from desktop_slm.ui.models_tab import ModelsTab
 from desktop_slm.ui.preferences import PreferencesDialog
+from desktop_slm.ui.report_tab import ReportTab
+from desktop_slm.ui.summarize_tab import SummarizeTab
+from desktop_slm.ui.tool_tab import ToolTab
+from desktop_slm.ui.translate_tab import TranslateTab
 
 log = logging.getLogger(__name__)
 
@@ -33,14 +40,6 @@ STATE_TEXT = {
     "starting": "Starting engine…",
     "loading": "Loading model…",
     "generating": "Generating…",
-}
-
-COMING = {
-    "Report": "Status updates, meeting minutes, incident reports and proposals, "
-    "written section by section from your notes.",
-    "Translate": "Translate text between more than 20 languages, keeping paragraphs, "
-    "lists and Markdown.",
-    "Summarize": "Summaries of long documents, from a one-line TL;DR to detailed key points.",
 }
 
 
@@ -62,9 +61,22 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.email_tab = EmailTab(bridge, settings)
         self.tabs.addTab(self.email_tab, "Email")
-        for name, text in COMING.items():
-            self.tabs.addTab(_coming_soon(name, text), name)
-        self.tabs.addTab(self._models_tab(), "Models")
+        self.report_tab = ReportTab(bridge, settings)
+        self.tabs.addTab(self.report_tab, "Report")
+        self.translate_tab = TranslateTab(bridge, settings)
+        self.tabs.addTab(self.translate_tab, "Translate")
+        self.summarize_tab = SummarizeTab(bridge, settings)
+        self.tabs.addTab(self.summarize_tab, "Summarize")
+        self.tool_tabs: tuple[ToolTab, ...] = (
+            self.email_tab,
+            self.report_tab,
+            self.translate_tab,
+            self.summarize_tab,
+        )
+        self.model_manager = ModelManagerBridge(paths)
+        self.models_tab = ModelsTab(bridge, self.model_manager, settings)
+        self.models_info = self.models_tab.models_info
+        self.tabs.addTab(self.models_tab, "Models")
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -86,9 +98,17 @@ class MainWindow(QMainWindow):
         bridge.modelLoading.connect(self._on_model_loading)
         bridge.modelLoaded.connect(self._on_model_loaded)
         bridge.modelFailed.connect(self._on_model_failed)
-        self.email_tab.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        for tool in self.tool_tabs:
+            tool.statusMessage.connect(self.show_status)
+            tool.hint.linkActivated.connect(self._hint_link)
+            tool.summarizeRequested.connect(self.summarize_first)
+        self.models_tab.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.models_tab.notice.connect(self.show_notice)
+        self.models_tab.installedChanged.connect(self._on_installed_count)
         if settings.window_geometry:
             self.restoreGeometry(QByteArray.fromBase64(settings.window_geometry.encode()))
+        self.store: DraftStore | None = None
+        self.drafts = self._open_drafts()
 
     # ------------------------------------------------------------ building
     def _build_menus(self) -> None:
@@ -113,22 +133,59 @@ class MainWindow(QMainWindow):
         help_menu.addAction(about)
         self.open_model_action = open_action
 
-    def _models_tab(self) -> QWidget:
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        self.models_info = QLabel("No model is open.")
-        self.models_info.setObjectName("modelsInfo")
-        self.models_info.setWordWrap(True)
-        self.models_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        button = QPushButton("Open a model file (.gguf)…")
-        button.clicked.connect(self.choose_model)
-        layout.addWidget(self.models_info)
-        layout.addWidget(button, 0, Qt.AlignmentFlag.AlignLeft)
-        layout.addWidget(
-            QLabel("Downloading models from the Hugging Face Hub comes in the next release.")
-        )
-        layout.addStretch(1)
-        return page
+    def show_models_tab(self) -> None:
+        self.tabs.setCurrentWidget(self.models_tab)
+
+    def _on_installed_count(self, count: int) -> None:
+        """With nothing installed, the writing tools point to the Models tab."""
+        for tool in self.tool_tabs:
+            tool.no_model_hint = (
+                ToolTab.no_model_hint
+                if count
+                else "Open a model first: none is installed yet, so get one in the "
+                "<a href='models'>Models tab</a>."
+            )
+            tool.update_controls()
+
+    def _hint_link(self, _link: str) -> None:
+        self.show_models_tab()
+
+    def show_status(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
+
+    def summarize_first(self, text: str) -> None:
+        """A tool's input is too long: move it to the Summarize tab."""
+        if self.summarize_tab.running:
+            self.show_status("The Summarize tab is busy; stop it first.")
+            return
+        self.summarize_tab.take_text(text)
+        self.tabs.setCurrentWidget(self.summarize_tab)
+        self.summarize_tab.input.setFocus()
+
+    # ------------------------------------------------------------ drafts and history
+    def _open_drafts(self) -> DraftKeeper | None:
+        """Open the drafts database and put every tab's draft back."""
+        try:
+            opened = open_store(self.paths)
+        except (StorageError, sqlite3.Error, OSError) as exc:
+            log.warning("drafts database unusable: %s", exc)
+            self.show_notice(
+                str(exc)
+                if isinstance(exc, StorageError)
+                else "Your drafts cannot be saved in this session (the drafts database "
+                "cannot be opened); see the log for details."
+            )
+            return None
+        if opened.notice:
+            self.show_notice(opened.notice)
+        self.store = opened.store
+        for tool in self.tool_tabs:
+            tool.set_store(opened.store)
+        keeper = DraftKeeper(opened.store, self.tool_tabs, self)
+        keeper.failed.connect(self.show_status)
+        if keeper.restore():
+            self.show_status("Your drafts were restored.")
+        return keeper
 
     # ------------------------------------------------------------ model
     def show_notice(self, text: str) -> None:
@@ -144,9 +201,9 @@ class MainWindow(QMainWindow):
             self.open_model(path)
 
     def open_model(self, path: str) -> None:
-        if not self.bridge.load_model(
-            path, n_ctx=self.settings.n_ctx, n_threads=self.settings.n_threads
-        ):
+        # The model's own remembered context size, else the global one.
+        n_ctx = self.models_tab.context_for(path)
+        if not self.bridge.load_model(path, n_ctx=n_ctx, n_threads=self.settings.n_threads):
             messages.error(self, "The model is busy. Stop the current answer, then try again.")
 
     def edit_preferences(self) -> None:
@@ -157,6 +214,7 @@ class MainWindow(QMainWindow):
 
     def apply_preferences(self, dialog: PreferencesDialog) -> None:
         reload = dialog.apply_to(self.settings)
+        self.models_tab.remember_preferences()  # for the active model, and as the global ones
         self._save_settings()
         active = self.bridge.active_model
         if reload and active is not None:
@@ -167,7 +225,8 @@ class MainWindow(QMainWindow):
 
     def _on_model_loaded(self, active: ActiveModel) -> None:
         info = active.info
-        self.model_label.setText(info.display_name())
+        known = self.models_tab.library_model(info.path)  # e.g. "gemma3:270m", not "sha256-…"
+        self.model_label.setText(known.display_name if known else info.display_name())
         self.model_label.setToolTip(info.path)
         self.settings.model_path = info.path
         self._save_settings()
@@ -207,7 +266,8 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------ closing
     def _save_settings(self) -> None:
         try:
-            save_settings(self.settings, self.paths)
+            # The global context size and temperature, not the active model's own.
+            save_settings(self.models_tab.settings_to_save(), self.paths)
         except OSError as exc:
             log.warning("could not save settings: %s", exc)
             self.statusBar().showMessage(f"Settings could not be saved: {exc.strerror}", 8000)
@@ -215,22 +275,18 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # Qt override
         self.settings.window_geometry = bytes(self.saveGeometry().toBase64().data()).decode()
         self._save_settings()
+        if self.drafts is not None:
+            self.drafts.close()
+        for tool in self.tool_tabs:
+            tool.shutdown()
+        self.model_manager.shutdown()  # pauses a running download; it is offered next time
         self.bridge.shutdown()
+        if self.store is not None:
+            for tool in self.tool_tabs:
+                tool.set_store(None)
+            self.store.close()
+            self.store, self.drafts = None, None
         event.accept()
-
-
-def _coming_soon(name: str, text: str) -> QWidget:
-    page = QWidget()
-    layout = QVBoxLayout(page)
-    title = QLabel(f"<h3>{name}</h3>")
-    body = QLabel(
-        f"{text}<br><br><i>This tool arrives in the next release; the Email tab works today.</i>"
-    )
-    body.setWordWrap(True)
-    layout.addWidget(title)
-    layout.addWidget(body)
-    layout.addStretch(1)
-    return page
 
 
 def schedule_model_load(window: MainWindow, path: str | None) -> None:

@@ -1,0 +1,265 @@
+"""Writing-tool jobs and other blocking work off the GUI thread, reported as Qt signals."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from PySide6.QtCore import QObject, Signal, SignalInstance
+
+from desktop_slm.engine.protocol import Completion, SamplingOptions, TokenEvent
+from desktop_slm.errors import UserFacingError
+from desktop_slm.tools.budget import ModelLimits
+from desktop_slm.tools.jobs import (
+    Job,
+    JobPreview,
+    JobProgress,
+    JobResult,
+    JobRunner,
+    JobStepDone,
+    JobToken,
+)
+
+if TYPE_CHECKING:
+    from desktop_slm.engine.client import ActiveModel
+    from desktop_slm.ui.bridge import EngineBridge
+
+log = logging.getLogger(__name__)
+
+JobFactory = Callable[[ModelLimits], Job]
+"""Builds the job once the model's limits are known (on the worker thread: it may count
+tokens of a long text, which takes a while)."""
+
+LIVE_INTERVAL_S = 0.25
+
+
+@dataclass(frozen=True)
+class LiveStats:
+    """How a running job is doing, a few times a second."""
+
+    tokens: int
+    """Tokens generated so far in the whole job."""
+    tokens_per_s: float
+    """Generation speed of the running step."""
+
+
+class _WindowEngine:
+    """The engine as the tools see it, with the window's idea of which model is open.
+
+    After a worker crash the client forgets its model until its next request starts a
+    fresh worker and reloads it; ``ModelLimits.of(client)`` would say "No model is
+    loaded" although the next request works. The bridge remembers the model.
+    """
+
+    def __init__(self, bridge: EngineBridge) -> None:
+        self._bridge = bridge
+        self._client = bridge.client
+
+    @property
+    def active_model(self) -> ActiveModel | None:
+        return self._bridge.active_model
+
+    def chat(
+        self, messages: list[dict[str, str]], options: SamplingOptions | None = None
+    ) -> Iterator[TokenEvent | Completion]:
+        return self._client.chat(messages, options)
+
+    def complete(
+        self, prompt: str, options: SamplingOptions | None = None
+    ) -> Iterator[TokenEvent | Completion]:
+        return self._client.complete(prompt, options)
+
+    def count_tokens(self, text: str) -> int:
+        return self._client.count_tokens(text)
+
+    def cancel(self) -> None:
+        self._client.cancel()
+
+
+class JobsBridge(QObject):
+    """Runs one job at a time for one tab, on the engine shared by the whole window.
+
+    A run emits ``progress``, ``token``, ``preview``, ``stepDone`` and ``live`` any
+    number of times, then exactly one of ``finished`` (a :class:`JobResult`, also when
+    stopped) or ``failed`` (a sentence for people and the error's code, e.g.
+    ``input_too_long``). The engine is taken through :class:`EngineBridge`, so no two
+    tabs ever send requests at once and every tab sees ``busyChanged``; the window's
+    status bar gets ``throughput`` and each answered request as ``generationFinished``.
+    """
+
+    progress = Signal(object)  # JobProgress
+    token = Signal(object)  # JobToken
+    preview = Signal(str)
+    stepDone = Signal(object)  # JobStepDone
+    live = Signal(object)  # LiveStats
+    finished = Signal(object)  # JobResult
+    failed = Signal(str, str)  # message, code
+
+    def __init__(self, engine: EngineBridge, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._engine = engine
+        self._runner: JobRunner | None = None
+        self._running = threading.Event()
+        self._closing = False
+
+    @property
+    def running(self) -> bool:
+        return self._running.is_set()
+
+    def start(
+        self,
+        build: JobFactory,
+        sampling: SamplingOptions,
+        *,
+        max_answer_tokens: int | None = None,
+    ) -> bool:
+        """Run the job ``build`` makes; False when the engine is busy or no model is open."""
+        if self._closing or self.running or self._engine.active_model is None:
+            return False
+        engine = _WindowEngine(self._engine)
+        runner = JobRunner(engine, sampling)
+
+        def work() -> None:
+            try:
+                self._drive(engine, runner, build, max_answer_tokens)
+            finally:
+                self._running.clear()
+
+        self._running.set()
+        self._runner = runner
+        # The engine bridge's lock is what keeps the requests of all tabs apart.
+        if not self._engine._run("engine-job", work):
+            self._running.clear()
+            self._runner = None
+            return False
+        return True
+
+    def stop(self) -> None:
+        """Stop the running job; it ends with a ``finished`` that keeps what was done."""
+        runner = self._runner
+        if runner is not None and self.running:
+            runner.stop()
+
+    def shutdown(self) -> None:
+        """Stop and emit nothing more (the tab is going away)."""
+        self._closing = True
+        self.stop()
+
+    def _drive(
+        self,
+        engine: _WindowEngine,
+        runner: JobRunner,
+        build: JobFactory,
+        max_answer_tokens: int | None,
+    ) -> None:
+        tokens = 0
+        step_started: float | None = None
+        step_tokens = 0
+        last_live = 0.0
+        try:
+            limits = ModelLimits.of(engine, max_answer_tokens=max_answer_tokens)
+            job = build(limits)
+            for event in runner.run(job):
+                if isinstance(event, JobToken):
+                    tokens += 1
+                    step_tokens += 1
+                    now = time.perf_counter()
+                    if step_started is None:
+                        step_started = now
+                    self._emit(self.token, event)
+                    if step_tokens > 1 and now - last_live > LIVE_INTERVAL_S:
+                        last_live = now
+                        rate = (step_tokens - 1) / max(now - step_started, 1e-6)
+                        self._emit(self.live, LiveStats(tokens, rate))
+                        self._emit(self._engine.throughput, rate)
+                elif isinstance(event, JobProgress):
+                    step_started, step_tokens = None, 0
+                    self._emit(self.progress, event)
+                elif isinstance(event, JobPreview):
+                    self._emit(self.preview, event.text)
+                elif isinstance(event, JobStepDone):
+                    self._emit(self.stepDone, event)
+                    self._emit(self._engine.generationFinished, event.completion)
+                elif isinstance(event, JobResult):
+                    self._emit(self.finished, event)
+        except UserFacingError as exc:
+            self._emit(self.failed, str(exc), exc.code)
+        except Exception as exc:
+            log.exception("a writing job failed")
+            self._emit(
+                self.failed,
+                f"The answer could not be generated ({type(exc).__name__}). "
+                "Details are in the log.",
+                "bug",
+            )
+
+    def _emit(self, signal: SignalInstance, *args: object) -> None:
+        if self._closing:
+            return
+        try:
+            signal.emit(*args)
+        except RuntimeError:  # the receiving window was deleted while the job ran
+            log.debug("dropped a job event: its receiver is gone")
+
+
+# ---------------------------------------------------------------- one-off background calls
+T = TypeVar("T")
+
+
+class _BackgroundCall(QObject):
+    done = Signal(object)
+    error = Signal(object)
+
+    def __init__(
+        self,
+        parent: QObject,
+        success: Callable[[Any], None],
+        failure: Callable[[BaseException], None],
+    ) -> None:
+        super().__init__(parent)
+        self._success = success
+        self._failure = failure
+        # Bound methods of an object living on the GUI thread: Qt queues the calls there.
+        self.done.connect(self._on_done)
+        self.error.connect(self._on_error)
+
+    def _on_done(self, value: Any) -> None:
+        self.deleteLater()
+        self._success(value)
+
+    def _on_error(self, exc: BaseException) -> None:
+        self.deleteLater()
+        self._failure(exc)
+
+
+def run_in_background(
+    owner: QObject,
+    op: Callable[[], T],
+    success: Callable[[T], None],
+    failure: Callable[[BaseException], None],
+    *,
+    name: str = "background",
+) -> None:
+    """Run ``op`` on a thread; ``success`` or ``failure`` is then called on the GUI thread.
+
+    ``op`` must not touch widgets. Nothing is called if ``owner`` is deleted first.
+    """
+    call = _BackgroundCall(owner, success, failure)
+
+    def target() -> None:
+        try:
+            value = op()
+        except Exception as exc:
+            outcome: tuple[SignalInstance, object] = (call.error, exc)
+        else:
+            outcome = (call.done, value)
+        try:
+            outcome[0].emit(outcome[1])
+        except RuntimeError:  # the owner (and the call with it) was deleted meanwhile
+            log.debug("background %s finished after its window was closed", name)
+
+    threading.Thread(target=target, name=name, daemon=True).start()

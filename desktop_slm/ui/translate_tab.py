@@ -1,0 +1,212 @@
+"""The Translate tab: source and translation side by side, paragraph by paragraph."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QPushButton
+
+from desktop_slm.languages import LANGUAGES, Detection, detect_language, find_language
+from desktop_slm.tools import translate
+from desktop_slm.tools.jobs import JobResult
+from desktop_slm.ui.jobs_bridge import JobFactory, run_in_background
+from desktop_slm.ui.tool_tab import ToolTab, set_combo_data
+
+FORMALITY_LABELS = {
+    "default": "As the text suggests",
+    "formal": "Formal (vous, Sie, usted)",
+    "informal": "Informal (tu, du, tú)",
+}
+DETECT_DELAY_MS = 600
+
+
+def describe_detection(detection: Detection | None) -> str:
+    """The "Detected: French" line and how sure the detector is, for the label under the source."""
+    if detection is None:
+        return "Detected: nothing to go on yet"
+    if detection.language is None:
+        return (
+            f"Detected: a language not in the list ({detection.code}); choose the source "
+            "language yourself"
+        )
+    if detection.reliable:
+        return f"Detected: {detection.language.name}"
+    return f"Detected: perhaps {detection.language.name} (not sure; the model is not told)"
+
+
+class TranslateTab(ToolTab):
+    """Translate text, keeping its layout. Generate: Ctrl+Enter. Stop: Esc."""
+
+    tab_id: ClassVar[str] = "translate"
+    output_kind: ClassVar[str] = "translation"
+    input_title: ClassVar[str] = "Source text"
+    input_placeholder: ClassVar[str] = (
+        "Paste the text to translate, or open or drop a document. Paragraphs, lists and "
+        "Markdown are kept."
+    )
+    output_title: ClassVar[str] = "Translation"
+    output_placeholder: ClassVar[str] = "The translation appears here, paragraph by paragraph."
+    empty_hint: ClassVar[str] = "Paste a text to translate, then press Ctrl+Enter."
+    ready_hint: ClassVar[str] = "Press Ctrl+Enter to translate."
+    running_hint: ClassVar[str] = "Translating… press Esc to stop (done paragraphs are kept)."
+    save_name: ClassVar[str] = "translation.docx"
+
+    def create_widgets(self) -> None:
+        self._detection: Detection | None = None
+        self._detect_serial = 0
+        self.source = QComboBox()
+        self.source.setObjectName("translateSource")
+        self.source.addItem("Detect automatically", translate.AUTO)
+        self.target = QComboBox()
+        self.target.setObjectName("translateTarget")
+        for language in LANGUAGES:
+            label = (
+                language.name
+                if language.native == language.name
+                else f"{language.name} — {language.native}"
+            )
+            self.source.addItem(label, language.code)
+            self.target.addItem(label, language.code)
+        set_combo_data(self.target, "en")
+        self.swap_button = QPushButton("⇄ Swap")
+        self.swap_button.setObjectName("translateSwap")
+        self.swap_button.setToolTip("Swap the languages (and put the translation in as source)")
+        self.detected = QLabel()
+        self.detected.setObjectName("translateDetected")
+        self.detected.setStyleSheet("color: #555;")
+        self.formality = QComboBox()
+        self.formality.setObjectName("translateFormality")
+        for key in translate.FORMALITIES:
+            self.formality.addItem(FORMALITY_LABELS.get(key, key), key)
+
+        self._detect_timer = QTimer(self)
+        self._detect_timer.setSingleShot(True)
+        self._detect_timer.setInterval(DETECT_DELAY_MS)
+        self._detect_timer.timeout.connect(self.detect_now)
+        self.watch(
+            self.source.currentIndexChanged,
+            self.target.currentIndexChanged,
+            self.formality.currentIndexChanged,
+        )
+        self.source.currentIndexChanged.connect(lambda _index: self._show_detection())
+        self.input.textChanged.connect(self._detect_timer.start)
+        self.swap_button.clicked.connect(self.swap)
+
+    def build_options(self, form: QFormLayout) -> None:
+        languages = QHBoxLayout()
+        languages.addWidget(self.source, 1)
+        languages.addWidget(self.swap_button)
+        languages.addWidget(self.target, 1)
+        form.addRow("From / to", languages)
+        form.addRow("", self.detected)
+        form.addRow("Formality", self.formality)
+        self._show_detection()
+
+    # ------------------------------------------------------------ detection
+    def detect_now(self) -> None:
+        """Run the language detector on the source text, off the GUI thread."""
+        self._detect_timer.stop()
+        text = self.input.toPlainText()
+        self._detect_serial += 1
+        serial = self._detect_serial
+        if not text.strip():
+            self._detected_result(serial, None)
+            return
+        run_in_background(
+            self,
+            lambda: detect_language(text),
+            lambda detection: self._detected_result(serial, detection),
+            lambda _exc: self._detected_result(serial, None),
+            name="detect-language",
+        )
+
+    def _detected_result(self, serial: int, detection: Detection | None) -> None:
+        if serial != self._detect_serial:
+            return  # the text changed again meanwhile
+        self._detection = detection
+        self._show_detection()
+
+    def _show_detection(self) -> None:
+        auto = self.source.currentData() == translate.AUTO
+        text = self.input.toPlainText().strip()
+        self.detected.setVisible(auto and bool(text))
+        if auto and text:
+            message = describe_detection(self._detection)
+            detected = self._detection
+            target = self.target.currentData()
+            if detected is not None and detected.reliable and detected.code == target:
+                message += " — the same as the target; choose another target language"
+            self.detected.setText(message)
+
+    @property
+    def detection(self) -> Detection | None:
+        return self._detection
+
+    # ------------------------------------------------------------ the request
+    def request(self) -> translate.TranslateRequest:
+        return translate.TranslateRequest(
+            text=self.input.toPlainText(),
+            target=str(self.target.currentData()),
+            source=str(self.source.currentData()),
+            formality=str(self.formality.currentData()),
+        )
+
+    def job_factory(self) -> JobFactory:
+        request = self.request()
+        request.check()
+        return lambda limits: translate.job(request, limits)
+
+    def present(self, result: JobResult) -> str:
+        return result.text
+
+    def output_language(self) -> str:
+        return find_language(str(self.target.currentData())).name
+
+    def final_stats(self, result: JobResult) -> str:
+        text = super().final_stats(result)
+        blocks = result.detail.get("blocks")
+        done = result.detail.get("blocks_done")
+        if isinstance(blocks, int) and isinstance(done, int) and blocks > 1:
+            text += f" · {done} of {blocks} paragraphs translated"
+        name = result.detail.get("source_name")
+        if isinstance(name, str) and name and self.source.currentData() == translate.AUTO:
+            text += f" · from {name}"
+        return text
+
+    def swap(self) -> None:
+        """Target becomes source and source target; the translation becomes the source text."""
+        if self.running:
+            return
+        source = self.source.currentData()
+        if source == translate.AUTO:
+            detected = self._detection
+            if detected is None or not detected.reliable or detected.language is None:
+                self.show_error(
+                    "The source language is not known yet, so it cannot become the target. "
+                    "Choose the source language, then swap."
+                )
+                return
+            source = detected.language.code
+        target = self.target.currentData()
+        set_combo_data(self.target, source)
+        set_combo_data(self.source, target)
+        translation = self.output_text()
+        if translation.strip():
+            self.input.setPlainText(translation)
+            self.set_output_text("")
+        self.error.hide()
+
+    # ------------------------------------------------------------ drafts
+    def options_state(self) -> dict[str, Any]:
+        return {
+            "source": self.source.currentData(),
+            "target": self.target.currentData(),
+            "formality": self.formality.currentData(),
+        }
+
+    def restore_options(self, state: Mapping[str, Any]) -> None:
+        set_combo_data(self.source, state.get("source"))
+        set_combo_data(self.target, state.get("target"))
+        set_combo_data(self.formality, state.get("formality"))

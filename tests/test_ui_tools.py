@@ -1,0 +1,848 @@
+"""The writing-tool tabs, driven like a person would.
+
+Most tests run the real window with a scripted fake engine (``FakeClient``, built on
+the ``FakeEngine`` of ``test_tools_jobs``): fast and exact about what the model was
+asked. One test per tab path runs the real SmolLM2 test model with short answers,
+and one kills the real app process to check that drafts survive a ``kill -9``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import docx
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent, QGuiApplication
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from desktop_slm.config import Settings, app_paths
+from desktop_slm.storage.drafts import open_store
+from desktop_slm.tools import report
+from desktop_slm.ui import email_tab, history, tool_tab
+from desktop_slm.ui.bridge import EngineBridge
+from desktop_slm.ui.main_window import MainWindow
+from desktop_slm.ui.tool_tab import ToolTab
+from tests import test_ui
+from tests.test_tools_jobs import FakeEngine, Request
+from tests.test_ui import FAST_SETTINGS, OpenWindow, wait_loaded
+
+# The window tests' fixtures: no dialog may block; real windows and workers are cleaned up.
+shown = test_ui.shown
+open_window = test_ui.open_window
+
+WAIT_MS = 10_000
+REAL_MS = 90_000
+
+
+# ---------------------------------------------------------------- a scripted engine
+def section_of(request: Request) -> str:
+    found = re.search(r'Write the section "(.+)"\.', request.user)
+    return found.group(1) if found else "?"
+
+
+def scripted_answer(request: Request) -> str:  # noqa: PLR0911 - one answer per tool
+    """What the fake model says, by what it was asked (see the tools' system prompts)."""
+    system = request.system
+    if "drafts replies" in system:
+        return "Hi Bob,\n\nyes, Tuesday at 10:00 works for me.\n\nBest regards"
+    if "drafts emails" in system:
+        return (
+            "Subject: Release moves to Friday\n\nHi Anna,\n\nthank you for the quick "
+            "review. The release moves to Friday.\n\nBest regards,\n[Your Name]"
+        )
+    if "You are an editor" in system:
+        text = request.user.split("Text:\n", 1)[1]
+        if "half as long" in request.user:
+            return "Subject: Friday\n\nHi Anna, the release is on Friday. Thanks!"
+        return text.upper()
+    if "one part of a longer document" in system:
+        part = re.search(r"Part (\d+) of (\d+)", request.user)
+        return f"Part {part.group(1) if part else '?'} says the budget grows."
+    if "merge summaries" in system:
+        return "The parts say the budget grows."
+    if "summarize" in system.lower() or "summary of the whole" in system:
+        return "The budget grows by ten percent next year."
+    if "professional translator" in system:
+        return "\n".join(f"[fr] {line}" for line in request.user.splitlines())
+    if "You plan reports" in system:
+        return "1. Summary\n2. Impact\n3. Root cause"
+    if "one section of a report" in system:
+        return f"Body of {section_of(request)}, from the notes."
+    return "fine"
+
+
+@dataclass
+class FakeClient(FakeEngine):
+    """The fake engine as the window's bridge sees a client; can hold a request mid-way.
+
+    ``hold(request_number, tokens_sent)`` True makes the engine wait (``holding`` is
+    set) until the test stops the job or calls :meth:`go_on`.
+    """
+
+    answer: Callable[[Request], str] = scripted_answer
+    loaded: bool = True
+    pid: int | None = None
+    hold: Callable[[int, int], bool] | None = None
+    holding: threading.Event = field(default_factory=threading.Event)
+    _wake: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self.on_token = self._maybe_hold
+
+    @property
+    def active_model(self) -> Any:
+        if not self.loaded:
+            return None
+        return SimpleNamespace(
+            info=SimpleNamespace(
+                is_base_model=self.base_model,
+                display_name=lambda: "Fake 1B",
+                path="/models/fake.gguf",
+            ),
+            loaded=SimpleNamespace(n_ctx=self.n_ctx),
+        )
+
+    def _maybe_hold(self, sent: int) -> None:
+        if self.hold is not None and self.hold(len(self.requests), sent):
+            self.holding.set()
+            self._wake.wait(timeout=30)
+            self._wake.clear()
+
+    def cancel(self) -> None:
+        super().cancel()
+        self._wake.set()
+
+    def go_on(self) -> None:
+        self.holding.clear()
+        self._wake.set()
+
+    def close(self) -> None:
+        self._wake.set()
+
+
+MakeWindow = Callable[..., MainWindow]
+
+
+@pytest.fixture
+def make_window(qtbot: QtBot, app_home: Path) -> Iterator[MakeWindow]:
+    """The real window on a fake engine; closed (drafts flushed) afterwards."""
+    windows: list[MainWindow] = []
+
+    def make(client: FakeClient | None = None, **settings: Any) -> MainWindow:
+        values = {"temperature": 0.0, "max_tokens": 400, **settings}
+        window = MainWindow(EngineBridge(client or FakeClient()), Settings(**values), app_paths())
+        windows.append(window)
+        window.show()
+        window.activateWindow()
+        qtbot.waitExposed(window)
+        qtbot.waitUntil(window.isActiveWindow)  # shortcuts (Ctrl+Enter, Esc) need it
+        return window
+
+    yield make
+    for window in windows:
+        window.close()
+        window.deleteLater()
+    QApplication.processEvents()
+
+
+def show_tab(window: MainWindow, tab: ToolTab) -> None:
+    window.tabs.setCurrentWidget(tab)
+
+
+def finished(tab: ToolTab) -> Callable[[], bool]:
+    def done() -> bool:
+        return not tab.running and not tab._bridge.is_busy() and "tokens/s" in tab.stats.text()
+
+    return done
+
+
+def ctrl_enter(qtbot: QtBot, widget: Any) -> None:
+    widget.setFocus()
+    qtbot.keyClick(widget, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+
+
+# ---------------------------------------------------------------- Email
+def test_email_streams_subject_and_body_and_opens_the_mail_client(
+    qtbot: QtBot, make_window: MakeWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[str] = []
+
+    def open_url(url: QUrl) -> bool:
+        opened.append(bytes(url.toEncoded().data()).decode())
+        return True
+
+    monkeypatch.setattr(email_tab, "open_url", open_url)
+    client = FakeClient()
+    window = make_window(client)
+    tab = window.email_tab
+    assert not tab.generate_button.isEnabled()
+    assert "Write a few notes" in tab.hint.text()
+
+    tab.notes.setPlainText("thank Anna for the review; the release moves to Friday")
+    tab.recipient.setText("Anna")
+    tab.relationship.setText("a colleague")
+    tab.sign_off.setText("Sam")
+    tab.tone.setCurrentText("friendly")
+    assert tab.generate_button.isEnabled()
+    ctrl_enter(qtbot, tab.notes)
+    qtbot.waitUntil(finished(tab), timeout=WAIT_MS)
+
+    asked = client.requests[0]
+    assert "warm and friendly" in asked.system
+    assert "Recipient: Anna (a colleague)." in asked.user
+    assert "Sign the email as: Sam." in asked.user
+    # Subject and body apart; the model's "[Your Name]" replaced by the sign-off.
+    assert tab.draft().subject == "Release moves to Friday"
+    assert tab.draft().body.startswith("Hi Anna,")
+    assert tab.draft().body.rstrip().endswith("Sam")
+    assert "[Your Name]" not in tab.output.toPlainText()
+    assert "Release moves to Friday" in tab.subject_view.text()
+    assert tab.stats.text().startswith(f"{len(tab.output.toPlainText().split())} words")
+    assert window.settings.email_tone == "friendly"
+
+    tab.to_address.setText("anna@example.com")
+    qtbot.mouseClick(tab.mail_button, Qt.MouseButton.LeftButton)
+    [url] = opened
+    assert url.startswith("mailto:anna@example.com?subject=Release%20moves%20to%20Friday&body=Hi")
+    assert "%0D%0A" in url
+    assert not tab.error.isVisible()
+
+    qtbot.mouseClick(tab.copy_subject, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == "Release moves to Friday"
+
+    # A body too long for a mail link is shortened, and the tab says so.
+    tab.output.setPlainText("Subject: Minutes\n\n" + "All the details of the meeting. " * 200)
+    qtbot.mouseClick(tab.mail_button, Qt.MouseButton.LeftButton)
+    assert len(opened[-1]) <= 2000
+    assert tab.notice.isVisible()
+    assert "too long for a mail link" in tab.notice.text()
+
+
+def test_a_reply_uses_the_original_email_and_gets_a_re_subject(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    client = FakeClient()
+    window = make_window(client)
+    tab = window.email_tab
+    tab.reply_mode.setChecked(True)
+    assert tab.original.isVisible()
+    assert "Paste the email you are answering" in tab.hint.text()
+    tab.original.setPlainText("Subject: Meeting next week\n\nHi Sam, does Tuesday 10:00 work?\nBob")
+    # Notes are optional in a reply: the original email is enough.
+    assert tab.generate_button.isEnabled()
+    qtbot.mouseClick(tab.generate_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(finished(tab), timeout=WAIT_MS)
+
+    assert "does Tuesday 10:00 work?" in client.requests[0].user
+    assert "drafts replies" in client.requests[0].system
+    assert tab.draft().subject == "Re: Meeting next week"
+    assert tab.output.toPlainText().startswith("Subject: Re: Meeting next week\n\nHi Bob,")
+
+
+def test_generate_is_disabled_with_a_hint_without_a_model(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    window = make_window(FakeClient(loaded=False))
+    for tab in window.tool_tabs:
+        tab.input.setPlainText("some text")
+        assert not tab.generate_button.isEnabled(), tab.tab_id
+        assert "Open a model" in tab.hint.text()
+    window.summarize_tab.input.setPlainText("")
+    assert window.summarize_tab.hint.text()
+
+
+def test_follow_ups_rewrite_the_output_and_can_be_undone(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    client = FakeClient()
+    window = make_window(client)
+    tab = window.email_tab
+    tab.notes.setPlainText("release on Friday")
+    tab.generate()
+    qtbot.waitUntil(finished(tab), timeout=WAIT_MS)
+    first = tab.output.toPlainText()
+    for button in tab.follow_ups.values():
+        assert button.isEnabled()
+    assert [b.text() for b in tab.follow_ups.values()] == [
+        "Shorter",
+        "Longer",
+        "More formal",
+        "More friendly",
+        "Fix grammar and spelling",
+    ]
+
+    # The user edits the result; the rewrite works on the edited text.
+    tab.output.setPlainText(first + "\nP.S. cake")
+    qtbot.mouseClick(tab.follow_ups["shorter"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(finished(tab), timeout=WAIT_MS)
+    asked = client.requests[-1]
+    assert "You are an editor" in asked.system
+    assert "email" in asked.system
+    assert "P.S. cake" in asked.user
+    assert tab.output.toPlainText().startswith("Subject: Friday\n\nHi Anna, the release")
+    assert tab.undo_button.isVisible()
+    qtbot.mouseClick(tab.undo_button, Qt.MouseButton.LeftButton)
+    assert tab.output.toPlainText() == first + "\nP.S. cake"
+
+
+def test_too_long_notes_are_refused_and_moved_to_summarize(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    client = FakeClient(n_ctx=400)
+    window = make_window(client)
+    tab = window.email_tab
+    long_notes = " ".join(f"point{n}" for n in range(600))
+    tab.notes.setPlainText(long_notes)
+    tab.generate()
+    qtbot.waitUntil(tab.error.isVisible, timeout=WAIT_MS)
+    assert "Too much text in the notes" in tab.error.text()
+    assert "summarize it first" in tab.error.text()
+    assert client.requests == [], "a request was sent although the notes cannot fit"
+    assert tab.error_action.isVisible()
+    assert tab.notes.toPlainText() == long_notes
+    qtbot.waitUntil(tab.generate_button.isEnabled)
+
+    qtbot.mouseClick(tab.error_action, Qt.MouseButton.LeftButton)
+    summarize = window.summarize_tab
+    assert window.tabs.currentWidget() is summarize
+    assert summarize.input.toPlainText() == long_notes
+    assert "too long" in summarize.notice.text()
+    assert not tab.error.isVisible()
+
+
+# ---------------------------------------------------------------- Summarize
+def long_text(paragraphs: int = 12, words_each: int = 60) -> str:
+    return "\n\n".join(
+        f"Paragraph {n}: " + " ".join(f"word{n}x{i}" for i in range(words_each))
+        for n in range(1, paragraphs + 1)
+    )
+
+
+def test_a_long_text_is_summarized_chunk_by_chunk_with_progress(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    client = FakeClient(n_ctx=1024)
+    window = make_window(client)
+    tab = window.summarize_tab
+    show_tab(window, tab)
+    labels: list[str] = []
+    tab._jobs.progress.connect(lambda event: labels.append(event.label))
+    tab.input.setPlainText(long_text(paragraphs=40))
+    tab.length.setCurrentIndex(tab.length.findData("bullets"))
+    tab.focus.setText("the budget")
+    ctrl_enter(qtbot, tab.input)
+    qtbot.waitUntil(finished(tab), timeout=WAIT_MS)
+
+    chunks = [label for label in labels if label.startswith("Summarizing chunk")]
+    assert len(chunks) >= 3
+    total = len(chunks)
+    assert chunks[0] == f"Summarizing chunk 1 of {total}"
+    assert chunks[-1] == f"Summarizing chunk {total} of {total}"
+    assert labels[-1] == "Writing the summary"
+    assert tab.output.toPlainText() == "The budget grows by ten percent next year."
+    assert "the budget" in client.requests[-1].user
+    assert f"{total} of {total} parts summarized" in tab.stats.text()
+    assert tab.progress_label.text() == "Done"
+    assert tab.progress.value() == tab.progress.maximum()
+
+
+def test_stop_during_a_long_summary_keeps_the_parts_done(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    client = FakeClient(n_ctx=512, hold=lambda request, sent: request == 3 and sent == 2)
+    window = make_window(client)
+    tab = window.summarize_tab
+    show_tab(window, tab)
+    tab.input.setPlainText(long_text())
+    tab.generate()
+    qtbot.waitUntil(client.holding.is_set, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "chunk 3 of" in tab.progress_label.text())
+    assert tab.progress.isVisible()
+    assert tab.progress.value() == 2
+    assert tab.stop_button.isEnabled()
+    assert "Esc" in tab.hint.text()
+
+    tab.input.setFocus()
+    qtbot.keyClick(tab.input, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: tab.stats.text().startswith("Stopped"), timeout=WAIT_MS)
+    assert tab.output.toPlainText() == (
+        "Part 1 says the budget grows.\n\nPart 2 says the budget grows."
+    )
+    assert tab.progress_label.text().startswith("Stopped: Summarizing chunk 3 of")
+    assert len(client.requests) == 3, "a new request started after Stop"
+    qtbot.waitUntil(tab.generate_button.isEnabled)
+    assert not tab.output.isReadOnly()
+
+
+# ---------------------------------------------------------------- Translate
+def test_translate_detects_the_source_and_translates_paragraph_by_paragraph(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    client = FakeClient()
+    window = make_window(client)
+    tab = window.translate_tab
+    show_tab(window, tab)
+    assert tab.target.count() >= 20
+    assert tab.source.itemText(0) == "Detect automatically"
+
+    text = (
+        "Bonjour à tous, la réunion est déplacée à vendredi.\n\n"
+        "- apportez vos notes\n- le café est offert\n\n## Ordre du jour"
+    )
+    tab.input.setPlainText(text)
+    qtbot.waitUntil(lambda: tab.detected.text() == "Detected: French", timeout=WAIT_MS)
+    tab.target.setCurrentIndex(tab.target.findData("de"))
+    tab.formality.setCurrentIndex(tab.formality.findData("formal"))
+    previews: list[str] = []
+    tab._jobs.preview.connect(previews.append)
+    labels: list[str] = []
+    tab._jobs.progress.connect(lambda event: labels.append(event.label))
+    ctrl_enter(qtbot, tab.input)
+    qtbot.waitUntil(finished(tab), timeout=WAIT_MS)
+
+    assert labels == [
+        "Translating paragraph 1 of 3",
+        "Translating paragraph 2 of 3",
+        "Translating paragraph 3 of 3",
+    ]
+    assert "from French into German" in client.requests[0].system
+    assert "formal form of address" in client.requests[0].system
+    # Layout kept: list markers, heading marks and blank lines are not sent, only words.
+    assert tab.output.toPlainText() == (
+        "[fr] Bonjour à tous, la réunion est déplacée à vendredi.\n\n"
+        "- [fr] apportez vos notes\n- [fr] le café est offert\n\n## [fr] Ordre du jour"
+    )
+    # While it ran, the untranslated paragraphs stayed in the original beside the done ones.
+    assert previews[0].startswith("[fr] Bonjour")
+    assert "- apportez vos notes" in previews[0]
+    assert "3 of 3 paragraphs translated" in tab.stats.text()
+    assert "from French" in tab.stats.text()
+
+    tab.swap()
+    assert tab.source.currentData() == "de"
+    assert tab.target.currentData() == "fr"
+    assert tab.input.toPlainText().startswith("[fr] Bonjour")
+    assert tab.output.toPlainText() == ""
+
+
+def test_swap_needs_a_known_source_language(qtbot: QtBot, make_window: MakeWindow) -> None:
+    window = make_window()
+    tab = window.translate_tab
+    show_tab(window, tab)
+    tab.input.setPlainText("12345")
+    tab.detect_now()
+    qtbot.waitUntil(lambda: "nothing to go on" in tab.detected.text(), timeout=WAIT_MS)
+    tab.swap()
+    assert tab.error.isVisible()
+    assert "source language is not known" in tab.error.text()
+    assert tab.source.currentData() == "auto"
+
+
+# ---------------------------------------------------------------- Report
+def test_report_outline_is_editable_before_the_sections_are_written(
+    qtbot: QtBot, make_window: MakeWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = FakeClient()
+    window = make_window(client)
+    tab = window.report_tab
+    show_tab(window, tab)
+    tab.input.setPlainText("- login outage 09:10-09:55\n- cause: expired certificate")
+    tab.kind.setCurrentIndex(tab.kind.findData("incident"))
+    tab.title.setText("Login outage")
+    ctrl_enter(qtbot, tab.input)
+    qtbot.waitUntil(lambda: not tab.running and tab.write_button.isEnabled(), timeout=WAIT_MS)
+    assert "incident report" in client.requests[0].system
+    assert tab.outline.toPlainText() == "Summary\nImpact\nRoot cause"
+    assert tab.output.toPlainText() == ""
+    assert "Write the report" in tab.hint.text()
+
+    # The person edits the outline: one section out, one in.
+    tab.outline.setPlainText("Summary\nRoot cause\nFollow-up actions")
+    ctrl_enter(qtbot, tab.outline)  # Ctrl+Enter in the outline writes the report
+    qtbot.waitUntil(finished(tab), timeout=WAIT_MS)
+    asked = [section_of(r) for r in client.requests[1:]]
+    assert asked == ["Summary", "Root cause", "Follow-up actions"]
+    markdown = tab.output.toPlainText()
+    assert markdown.startswith("# Login outage\n\n## Summary\n\nBody of Summary")
+    assert "## Follow-up actions\n\nBody of Follow-up actions, from the notes." in markdown
+    assert "3 of 3 sections written" in tab.stats.text()
+
+    # Formatted view: real headings, not "##" characters.
+    tab.render_markdown()
+    assert tab.views.currentWidget() is tab.rendered
+    rendered = tab.rendered.document()
+    headings = [
+        rendered.findBlockByNumber(n).text()
+        for n in range(rendered.blockCount())
+        if rendered.findBlockByNumber(n).blockFormat().headingLevel() == 2
+    ]
+    assert headings == ["Summary", "Root cause", "Follow-up actions"]
+    assert "##" not in tab.rendered.toPlainText()
+
+    # Export: .md, .docx with real headings, .pdf through Qt.
+    saved: dict[str, Path] = {}
+    for suffix in (".md", ".docx", ".pdf"):
+        target = tmp_path / f"report{suffix}"
+        monkeypatch.setattr(tool_tab, "ask_save_path", lambda *_a, target=target: str(target))
+        qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+        assert not tab.error.isVisible(), tab.error.text()
+        saved[suffix] = target
+    assert saved[".md"].read_text(encoding="utf-8") == markdown.rstrip("\n") + "\n"
+    document = docx.Document(str(saved[".docx"]))
+    styled = [(p.style.name, p.text) for p in document.paragraphs if p.text]
+    assert ("Heading 1", "Login outage") in styled
+    assert ("Heading 2", "Root cause") in styled
+    pdf = saved[".pdf"].read_bytes()
+    assert pdf.startswith(b"%PDF-")
+    assert b"%%EOF" in pdf[-64:]
+
+    # The PDF opens again as a document, in the Summarize tab.
+    summarize = window.summarize_tab
+    summarize.load_document(str(saved[".pdf"]))
+    # (pypdf reads the words of Qt's PDFs with tabs between them.)
+    qtbot.waitUntil(
+        lambda: re.search(r"Root\s+cause", summarize.input.toPlainText()) is not None,
+        timeout=WAIT_MS,
+    )
+    assert "report.pdf · 1 pages" in summarize.document_info.text()
+
+
+def test_report_streams_sections_into_the_view_and_stop_keeps_the_done_ones(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    client = FakeClient(hold=lambda request, sent: request == 2 and sent == 3)
+    window = make_window(client)
+    tab = window.report_tab
+    tab.input.setPlainText("notes")
+    tab.outline.setPlainText("Summary\nDetails")
+    tab.title.setText("Weekly")
+    tab.write_report()
+    qtbot.waitUntil(client.holding.is_set, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "## Details\n\nBody of Details," in tab.output.toPlainText())
+    assert tab.output.toPlainText().startswith("# Weekly\n\n## Summary\n\nBody of Summary")
+    assert tab.progress_label.text() == "Writing section 2 of 2: Details"
+    tab.stop()
+    qtbot.waitUntil(lambda: tab.stats.text().startswith("Stopped"), timeout=WAIT_MS)
+    kept = tab.output.toPlainText()
+    assert kept.startswith("# Weekly\n\n## Summary\n\nBody of Summary, from the notes.")
+    assert "## Details\n\nBody of Details," in kept
+
+
+def test_a_custom_report_needs_an_instruction(qtbot: QtBot, make_window: MakeWindow) -> None:
+    client = FakeClient()
+    window = make_window(client)
+    tab = window.report_tab
+    show_tab(window, tab)
+    tab.input.setPlainText("notes")
+    tab.kind.setCurrentIndex(tab.kind.findData("custom"))
+    tab.generate()
+    assert tab.error.isVisible()
+    assert "custom report needs an instruction" in tab.error.text()
+    assert client.requests == []
+    tab.instruction.setText("a quarterly review for the board")
+    tab.generate()
+    qtbot.waitUntil(tab.write_button.isEnabled, timeout=WAIT_MS)
+    assert "Instruction: a quarterly review for the board" in client.requests[0].system
+    assert not tab.error.isVisible()
+
+
+# ---------------------------------------------------------------- documents
+def test_documents_open_or_drop_and_each_bad_file_says_why(
+    qtbot: QtBot, make_window: MakeWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = make_window()
+    tab = window.summarize_tab
+    show_tab(window, tab)
+    notes = tmp_path / "notes.md"
+    notes.write_text("# Plan\n\nShip on Friday.\n", encoding="utf-8")
+    monkeypatch.setattr(tool_tab, "ask_open_path", lambda *_args: str(notes))
+    qtbot.mouseClick(tab.open_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.input.toPlainText() == "# Plan\n\nShip on Friday.\n")
+    assert tab.document_info.text() == "notes.md · 5 words"
+
+    word = tmp_path / "minutes.docx"
+    document = docx.Document()
+    document.add_heading("Minutes", level=1)
+    document.add_paragraph("Budget approved.")
+    document.save(str(word))
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(word))])
+    drop = QDropEvent(
+        QPointF(5, 5),
+        Qt.DropAction.CopyAction,
+        data,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    tab.input.dropEvent(drop)
+    assert drop.isAccepted()
+    qtbot.waitUntil(lambda: tab.input.toPlainText() == "# Minutes\n\nBudget approved.\n")
+
+    binary = tmp_path / "photo.txt"
+    binary.write_bytes(bytes(range(256)) * 4)
+    tab.load_document(str(binary))
+    qtbot.waitUntil(tab.error.isVisible, timeout=WAIT_MS)
+    assert "photo.txt looks like a binary file" in tab.error.text()
+    assert tab.input.toPlainText() == "# Minutes\n\nBudget approved.\n", "text was replaced"
+
+    latin = tmp_path / "old.txt"
+    latin.write_bytes("Grüße aus Köln".encode("latin-1"))
+    tab.load_document(str(latin))
+    qtbot.waitUntil(lambda: "old.txt is not UTF-8" in tab.error.text(), timeout=WAIT_MS)
+
+    tab.load_document(str(tmp_path / "gone.pdf"))
+    qtbot.waitUntil(lambda: "does not exist" in tab.error.text(), timeout=WAIT_MS)
+    assert len(tab.error.text().split(". ")) <= 3
+
+
+# ---------------------------------------------------------------- history
+def test_history_lists_searches_reopens_deletes_and_clears(
+    qtbot: QtBot, make_window: MakeWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = FakeClient()
+    window = make_window(client)
+    tab = window.summarize_tab
+    show_tab(window, tab)
+    for text in ("The first text about apples.", "The second text about pears."):
+        tab.input.setPlainText(text)
+        tab.generate()
+        qtbot.waitUntil(finished(tab), timeout=WAIT_MS)
+
+    qtbot.mouseClick(tab.history_button, Qt.MouseButton.LeftButton)
+    panel = tab.history
+    assert panel.isVisible()
+    assert panel.entries.count() == 2
+    panel.search.setText("apples")
+    qtbot.waitUntil(lambda: panel.entries.count() == 1)
+
+    tab.input.setPlainText("something else")
+    tab.output.setPlainText("")
+    panel.entries.setCurrentRow(0)
+    qtbot.mouseClick(panel.reopen_button, Qt.MouseButton.LeftButton)
+    assert tab.input.toPlainText() == "The first text about apples."
+    assert tab.output.toPlainText() == "The budget grows by ten percent next year."
+    assert tab.stats.text().startswith("Reopened from history")
+
+    qtbot.mouseClick(panel.delete_button, Qt.MouseButton.LeftButton)
+    assert panel.entries.count() == 0
+    assert "Nothing matches" in panel.empty.text()
+    panel.search.clear()
+    qtbot.waitUntil(lambda: panel.entries.count() == 1)
+
+    # Other tabs keep their own history.
+    assert window.email_tab.history.entries.count() == 0
+    asked: list[str] = []
+    monkeypatch.setattr(history, "confirm", lambda _p, _t, text: asked.append(text) or True)
+    qtbot.mouseClick(panel.clear_button, Qt.MouseButton.LeftButton)
+    [question] = asked
+    assert "cannot be undone" in question
+    assert panel.entries.count() == 0
+    store = window.store
+    assert store is not None
+    assert store.history("summarize") == []
+
+
+# ---------------------------------------------------------------- drafts
+def test_every_tab_is_autosaved_and_restored_in_a_new_window(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    window = make_window()
+    window.email_tab.reply_mode.setChecked(True)
+    window.email_tab.original.setPlainText("Can we meet?")
+    window.email_tab.notes.setPlainText("yes, Tuesday")
+    window.email_tab.sign_off.setText("Sam")
+    window.report_tab.input.setPlainText("outage notes")
+    window.report_tab.kind.setCurrentIndex(window.report_tab.kind.findData("minutes"))
+    window.report_tab.outline.setPlainText("Attendees\nDecisions")
+    window.report_tab.output.setPlainText("# Minutes\n\n## Attendees\n\nAll.")
+    window.translate_tab.input.setPlainText("Hallo Welt")
+    window.translate_tab.target.setCurrentIndex(window.translate_tab.target.findData("es"))
+    window.summarize_tab.input.setPlainText("a long text")
+    window.summarize_tab.focus.setText("costs")
+    store = window.store
+    assert store is not None
+
+    def saved() -> bool:
+        drafts = store.drafts()
+        return (
+            drafts.get("summarize", {}).get("options", {}).get("focus") == "costs"
+            and drafts.get("email", {}).get("options", {}).get("sign_off") == "Sam"
+        )
+
+    started = time.monotonic()
+    qtbot.waitUntil(saved, timeout=5_000)
+    assert time.monotonic() - started < 3.0, "drafts were saved too late"  # 1.5 s + a busy CPU
+    window.close()
+
+    again = make_window()
+    email = again.email_tab
+    assert email.reply_mode.isChecked()
+    assert email.original.isVisible()
+    assert email.original.toPlainText() == "Can we meet?"
+    assert email.notes.toPlainText() == "yes, Tuesday"
+    assert email.sign_off.text() == "Sam"
+    assert again.report_tab.kind.currentData() == "minutes"
+    assert again.report_tab.outline.toPlainText() == "Attendees\nDecisions"
+    assert again.report_tab.output.toPlainText() == "# Minutes\n\n## Attendees\n\nAll."
+    assert "Attendees" in again.report_tab.rendered.toPlainText()
+    assert again.translate_tab.input.toPlainText() == "Hallo Welt"
+    assert again.translate_tab.target.currentData() == "es"
+    assert again.summarize_tab.focus.text() == "costs"
+
+
+DRIVER = """
+import json, os, sys
+from PySide6.QtCore import QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+from desktop_slm.ui.app import create_window
+
+app = QApplication(sys.argv[:1])
+window = create_window()
+window.show()
+
+def type_then_wait():
+    notes = window.email_tab.notes
+    notes.setFocus()
+    QTest.keyClicks(notes, "ask Anna whether the demo at 10:00 still works")
+    QTest.keyClicks(window.summarize_tab.focus, "budget")
+    print("typed", flush=True)  # the test kills this process once the draft is saved
+
+def report_restored():
+    print(json.dumps({
+        "notes": window.email_tab.notes.toPlainText(),
+        "focus": window.summarize_tab.focus.text(),
+    }), flush=True)
+    window.close()
+    app.quit()
+
+QTimer.singleShot(0, report_restored if sys.argv[1] == "restore" else type_then_wait)
+app.exec()
+"""
+
+
+def test_a_killed_app_keeps_the_draft_typed_two_seconds_before(
+    tmp_path: Path, app_home: Path
+) -> None:
+    driver = tmp_path / "driver.py"
+    driver.write_text(DRIVER, encoding="utf-8")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    app = subprocess.Popen(
+        [sys.executable, str(driver), "type"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert app.stdout is not None
+        line = app.stdout.readline()
+        assert line.strip() == "typed", app.stderr.read() if app.stderr else line
+        typed_at = time.monotonic()
+        database = app_home / "data" / "drafts.sqlite3"
+        notes = ""
+        while time.monotonic() - typed_at < 3.0 and not notes.endswith("still works"):
+            time.sleep(0.05)  # polling another process's database, not a Qt event
+            notes = _saved_notes(database)
+        assert notes == "ask Anna whether the demo at 10:00 still works"
+        app.send_signal(signal.SIGKILL)
+        assert app.wait(timeout=10) == -signal.SIGKILL
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait()
+        for stream in (app.stdout, app.stderr):
+            if stream is not None:
+                stream.close()
+
+    restored = subprocess.run(
+        [sys.executable, str(driver), "restore"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    state = json.loads(restored.stdout.strip().splitlines()[-1])
+    assert state == {"notes": "ask Anna whether the demo at 10:00 still works", "focus": "budget"}
+    opened = open_store(app_paths())
+    opened.store.close()
+    assert opened.notice is None, "the database was damaged by the kill"
+
+
+def _saved_notes(database: Path) -> str:
+    """The Email notes in the drafts database, read as another program would."""
+    if not database.exists():
+        return ""
+    try:
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=1) as db:
+            row = db.execute("SELECT state FROM drafts WHERE tab = 'email'").fetchone()
+    except sqlite3.OperationalError:  # the table does not exist yet
+        return ""
+    if row is None:
+        return ""
+    state = json.loads(row[0])
+    return str(state.get("inputs", {}).get("notes", ""))
+
+
+# ---------------------------------------------------------------- the real model
+def test_real_model_summarizes_translates_and_writes_a_report(
+    qtbot: QtBot, open_window: OpenWindow, smollm2_path: Path
+) -> None:
+    window = open_window(smollm2_path, FAST_SETTINGS)
+    wait_loaded(qtbot, window, smollm2_path)
+
+    summarize = window.summarize_tab
+    show_tab(window, summarize)
+    summarize.input.setPlainText(
+        "The city council approved the new budget on Monday. Spending on schools rises "
+        "by ten percent, and two new bus lines start in March. Taxes stay the same."
+    )
+    qtbot.waitUntil(summarize.generate_button.isEnabled)
+    summarize.generate()
+    qtbot.waitUntil(finished(summarize), timeout=REAL_MS)
+    assert len(summarize.output.toPlainText().split()) >= 3
+    assert "<|im_" not in summarize.output.toPlainText()
+
+    translate = window.translate_tab
+    show_tab(window, translate)
+    translate.input.setPlainText("Good morning.\n\nThe meeting starts at ten.")
+    translate.target.setCurrentIndex(translate.target.findData("fr"))
+    qtbot.waitUntil(translate.generate_button.isEnabled)
+    translate.generate()
+    qtbot.waitUntil(finished(translate), timeout=REAL_MS)
+    translated = translate.output.toPlainText()
+    assert translated.count("\n\n") == 1, "the paragraphs were not kept"
+    assert translated != "Good morning.\n\nThe meeting starts at ten."
+    assert "2 of 2 paragraphs translated" in translate.stats.text()
+
+    rep = window.report_tab
+    show_tab(window, rep)
+    rep.input.setPlainText("- shipped the login page\n- next: payments\n- risk: one tester")
+    rep.sections.setValue(2)
+    qtbot.waitUntil(rep.generate_button.isEnabled)
+    rep.generate()
+    qtbot.waitUntil(rep.write_button.isEnabled, timeout=REAL_MS)
+    outline = report.outline_from_text(rep.outline.toPlainText(), "Status")
+    assert 1 <= len(outline.sections) <= 2
+    rep.write_report()
+    qtbot.waitUntil(finished(rep), timeout=REAL_MS)
+    markdown = rep.output.toPlainText()
+    assert markdown.startswith("# ")
+    assert markdown.count("\n## ") == len(outline.sections)
+    assert window.state_label.text() == "Idle"
