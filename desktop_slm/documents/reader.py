@@ -215,6 +215,8 @@ def _read_pdf(path: Path, data: bytes) -> Document:
 
 def _page_text(page: Any) -> str:
     raw = str(page.extract_text() or "")
+    # pypdf gives tabs between words of PDFs written by some producers (Qt's among them).
+    raw = re.sub(r"[ \t]*\t[ \t]*", " ", raw)
     lines = [line.rstrip() for line in raw.replace("\r\n", "\n").split("\n")]
     return "\n".join(lines).strip()
 

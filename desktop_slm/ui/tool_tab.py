@@ -795,7 +795,8 @@ class ToolTab(QWidget):
         self._reading -= 1
         self._clear_messages()
         self.document_target().setPlainText(document.text)
-        pages = f" · {document.pages} pages" if document.pages else ""
+        plural = "page" if document.pages == 1 else "pages"
+        pages = f" · {document.pages} {plural}" if document.pages else ""
         self.document_info.setText(f"{document.path.name}{pages} · {document.words:,} words")
         self.document_info.show()
         if document.notice:
