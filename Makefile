@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # llama-cpp-python compiles from source; the multimodal part is not used.
 export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 
-.PHONY: setup run test pytest lint models bench clean
+.PHONY: setup run test pytest lint models bench deb clean
 
 setup: $(STAMP)
 
@@ -39,6 +39,12 @@ test: lint pytest
 
 bench: setup models
 	$(BIN)/python -m benchmarks
+
+# The Linux installer, dist/desktop-slm_<version>-1_<arch>.deb (packaging/README.md). It
+# is built with the system Python in its own venv (build/pkg-venv), never with .venv.
+DEB_PYTHON ?= /usr/bin/python3
+deb:
+	$(DEB_PYTHON) packaging/build.py deb $(DEB_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -128,6 +128,11 @@ def _open_window(model: str | None) -> int:
             f"The commands 'doctor' and 'run' work without it."
         )
         return EXIT_FAILURE
+    screenshot = os.environ.get("DESKTOP_SLM_SCREENSHOT")
+    if screenshot:  # the installer tests' picture of the window (desktop_slm.ui.screenshot)
+        from desktop_slm.ui.screenshot import capture_main_window
+
+        capture_main_window(Path(screenshot))
     return run_app(model=model)
 
 
@@ -195,6 +200,10 @@ def doctor_report() -> dict[str, Any]:
         "memory": {"total_bytes": hw.total_ram, "available_bytes": hw.available_ram},
         "folders": app_paths().as_dict(),
     }
+    from desktop_slm.engine.backends import load_cpu_backend
+
+    # First: it loads the CPU variant, without which system_info would be empty.
+    report["cpu_backend"] = load_cpu_backend().as_dict()
     try:
         import llama_cpp
 
@@ -231,6 +240,7 @@ def doctor_report() -> dict[str, Any]:
 
 
 def _doctor(args: argparse.Namespace) -> int:
+    from desktop_slm.engine.backends import describe as describe_backend
     from desktop_slm.engine.hardware import human_bytes
 
     report = doctor_report()
@@ -254,6 +264,7 @@ def _doctor(args: argparse.Namespace) -> int:
         if "error" not in llama
         else f"llama.cpp: {llama['error']}"
     )
+    lines.append(f"llama.cpp CPU backend: {describe_backend(report['cpu_backend'])}")
     lines += [f"{name.replace('_', ' ')}: {path}" for name, path in report["folders"].items()]
     model = report["active_model"]
     if not model["path"]:

@@ -27,7 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-_VARIANT_FILE = re.compile(r"^(?:lib)?ggml-cpu(?:-(?P<variant>[A-Za-z0-9_]+))?\.(?:so|dll|dylib)$")
+_VARIANT_FILE = re.compile(
+    r"^(?:lib)?ggml-cpu(?:-(?P<variant>[A-Za-z0-9_]+))?\.(?:so(?:\.\d+)*|dll|dylib)$"
+)
 
 
 @dataclass(frozen=True)
