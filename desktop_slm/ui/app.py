@@ -52,7 +52,8 @@ def run_app(model: str | None = None) -> int:
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_DISPLAY_NAME)
     app.setApplicationVersion(__version__)
-    app.setDesktopFileName(APP_NAME)
+    # Matches the installed .desktop entry, so Wayland puts the window with its menu entry.
+    app.setDesktopFileName("io.github.desktopslm.DesktopSLM")
     icon = resource_path("desktop-slm.svg")
     app.setWindowIcon(QIcon(str(icon)) if icon.exists() else QIcon.fromTheme(APP_NAME))
     window = create_window(model)
