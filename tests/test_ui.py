@@ -487,4 +487,5 @@ def test_preferences_reload_the_model_with_new_threads_and_context(
     assert saved["n_ctx"] == 1536
     assert saved["temperature"] == 0.3
     assert saved["n_threads"] == 1
-    assert "1536" in window.models_info.text()
+    # The Models tab hears of the reload through a queued signal.
+    qtbot.waitUntil(lambda: "Context 1536 tokens" in window.models_info.text())
