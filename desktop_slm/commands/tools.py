@@ -376,16 +376,28 @@ def _run_email(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------- report, translate, summarize
+def _prepare(args: argparse.Namespace, tool: str) -> tuple[Settings, str] | int:
+    """Settings and the input text, checked in the order a user needs to hear about them.
+
+    An int is the exit code of a usage error, already reported.
+    """
+    settings = _settings()
+    _check_output(args.output)
+    # Before reading the input: a missing model must not wait for standard input first.
+    cli._resolve_model(cli._model_choice(args, settings.model_path))
+    try:
+        return settings, _read_input(args.input)
+    except cli._UsageError as exc:
+        return _usage(tool, str(exc))
+
+
 def _run_report(args: argparse.Namespace) -> int:
     from desktop_slm.tools import report
 
-    settings = _settings()
-    _check_output(args.output)
-    cli._resolve_model(cli._model_choice(args, settings.model_path))
-    try:
-        notes = _read_input(args.input)
-    except cli._UsageError as exc:
-        return _usage("report", str(exc))
+    prepared = _prepare(args, "report")
+    if isinstance(prepared, int):
+        return prepared
+    settings, notes = prepared
     request = report.ReportRequest(
         notes=notes,
         kind=args.kind,
@@ -401,13 +413,10 @@ def _run_report(args: argparse.Namespace) -> int:
 def _run_translate(args: argparse.Namespace) -> int:
     from desktop_slm.tools import translate
 
-    settings = _settings()
-    _check_output(args.output)
-    cli._resolve_model(cli._model_choice(args, settings.model_path))
-    try:
-        text = _read_input(args.input)
-    except cli._UsageError as exc:
-        return _usage("translate", str(exc))
+    prepared = _prepare(args, "translate")
+    if isinstance(prepared, int):
+        return prepared
+    settings, text = prepared
     request = translate.TranslateRequest(
         text=text, target=args.target, source=args.source, formality=args.formality
     )
@@ -418,13 +427,10 @@ def _run_translate(args: argparse.Namespace) -> int:
 def _run_summarize(args: argparse.Namespace) -> int:
     from desktop_slm.tools import summarize
 
-    settings = _settings()
-    _check_output(args.output)
-    cli._resolve_model(cli._model_choice(args, settings.model_path))
-    try:
-        text = _read_input(args.input)
-    except cli._UsageError as exc:
-        return _usage("summarize", str(exc))
+    prepared = _prepare(args, "summarize")
+    if isinstance(prepared, int):
+        return prepared
+    settings, text = prepared
     request = summarize.SummarizeRequest(
         text=text, length=args.length, focus=args.focus, language=args.language
     )
