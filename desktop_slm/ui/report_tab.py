@@ -36,6 +36,7 @@ class ReportTab(ToolTab):
 
     tab_id: ClassVar[str] = "report"
     output_kind: ClassVar[str] = "report"
+    generate_kind = "outline"
     input_title: ClassVar[str] = "Notes"
     input_placeholder: ClassVar[str] = (
         "Notes, bullet points or pasted material for the report, e.g.\n"
@@ -196,14 +197,7 @@ class ReportTab(ToolTab):
         if self.outline.hasFocus() and self.outline.toPlainText().strip():
             self.write_report()
             return
-        if self.running or not self.generate_button.isEnabled():
-            return
-        try:
-            factory = self.job_factory()
-        except UserFacingError as exc:
-            self.show_error(str(exc))
-            return
-        self.start_job(factory, "outline", too_long_text=self.long_text())
+        super().generate()
 
     def regenerate(self) -> None:
         """Write the report again from the current outline."""

@@ -517,6 +517,9 @@ class ToolTab(QWidget):
     def sampling(self) -> SamplingOptions:
         return SamplingOptions(temperature=self._settings.temperature)
 
+    # What Generate starts; the Report tab's Generate plans an outline first.
+    generate_kind = "generate"
+
     def generate(self) -> None:
         if self.running or not self.generate_button.isEnabled():
             return
@@ -525,7 +528,7 @@ class ToolTab(QWidget):
         except UserFacingError as exc:
             self.show_error(str(exc))
             return
-        self.start_job(factory, "generate", too_long_text=self.long_text())
+        self.start_job(factory, self.generate_kind, too_long_text=self.long_text())
 
     def regenerate(self) -> None:
         if self.regenerate_button.isEnabled():
