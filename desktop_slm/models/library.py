@@ -20,7 +20,7 @@ import re
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -260,14 +260,7 @@ class ModelLibrary:
             return self._read()[1]
 
     def get(self, model_id: str) -> InstalledModel:
-        for model in self.models():
-            if model.id == model_id:
-                return model
-        raise LibraryError(
-            f"No installed model has the id '{model_id}'. "
-            "Run 'desktop-slm models list' to see the installed models.",
-            code="not_installed",
-        )
+        return _find(self.models(), model_id)
 
     def resolve(self, id_or_path: str) -> InstalledModel | None:
         """The model with this id, or whose file is at this path; None if neither."""
@@ -295,13 +288,7 @@ class ModelLibrary:
             _, models = self._read()
             chosen = None
             if model_id is not None:
-                chosen = next((m for m in models if m.id == model_id), None)
-                if chosen is None:
-                    raise LibraryError(
-                        f"No installed model has the id '{model_id}'. "
-                        "Run 'desktop-slm models list' to see the installed models.",
-                        code="not_installed",
-                    )
+                chosen = _find(models, model_id)
             self._write(model_id, models)
         return chosen
 
@@ -309,13 +296,7 @@ class ModelLibrary:
         """Keep a context size and temperature for one model (None forgets them)."""
         with self._locked():
             active, models = self._read()
-            model = next((m for m in models if m.id == model_id), None)
-            if model is None:
-                raise LibraryError(
-                    f"No installed model has the id '{model_id}'. "
-                    "Run 'desktop-slm models list' to see the installed models.",
-                    code="not_installed",
-                )
+            model = _find(models, model_id)
             updated = dataclasses.replace(model, defaults=defaults)
             self._write(active, [updated if m.id == model_id else m for m in models])
         return updated
@@ -486,13 +467,7 @@ class ModelLibrary:
         """Delete a model's file and forget it; a file used in place is only forgotten."""
         with self._locked():
             active, models = self._read()
-            model = next((m for m in models if m.id == model_id), None)
-            if model is None:
-                raise LibraryError(
-                    f"No installed model has the id '{model_id}'. "
-                    "Run 'desktop-slm models list' to see the installed models.",
-                    code="not_installed",
-                )
+            model = _find(models, model_id)
             if not model.in_place:
                 if not self._owns(model):
                     raise LibraryError(
@@ -571,3 +546,14 @@ def _move(source: Path, target: Path) -> None:
         _copy_hashing(source, target, None)
         source.unlink()
     _fsync_dir(target.parent)
+
+
+def _find(models: Iterable[InstalledModel], model_id: str) -> InstalledModel:
+    for model in models:
+        if model.id == model_id:
+            return model
+    raise LibraryError(
+        f"No installed model has the id '{model_id}'. "
+        "Run 'desktop-slm models list' to see the installed models.",
+        code="not_installed",
+    )
