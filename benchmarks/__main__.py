@@ -24,6 +24,7 @@ from desktop_slm.engine import hardware
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
 REPORT = ROOT / "docs" / "performance.md"
+ANALYSIS = ROOT / "benchmarks" / "analysis.md"
 GROUPS = (
     "throughput",
     "ttft",
@@ -160,6 +161,10 @@ def render(result: dict[str, Any]) -> str:
                 f"Ours: {ceiling['ours_tokens_per_s']} tokens/s, "
                 f"{ceiling['fraction_of_ceiling'] * 100:.0f}% of that ceiling."
             )
+    noted = [f for f in result["figures"] if f.get("notes")]
+    if noted:
+        lines += ["", "## Notes on the figures", ""]
+        lines += [f"- **{f['key']}**: {f['notes']}" for f in noted]
     sweep = next((f for f in result["figures"] if f["key"] == "threads"), None)
     if sweep:
         lines += [
@@ -167,6 +172,8 @@ def render(result: dict[str, Any]) -> str:
             "Thread sweep (median tokens/s by thread count): "
             + ", ".join(f"{n}: {v}" for n, v in sweep["extra"]["sweep_median"].items()),
         ]
+    if ANALYSIS.exists():  # written by people: what the figures mean, and the misses
+        lines += ["", ANALYSIS.read_text(encoding="utf-8").strip()]
     lines.append("")
     return "\n".join(lines)
 

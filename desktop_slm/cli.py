@@ -87,6 +87,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from desktop_slm.engine import worker
 
         return worker.main()
+    window_model = _plain_launch(args_list)
+    if window_model is not None:  # the everyday launch skips building every command's parser
+        return _open_window(window_model or None)
     args = build_parser().parse_args(args_list)
     if args.command is None:
         return _open_window(args.model)
@@ -115,6 +118,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         _fail(f"unexpected {type(exc).__name__}: {exc}. Details are in {paths.log_file}")
         code = EXIT_FAILURE
     return code
+
+
+def _plain_launch(args_list: list[str]) -> str | None:
+    """The model of a plain window launch (``""`` for none); None for anything else.
+
+    ``desktop-slm`` and ``desktop-slm --model M`` open the window. Building the full
+    parser imports every command module, which would delay the window's first paint.
+    """
+    if not args_list:
+        return ""
+    if len(args_list) == 1 and args_list[0].startswith("--model=") and args_list[0][8:]:
+        return args_list[0][8:]
+    if len(args_list) == 2 and args_list[0] == "--model" and not args_list[1].startswith("-"):
+        return args_list[1]
+    return None
 
 
 def _open_window(model: str | None) -> int:

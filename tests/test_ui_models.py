@@ -146,7 +146,7 @@ def confirmations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 # ---------------------------------------------------------------- helpers
 def open_models(qtbot: QtBot, window: MainWindow) -> ModelsTab:
     tab = window.models_tab
-    window.tabs.setCurrentWidget(tab)
+    window.show_tab(tab)
     qtbot.waitUntil(
         lambda: tab.catalog_view is not None and tab.library_view is not None, timeout=WORK_MS
     )
@@ -230,7 +230,7 @@ def test_the_tab_opens_without_a_network_request(
     qtbot.waitUntil(lambda: "Models tab" in window.email_tab.hint.text(), timeout=WORK_MS)
     assert "Open a model" in window.email_tab.hint.text()
     window.email_tab.hint.linkActivated.emit("models")
-    assert window.tabs.currentWidget() is window.models_tab
+    assert window.current_tab() is window.models_tab
 
     tab = open_models(qtbot, window)
     assert "Welcome" in tab.card_title.text()
@@ -297,14 +297,14 @@ def test_one_click_download_use_switch_generate_and_delete(
     qtbot.waitUntil(lambda: "intact" in tab.library_status.text(), timeout=WORK_MS)
 
     # An email with it.
-    window.tabs.setCurrentWidget(window.email_tab)
+    window.show_tab(window.email_tab)
     type_notes(qtbot, window)
     press_generate(qtbot, window)
     wait_finished(qtbot, window)
     assert window.email_tab.output.toPlainText().strip()
 
     # The second model comes from a Hub search.
-    window.tabs.setCurrentWidget(tab)
+    window.show_tab(tab)
     search(qtbot, tab, "gemma", GEMMA_REPO)
     assert fake_hub.api_requests()[-1].query["search"] == ["gemma"]
     open_files(qtbot, tab, GEMMA_REPO, GEMMA3_BASE.filename)
@@ -349,7 +349,7 @@ def test_one_click_download_use_switch_generate_and_delete(
     assert window.settings.model_path == str(gemma_path)
 
     # A base model writes a plain email; switching is refused while it writes.
-    window.tabs.setCurrentWidget(window.email_tab)
+    window.show_tab(window.email_tab)
     qtbot.waitUntil(window.email_tab.generate_button.isEnabled, timeout=WORK_MS)
     press_generate(qtbot, window)
     assert window.email_tab.stop_button.isEnabled()
@@ -361,7 +361,7 @@ def test_one_click_download_use_switch_generate_and_delete(
     qtbot.waitUntil(tab.use_button.isEnabled, timeout=WORK_MS)
 
     # Delete the one not in use: gone from the disk and the list.
-    window.tabs.setCurrentWidget(tab)
+    window.show_tab(tab)
     click(qtbot, tab.remove_button)
     assert len(confirmations) == 1
     assert "98.4 MB" in confirmations[0]
@@ -527,7 +527,7 @@ def test_offline_says_so_and_installed_models_still_work(
     assert tab.offline
 
     # The installed model writes an email as usual.
-    window.tabs.setCurrentWidget(window.email_tab)
+    window.show_tab(window.email_tab)
     type_notes(qtbot, window)
     press_generate(qtbot, window)
     wait_finished(qtbot, window)

@@ -34,7 +34,7 @@ from desktop_slm.config import Settings, app_paths
 from desktop_slm.storage.drafts import open_store
 from desktop_slm.tools import report
 from desktop_slm.ui import email_tab, history, tool_tab
-from desktop_slm.ui.bridge import EngineBridge
+from desktop_slm.ui.bridge.engine import EngineBridge
 from desktop_slm.ui.main_window import MainWindow
 from desktop_slm.ui.tool_tab import ToolTab
 from tests import test_ui
@@ -161,7 +161,7 @@ def make_window(qtbot: QtBot, app_home: Path) -> Iterator[MakeWindow]:
 
 
 def show_tab(window: MainWindow, tab: ToolTab) -> None:
-    window.tabs.setCurrentWidget(tab)
+    window.show_tab(tab)
 
 
 def finished(tab: ToolTab) -> Callable[[], bool]:
@@ -319,7 +319,7 @@ def test_too_long_notes_are_refused_and_moved_to_summarize(
 
     qtbot.mouseClick(tab.error_action, Qt.MouseButton.LeftButton)
     summarize = window.summarize_tab
-    assert window.tabs.currentWidget() is summarize
+    assert window.current_tab() is summarize
     assert summarize.input.toPlainText() == long_notes
     assert "too long" in summarize.notice.text()
     assert not tab.error.isVisible()
@@ -755,11 +755,12 @@ def test_a_killed_app_keeps_the_draft_typed_two_seconds_before(
         assert line.strip() == "typed", app.stderr.read() if app.stderr else line
         typed_at = time.monotonic()
         database = app_home / "data" / "drafts.sqlite3"
-        notes = ""
-        while time.monotonic() - typed_at < 3.0 and not notes.endswith("still works"):
+        saved: tuple[str, str] = ("", "")
+        # Both tabs' drafts are on disk within the autosave delay (1.5 s) of typing.
+        while time.monotonic() - typed_at < 3.0 and saved[1] != "budget":
             time.sleep(0.05)  # polling another process's database, not a Qt event
-            notes = _saved_notes(database)
-        assert notes == "ask Anna whether the demo at 10:00 still works"
+            saved = _saved_drafts(database)
+        assert saved == ("ask Anna whether the demo at 10:00 still works", "budget")
         app.send_signal(signal.SIGKILL)
         assert app.wait(timeout=10) == -signal.SIGKILL
     finally:
@@ -785,19 +786,22 @@ def test_a_killed_app_keeps_the_draft_typed_two_seconds_before(
     assert opened.notice is None, "the database was damaged by the kill"
 
 
-def _saved_notes(database: Path) -> str:
-    """The Email notes in the drafts database, read as another program would."""
+def _saved_drafts(database: Path) -> tuple[str, str]:
+    """The Email notes and the Summarize focus in the drafts database, read as another
+    program would."""
     if not database.exists():
-        return ""
+        return "", ""
     try:
         with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=1) as db:
-            row = db.execute("SELECT state FROM drafts WHERE tab = 'email'").fetchone()
+            rows = dict(db.execute("SELECT tab, state FROM drafts").fetchall())
     except sqlite3.OperationalError:  # the table does not exist yet
-        return ""
-    if row is None:
-        return ""
-    state = json.loads(row[0])
-    return str(state.get("inputs", {}).get("notes", ""))
+        return "", ""
+    email = json.loads(rows.get("email", "{}"))
+    summarize = json.loads(rows.get("summarize", "{}"))
+    return (
+        str(email.get("inputs", {}).get("notes", "")),
+        str(summarize.get("options", {}).get("focus", "")),
+    )
 
 
 # ---------------------------------------------------------------- the real model

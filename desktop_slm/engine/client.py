@@ -21,12 +21,14 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from desktop_slm.engine import hardware, protocol
-from desktop_slm.engine.gguf_check import ModelInfo, inspect_model
+from desktop_slm.engine import protocol
 from desktop_slm.engine.protocol import Completion, LoadedModel, SamplingOptions, TokenEvent
 from desktop_slm.errors import EngineCrashed, EngineError
+
+if TYPE_CHECKING:
+    from desktop_slm.engine.gguf_check import ModelInfo
 
 log = logging.getLogger(__name__)
 
@@ -268,6 +270,8 @@ class EngineClient:
         """Validate ``path`` here, then load it in the worker. Raises UserFacingError."""
         with self._request_lock:
             resolved = Path(path).expanduser().absolute()
+            from desktop_slm.engine.gguf_check import inspect_model
+
             inspect_model(resolved)  # fails fast, in this process, on a bad file
             previous = self._wanted
             self._wanted = (resolved, n_ctx, n_threads)
@@ -282,6 +286,11 @@ class EngineClient:
                 raise
 
     def _load_now(self, path: Path, n_ctx: int | None, n_threads: int | None) -> ActiveModel:
+        # Imported on first use: they pull psutil, gguf and numpy, which the window's
+        # first paint does not need.
+        from desktop_slm.engine import hardware
+        from desktop_slm.engine.gguf_check import inspect_model
+
         info = inspect_model(path)
         context = hardware.choose_context(
             trained_context=info.context_length,
@@ -342,7 +351,7 @@ class EngineClient:
                     if kind == "token":
                         text = str(event["text"])
                         parts.append(text)
-                        yield TokenEvent(request_id, text)
+                        yield TokenEvent(request_id, text, int(event.get("n", 1)))
                     elif kind == "done":
                         finished = True
                         timings = protocol.Timings(**event.get("timings", {}))

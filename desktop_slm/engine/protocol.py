@@ -19,7 +19,8 @@ Worker -> app (events; each carries the ``id`` of the request it answers):
 * ``{"event": "hello", "protocol": 1, "pid", "llama_cpp_version", "system_info",
   "cpu_backend": {"variant", "library", "features", "loaded_from"}}`` once at start
 * ``{"event": "loaded", "id", "n_ctx", "n_ctx_train", "n_threads", "load_s"}``
-* ``{"event": "token", "id", "text"}``: streamed answer text, in order
+* ``{"event": "token", "id", "text", "n"}``: streamed answer text, in order, from ``n``
+  generated tokens (sent in batches, at most about 30 a second)
 * ``{"event": "done", "id", "finish_reason", "prompt_tokens", "cached_prompt_tokens",
   "completion_tokens", "n_threads",
   "cancelled_during", "timings": {"ttft_s", "prompt_s", "generation_s", "total_s",
@@ -139,6 +140,8 @@ class Completion:
 class TokenEvent:
     request_id: int
     text: str
+    tokens: int = 1
+    """How many generated tokens the text came from (the worker sends them in batches)."""
 
 
 @dataclass(frozen=True)

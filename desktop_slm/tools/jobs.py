@@ -85,6 +85,8 @@ class JobToken:
     step: int
     text: str
     is_output: bool
+    tokens: int = 1
+    """How many generated tokens the text came from."""
 
 
 @dataclass(frozen=True)
@@ -172,7 +174,7 @@ class JobRunner:
                 for event in stream(self._client, item.prompt, options):
                     if isinstance(event, TokenEvent):
                         partial.append(event.text)
-                        yield JobToken(item.index, event.text, item.is_output)
+                        yield JobToken(item.index, event.text, item.is_output, event.tokens)
                         if self._stop.is_set():
                             # stop() may have come before this request started.
                             self._client.cancel()

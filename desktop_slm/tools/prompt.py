@@ -72,7 +72,7 @@ def _prefixed(
     for event in events:
         if isinstance(event, TokenEvent):
             if not sent and prefix:
-                yield TokenEvent(event.request_id, prefix)
+                yield TokenEvent(event.request_id, prefix, tokens=0)  # not generated
             sent = True
             yield event
         else:
@@ -88,11 +88,11 @@ def _without_thinking(
             if isinstance(event, TokenEvent):
                 visible = hidden.feed(event.text)
                 if visible:
-                    yield TokenEvent(event.request_id, visible)
+                    yield replace(event, text=visible)
             else:
                 rest = hidden.finish()
                 if rest:
-                    yield TokenEvent(event.request_id, rest)
+                    yield TokenEvent(event.request_id, rest, tokens=0)  # counted already
                 yield replace(event, text=strip_thinking(event.text))
     finally:
         close = getattr(events, "close", None)

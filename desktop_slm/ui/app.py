@@ -19,7 +19,7 @@ from desktop_slm import APP_DISPLAY_NAME, APP_NAME, __version__
 from desktop_slm.config import app_paths, load_settings
 from desktop_slm.logsetup import setup_logging
 from desktop_slm.ui import messages
-from desktop_slm.ui.bridge import EngineBridge
+from desktop_slm.ui.bridge.engine import EngineBridge
 from desktop_slm.ui.main_window import MainWindow, schedule_model_load
 
 log = logging.getLogger(__name__)

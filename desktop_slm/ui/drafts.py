@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Sequence
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -34,17 +35,36 @@ class DraftKeeper(QObject):
     ) -> None:
         super().__init__(parent)
         self._store = store
-        self._tabs = {tab.tab_id: tab for tab in tabs}
+        self._tabs: dict[str, ToolTab] = {}
         self._timers: dict[str, QTimer] = {}
+        self._delay_ms = delay_ms
         self._warned = False
         self._closed = False
-        for tab_id, tab in self._tabs.items():
-            timer = QTimer(self)
-            timer.setSingleShot(True)
-            timer.setInterval(delay_ms)
-            timer.timeout.connect(lambda tab_id=tab_id: self.save(tab_id))
-            self._timers[tab_id] = timer
-            tab.changed.connect(lambda tab_id=tab_id: self._schedule(tab_id))
+        for tab in tabs:
+            self._watch(tab)
+
+    def _watch(self, tab: ToolTab) -> None:
+        tab_id = tab.tab_id
+        self._tabs[tab_id] = tab
+        timer = QTimer(self)
+        timer.setSingleShot(True)
+        timer.setInterval(self._delay_ms)
+        timer.timeout.connect(lambda: self.save(tab_id))
+        self._timers[tab_id] = timer
+        tab.changed.connect(lambda: self._schedule(tab_id))
+
+    def add(self, tab: ToolTab) -> bool:
+        """Watch a tab built after the others and put its draft back; True if it had one."""
+        self._watch(tab)
+        try:
+            state = self._store.drafts().get(tab.tab_id)
+        except sqlite3.Error as exc:
+            log.warning("could not read the %s draft: %s", tab.tab_id, exc)
+            self.failed.emit("Your saved draft could not be read; see the log for details.")
+            return False
+        restored = state is not None and bool(state) and self._restore_one(tab, state)
+        self._timers[tab.tab_id].stop()  # restoring is not a change worth saving again
+        return restored
 
     def restore(self) -> list[str]:
         """Put every saved draft back; returns the ids of the tabs that had one."""
@@ -57,17 +77,20 @@ class DraftKeeper(QObject):
         restored = []
         for tab_id, state in drafts.items():
             tab = self._tabs.get(tab_id)
-            if tab is None or not state:
-                continue
-            try:
-                tab.restore_draft(state)
-            except Exception:  # one odd draft must not stop the window from opening
-                log.exception("could not restore the %s draft", tab_id)
-                continue
-            restored.append(tab_id)
+            if tab is not None and state and self._restore_one(tab, state):
+                restored.append(tab_id)
         for timer in self._timers.values():
             timer.stop()  # restoring is not a change worth saving again
         return restored
+
+    @staticmethod
+    def _restore_one(tab: ToolTab, state: dict[str, Any]) -> bool:
+        try:
+            tab.restore_draft(state)
+        except Exception:  # one odd draft must not stop the window from opening
+            log.exception("could not restore the %s draft", tab.tab_id)
+            return False
+        return True
 
     def pending(self) -> list[str]:
         return [tab_id for tab_id, timer in self._timers.items() if timer.isActive()]

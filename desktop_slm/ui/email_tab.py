@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from desktop_slm.languages import LANGUAGES as ALL_LANGUAGES
 from desktop_slm.tools import email
 from desktop_slm.tools.jobs import JobResult
-from desktop_slm.ui.jobs_bridge import JobFactory
+from desktop_slm.ui.bridge.jobs import JobFactory
 from desktop_slm.ui.tool_tab import ToolTab, state_text
 
 LANGUAGES = tuple(language.name for language in ALL_LANGUAGES)

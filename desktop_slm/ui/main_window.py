@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QByteArray, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPaintEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
@@ -23,17 +25,29 @@ from desktop_slm.config import AppPaths, Settings, save_settings
 from desktop_slm.engine.client import ActiveModel
 from desktop_slm.storage.drafts import DraftStore, StorageError, open_store
 from desktop_slm.ui import messages
-from desktop_slm.ui.bridge import EngineBridge, ModelManagerBridge
+from desktop_slm.ui.bridge.engine import EngineBridge
 from desktop_slm.ui.drafts import DraftKeeper
-from desktop_slm.ui.email_tab import EmailTab
-from desktop_slm.ui.models_tab import ModelsTab
-from desktop_slm.ui.preferences import PreferencesDialog
-from desktop_slm.ui.report_tab import ReportTab
-from desktop_slm.ui.summarize_tab import SummarizeTab
-from desktop_slm.ui.tool_tab import ToolTab
-from desktop_slm.ui.translate_tab import TranslateTab
+
+if TYPE_CHECKING:
+    from desktop_slm.ui.bridge.models import ModelManagerBridge
+    from desktop_slm.ui.email_tab import EmailTab
+    from desktop_slm.ui.models_tab import ModelsTab
+    from desktop_slm.ui.preferences import PreferencesDialog
+    from desktop_slm.ui.report_tab import ReportTab
+    from desktop_slm.ui.summarize_tab import SummarizeTab
+    from desktop_slm.ui.tool_tab import ToolTab
+    from desktop_slm.ui.translate_tab import TranslateTab
 
 log = logging.getLogger(__name__)
+
+TABS: tuple[tuple[str, str], ...] = (
+    ("email", "Email"),
+    ("report", "Report"),
+    ("translate", "Translate"),
+    ("summarize", "Summarize"),
+    ("models", "Models"),
+)
+"""The tabs in order: key and title."""
 
 STATE_TEXT = {
     "idle": "Idle",
@@ -58,25 +72,22 @@ class MainWindow(QMainWindow):
         self.notice.setStyleSheet("background: #fff4ce; padding: 6px;")
         self.notice.hide()
 
+        # Only the Email tab is built before the first paint; the others are built right
+        # after it, one per turn of the event loop (or at once when something needs one).
         self.tabs = QTabWidget()
-        self.email_tab = EmailTab(bridge, settings)
-        self.tabs.addTab(self.email_tab, "Email")
-        self.report_tab = ReportTab(bridge, settings)
-        self.tabs.addTab(self.report_tab, "Report")
-        self.translate_tab = TranslateTab(bridge, settings)
-        self.tabs.addTab(self.translate_tab, "Translate")
-        self.summarize_tab = SummarizeTab(bridge, settings)
-        self.tabs.addTab(self.summarize_tab, "Summarize")
-        self.tool_tabs: tuple[ToolTab, ...] = (
-            self.email_tab,
-            self.report_tab,
-            self.translate_tab,
-            self.summarize_tab,
-        )
-        self.model_manager = ModelManagerBridge(paths)
-        self.models_tab = ModelsTab(bridge, self.model_manager, settings)
-        self.models_info = self.models_tab.models_info
-        self.tabs.addTab(self.models_tab, "Models")
+        self._pages: dict[str, QWidget] = {}
+        self._built: dict[str, QWidget] = {}
+        for key, title in TABS:
+            page = QWidget()
+            page_layout = QVBoxLayout(page)
+            page_layout.setContentsMargins(0, 0, 0, 0)
+            self._pages[key] = page
+            self.tabs.addTab(page, title)
+        self._no_model_hint: str | None = None
+        self._painted = False
+        self._after_paint: list[Callable[[], None]] = []
+        self._model_manager: ModelManagerBridge | None = None
+        self._closing = False
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -98,17 +109,144 @@ class MainWindow(QMainWindow):
         bridge.modelLoading.connect(self._on_model_loading)
         bridge.modelLoaded.connect(self._on_model_loaded)
         bridge.modelFailed.connect(self._on_model_failed)
-        for tool in self.tool_tabs:
-            tool.statusMessage.connect(self.show_status)
-            tool.hint.linkActivated.connect(self._hint_link)
-            tool.summarizeRequested.connect(self.summarize_first)
-        self.models_tab.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
-        self.models_tab.notice.connect(self.show_notice)
-        self.models_tab.installedChanged.connect(self._on_installed_count)
         if settings.window_geometry:
             self.restoreGeometry(QByteArray.fromBase64(settings.window_geometry.encode()))
         self.store: DraftStore | None = None
         self.drafts = self._open_drafts()
+        self._tab("email")
+        self.tabs.currentChanged.connect(lambda index: self._tab(TABS[index][0]))
+        self.after_first_paint(self._build_remaining_tabs)
+
+    # ------------------------------------------------------------ tabs, built on first use
+    @property
+    def email_tab(self) -> EmailTab:
+        return cast("EmailTab", self._tab("email"))
+
+    @property
+    def report_tab(self) -> ReportTab:
+        return cast("ReportTab", self._tab("report"))
+
+    @property
+    def translate_tab(self) -> TranslateTab:
+        return cast("TranslateTab", self._tab("translate"))
+
+    @property
+    def summarize_tab(self) -> SummarizeTab:
+        return cast("SummarizeTab", self._tab("summarize"))
+
+    @property
+    def models_tab(self) -> ModelsTab:
+        return cast("ModelsTab", self._tab("models"))
+
+    @property
+    def models_info(self) -> QLabel:
+        return self.models_tab.models_info
+
+    @property
+    def model_manager(self) -> ModelManagerBridge:
+        if self._model_manager is None:
+            from desktop_slm.ui.bridge.models import ModelManagerBridge
+
+            self._model_manager = ModelManagerBridge(self.paths)
+        return self._model_manager
+
+    @property
+    def tool_tabs(self) -> tuple[ToolTab, ...]:
+        """The four writing tabs (built now if they were not yet)."""
+        return tuple(cast("ToolTab", self._tab(key)) for key, _title in TABS if key != "models")
+
+    def show_tab(self, tab: QWidget) -> None:
+        """Bring one of the window's tabs (e.g. ``window.summarize_tab``) to the front."""
+        keys = [key for key, built in self._built.items() if built is tab]
+        if not keys:
+            raise ValueError("not one of this window's tabs")
+        self.tabs.setCurrentIndex([key for key, _title in TABS].index(keys[0]))
+
+    def current_tab(self) -> QWidget:
+        """The tab in front."""
+        return self._tab(TABS[self.tabs.currentIndex()][0])
+
+    def _built_tool_tabs(self) -> list[ToolTab]:
+        return [cast("ToolTab", tab) for key, tab in self._built.items() if key != "models"]
+
+    def _tab(self, key: str) -> QWidget:
+        tab = self._built.get(key)
+        if tab is None:
+            tab = self._make_tab(key)
+            self._built[key] = tab
+            layout = self._pages[key].layout()
+            assert layout is not None
+            layout.addWidget(tab)
+            self._attach(key, tab)
+        return tab
+
+    def _make_tab(self, key: str) -> QWidget:
+        # Imported here: a tab's module is loaded when the tab is built, after the paint.
+        if key == "email":
+            from desktop_slm.ui.email_tab import EmailTab
+
+            return EmailTab(self.bridge, self.settings)
+        if key == "report":
+            from desktop_slm.ui.report_tab import ReportTab
+
+            return ReportTab(self.bridge, self.settings)
+        if key == "translate":
+            from desktop_slm.ui.translate_tab import TranslateTab
+
+            return TranslateTab(self.bridge, self.settings)
+        if key == "summarize":
+            from desktop_slm.ui.summarize_tab import SummarizeTab
+
+            return SummarizeTab(self.bridge, self.settings)
+        from desktop_slm.ui.models_tab import ModelsTab
+
+        return ModelsTab(self.bridge, self.model_manager, self.settings)
+
+    def _attach(self, key: str, tab: QWidget) -> None:
+        if key == "models":
+            models = cast("ModelsTab", tab)
+            models.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
+            models.notice.connect(self.show_notice)
+            models.installedChanged.connect(self._on_installed_count)
+            return
+        tool = cast("ToolTab", tab)
+        tool.statusMessage.connect(self.show_status)
+        tool.hint.linkActivated.connect(self._hint_link)
+        tool.summarizeRequested.connect(self.summarize_first)
+        if self._no_model_hint is not None:
+            tool.no_model_hint = self._no_model_hint
+            tool.update_controls()
+        if self.store is not None and self.drafts is not None:
+            tool.set_store(self.store)
+            if self.drafts.add(tool):
+                self.show_status("Your drafts were restored.")
+
+    def _build_remaining_tabs(self) -> None:
+        """One tab per turn of the event loop, so input is never held up for long."""
+        missing = [key for key, _title in TABS if key not in self._built]
+        if missing and not self._closing:
+            self._tab(missing[0])
+            QTimer.singleShot(0, self._build_remaining_tabs)
+
+    def after_first_paint(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the window has painted (at once if it already has)."""
+        if self._painted:
+            QTimer.singleShot(0, callback)
+        else:
+            self._after_paint.append(callback)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # Qt override
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            QTimer.singleShot(0, self._run_after_paint)
+
+    def _run_after_paint(self) -> None:
+        callbacks, self._after_paint = self._after_paint, []
+        if self._closing:  # closed at once (the start-up benchmark does): nothing to do
+            return
+        for callback in callbacks:
+            callback()
 
     # ------------------------------------------------------------ building
     def _build_menus(self) -> None:
@@ -134,17 +272,20 @@ class MainWindow(QMainWindow):
         self.open_model_action = open_action
 
     def show_models_tab(self) -> None:
-        self.tabs.setCurrentWidget(self.models_tab)
+        self.show_tab(self.models_tab)
 
     def _on_installed_count(self, count: int) -> None:
         """With nothing installed, the writing tools point to the Models tab."""
-        for tool in self.tool_tabs:
-            tool.no_model_hint = (
-                ToolTab.no_model_hint
-                if count
-                else "Open a model first: none is installed yet, so get one in the "
-                "<a href='models'>Models tab</a>."
-            )
+        from desktop_slm.ui.tool_tab import ToolTab
+
+        self._no_model_hint = (
+            ToolTab.no_model_hint
+            if count
+            else "Open a model first: none is installed yet, so get one in the "
+            "<a href='models'>Models tab</a>."
+        )
+        for tool in self._built_tool_tabs():
+            tool.no_model_hint = self._no_model_hint
             tool.update_controls()
 
     def _hint_link(self, _link: str) -> None:
@@ -159,7 +300,7 @@ class MainWindow(QMainWindow):
             self.show_status("The Summarize tab is busy; stop it first.")
             return
         self.summarize_tab.take_text(text)
-        self.tabs.setCurrentWidget(self.summarize_tab)
+        self.show_tab(self.summarize_tab)
         self.summarize_tab.input.setFocus()
 
     # ------------------------------------------------------------ drafts and history
@@ -179,12 +320,8 @@ class MainWindow(QMainWindow):
         if opened.notice:
             self.show_notice(opened.notice)
         self.store = opened.store
-        for tool in self.tool_tabs:
-            tool.set_store(opened.store)
-        keeper = DraftKeeper(opened.store, self.tool_tabs, self)
+        keeper = DraftKeeper(opened.store, (), self)  # each tab joins when it is built
         keeper.failed.connect(self.show_status)
-        if keeper.restore():
-            self.show_status("Your drafts were restored.")
         return keeper
 
     # ------------------------------------------------------------ model
@@ -207,6 +344,8 @@ class MainWindow(QMainWindow):
             messages.error(self, "The model is busy. Stop the current answer, then try again.")
 
     def edit_preferences(self) -> None:
+        from desktop_slm.ui.preferences import PreferencesDialog
+
         dialog = PreferencesDialog(self.settings, self)
         if dialog.exec() != PreferencesDialog.DialogCode.Accepted:
             return
@@ -265,24 +404,28 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ closing
     def _save_settings(self) -> None:
+        # The global context size and temperature, not the active model's own (until the
+        # Models tab exists, no model's own values have been applied).
+        models = cast("ModelsTab | None", self._built.get("models"))
         try:
-            # The global context size and temperature, not the active model's own.
-            save_settings(self.models_tab.settings_to_save(), self.paths)
+            save_settings(models.settings_to_save() if models else self.settings, self.paths)
         except OSError as exc:
             log.warning("could not save settings: %s", exc)
             self.statusBar().showMessage(f"Settings could not be saved: {exc.strerror}", 8000)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # Qt override
         self.settings.window_geometry = bytes(self.saveGeometry().toBase64().data()).decode()
+        self._closing = True
         self._save_settings()
         if self.drafts is not None:
             self.drafts.close()
-        for tool in self.tool_tabs:
+        for tool in self._built_tool_tabs():
             tool.shutdown()
-        self.model_manager.shutdown()  # pauses a running download; it is offered next time
+        if self._model_manager is not None:
+            self._model_manager.shutdown()  # pauses a running download; offered next time
         self.bridge.shutdown()
         if self.store is not None:
-            for tool in self.tool_tabs:
+            for tool in self._built_tool_tabs():
                 tool.set_store(None)
             self.store.close()
             self.store, self.drafts = None, None
@@ -290,6 +433,10 @@ class MainWindow(QMainWindow):
 
 
 def schedule_model_load(window: MainWindow, path: str | None) -> None:
-    """Load after the first paint, so a model never delays the window."""
+    """Load once the window has painted, so a model never delays the window.
+
+    Checking the file imports gguf and numpy on the bridge's thread; started any
+    earlier, that work competes with the first paint for the interpreter.
+    """
     if path:
-        QTimer.singleShot(0, lambda: window.open_model(path))
+        window.after_first_paint(lambda: window.open_model(path))

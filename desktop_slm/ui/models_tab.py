@@ -48,7 +48,8 @@ from desktop_slm.models.fit import Fit
 from desktop_slm.models.hub import GgufFileSet, HubModel, RepoFiles
 from desktop_slm.models.library import InstalledModel, ModelDefaults, VerifyResult
 from desktop_slm.ui import messages
-from desktop_slm.ui.bridge import CatalogView, EngineBridge, LibraryView, ModelManagerBridge
+from desktop_slm.ui.bridge.engine import EngineBridge
+from desktop_slm.ui.bridge.models import CatalogView, LibraryView, ModelManagerBridge
 
 log = logging.getLogger(__name__)
 
@@ -1018,6 +1019,7 @@ class ModelsTab(QWidget):
             offer = ResumeOffer(partial, self._resume_offer, self._discard_offer)
             self.resume_offers.append(offer)
             self.offers_box.addWidget(offer)
+            offer.show()  # at once, not on a later turn of the loop (the tab may be visible)
 
     def _resume_offer(self, offer: ResumeOffer) -> None:
         self._drop_offer(offer)

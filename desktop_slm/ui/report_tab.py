@@ -25,7 +25,7 @@ from desktop_slm.errors import UserFacingError
 from desktop_slm.languages import LANGUAGES
 from desktop_slm.tools import report
 from desktop_slm.tools.jobs import JobProgress, JobResult
-from desktop_slm.ui.jobs_bridge import JobFactory
+from desktop_slm.ui.bridge.jobs import JobFactory
 from desktop_slm.ui.tool_tab import ToolTab, set_combo_data, state_text
 
 RENDER_DELAY_MS = 120

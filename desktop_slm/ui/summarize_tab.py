@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QLineEdit
 from desktop_slm.languages import LANGUAGES
 from desktop_slm.tools import summarize
 from desktop_slm.tools.jobs import JobResult
-from desktop_slm.ui.jobs_bridge import JobFactory
+from desktop_slm.ui.bridge.jobs import JobFactory
 from desktop_slm.ui.tool_tab import ToolTab, set_combo_data, state_text
 
 

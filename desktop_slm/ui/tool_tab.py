@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtGui import (
@@ -40,29 +40,39 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_slm.config import Settings
-from desktop_slm.documents.reader import SUPPORTED_SUFFIXES, Document, read_document
 from desktop_slm.engine.protocol import SamplingOptions
 from desktop_slm.errors import UserFacingError
 from desktop_slm.storage.drafts import DraftStore, HistoryEntry
 from desktop_slm.tools import rewrite
 from desktop_slm.tools.jobs import JobProgress, JobResult, JobStepDone, JobToken
-from desktop_slm.ui.bridge import EngineBridge
+from desktop_slm.ui.bridge.engine import EngineBridge
+from desktop_slm.ui.bridge.jobs import JobFactory, JobsBridge, LiveStats, run_in_background
 from desktop_slm.ui.history import HistoryPanel
-from desktop_slm.ui.jobs_bridge import JobFactory, JobsBridge, LiveStats, run_in_background
-from desktop_slm.ui.saving import SAVE_FILTERS, save_output, suffix_for_filter
+
+if TYPE_CHECKING:
+    from desktop_slm.documents.reader import Document
 
 log = logging.getLogger(__name__)
 
-OPEN_FILTER = "Documents (" + " ".join(f"*{s}" for s in SUPPORTED_SUFFIXES) + ");;All files (*)"
+# Documents and saving are imported when first used: they load the PDF and Word
+# libraries, which the window's first paint does not need.
+
+
+def open_filter() -> str:
+    from desktop_slm.documents.reader import SUPPORTED_SUFFIXES
+
+    return "Documents (" + " ".join(f"*{s}" for s in SUPPORTED_SUFFIXES) + ");;All files (*)"
 
 
 # Dialogs that tests replace (a real one would block them).
 def _ask_open_path(parent: QWidget, title: str) -> str:
-    path, _ = QFileDialog.getOpenFileName(parent, title, "", OPEN_FILTER)
+    path, _ = QFileDialog.getOpenFileName(parent, title, "", open_filter())
     return path
 
 
 def _ask_save_path(parent: QWidget, title: str, suggested: str) -> str:
+    from desktop_slm.ui.saving import SAVE_FILTERS, suffix_for_filter
+
     path, chosen = QFileDialog.getSaveFileName(parent, title, suggested, ";;".join(SAVE_FILTERS))
     if path and not Path(path).suffix:
         path += suffix_for_filter(chosen) or ".txt"
@@ -752,6 +762,8 @@ class ToolTab(QWidget):
         if not path:
             return
         try:
+            from desktop_slm.ui.saving import save_output
+
             saved = save_output(path, text, title=self.save_title())
         except UserFacingError as exc:
             self.show_error(str(exc))
@@ -786,6 +798,8 @@ class ToolTab(QWidget):
         self.document_info.setText(f"Opening {Path(path).name}…")
         self.document_info.show()
         self.update_controls()
+        from desktop_slm.documents.reader import read_document
+
         run_in_background(
             self,
             lambda: read_document(path),

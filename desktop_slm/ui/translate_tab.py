@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QPush
 from desktop_slm.languages import LANGUAGES, Detection, detect_language, find_language
 from desktop_slm.tools import translate
 from desktop_slm.tools.jobs import JobResult
-from desktop_slm.ui.jobs_bridge import JobFactory, run_in_background
+from desktop_slm.ui.bridge.jobs import JobFactory, run_in_background
 from desktop_slm.ui.tool_tab import ToolTab, set_combo_data
 
 FORMALITY_LABELS = {

@@ -1,21 +1,17 @@
-"""The one place that turns core events (engine, model manager; other threads) into Qt signals."""
+"""The model manager (catalog, Hub, downloads, library) adapted to Qt signals."""
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal, SignalInstance
 
 from desktop_slm.config import AppPaths
 from desktop_slm.engine import hardware
-from desktop_slm.engine.client import ActiveModel, EngineClient
-from desktop_slm.engine.protocol import Completion, SamplingOptions, TokenEvent
-from desktop_slm.errors import ModelFileError, UserFacingError
+from desktop_slm.errors import UserFacingError
 from desktop_slm.models import discover, hub
 from desktop_slm.models.catalog import CatalogEntry, load_catalog
 from desktop_slm.models.discover import FoundModel
@@ -30,157 +26,10 @@ from desktop_slm.models.download import (
 )
 from desktop_slm.models.fit import Fit, Memory
 from desktop_slm.models.library import InstalledModel, ModelDefaults, ModelLibrary
-from desktop_slm.tools.prompt import ToolPrompt, stream
 
 log = logging.getLogger(__name__)
 
 
-class EngineBridge(QObject):
-    """Runs engine work on background threads and reports back through signals.
-
-    Signals carry plain data only. A generation emits ``generationStarted``, then
-    ``token`` any number of times, then exactly one of ``generationFinished`` or
-    ``generationFailed``. ``busyChanged(False)`` follows once the engine takes the next
-    request, so controls that depend on :meth:`is_busy` must refresh on it. Nothing is
-    emitted from background work once :meth:`shutdown` has begun.
-    """
-
-    stateChanged = Signal(str)  # "idle", "starting", "loading", "generating"
-    modelLoading = Signal(str)  # path
-    modelLoaded = Signal(object)  # ActiveModel
-    modelFailed = Signal(str)  # message for people
-    generationStarted = Signal()
-    token = Signal(str)
-    throughput = Signal(float)  # tokens/s while streaming
-    generationFinished = Signal(object)  # Completion
-    generationFailed = Signal(str)
-    busyChanged = Signal(bool)  # False once a finished request has let go of the engine
-
-    def __init__(self, client: EngineClient | None = None, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._client = client or EngineClient(on_state=self._on_client_state)
-        self._busy = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._closing = False
-        self._model: ActiveModel | None = None
-
-    @property
-    def client(self) -> EngineClient:
-        return self._client
-
-    @property
-    def active_model(self) -> ActiveModel | None:
-        """The model requests go to.
-
-        After a worker crash the client has no active model until the next request
-        starts a fresh worker and loads the same model again, so the model stays
-        "open" for the window in the meantime.
-        """
-        return self._client.active_model or self._model
-
-    def is_busy(self) -> bool:
-        return self._busy.locked()
-
-    def _run(self, name: str, work: Callable[[], None]) -> bool:
-        if self._closing or not self._busy.acquire(blocking=False):
-            return False
-
-        def target() -> None:
-            try:
-                work()
-            finally:
-                self._busy.release()
-                # The result signals were sent while the lock was still held; this one
-                # tells the window the engine takes requests again.
-                self._emit(self.busyChanged, False)
-
-        self.busyChanged.emit(True)
-        self._thread = threading.Thread(target=target, name=name, daemon=True)
-        self._thread.start()
-        return True
-
-    def load_model(
-        self, path: str | Path, *, n_ctx: int | None = None, n_threads: int | None = None
-    ) -> bool:
-        """Load ``path`` in the background; False if the engine is busy."""
-
-        def work() -> None:
-            self._emit(self.modelLoading, str(path))
-            try:
-                active = self._client.load(path, n_ctx=n_ctx, n_threads=n_threads)
-            except ModelFileError as exc:  # refused before the engine saw it: nothing changed
-                self._emit(self.modelFailed, str(exc))
-            except UserFacingError as exc:
-                self._forget_model_unless_active()
-                self._emit(self.modelFailed, str(exc))
-            except Exception as exc:
-                log.exception("loading %s failed", path)
-                self._forget_model_unless_active()
-                self._emit(self.modelFailed, f"The model could not be loaded: {exc}")
-            else:
-                self._model = active
-                self._emit(self.modelLoaded, active)
-
-        return self._run("engine-load", work)
-
-    def _forget_model_unless_active(self) -> None:
-        if self._client.active_model is None:
-            self._model = None
-
-    def generate(self, prompt: ToolPrompt, options: SamplingOptions) -> bool:
-        """Stream an answer to ``prompt`` in the background; False if busy."""
-
-        def work() -> None:
-            self._emit(self.generationStarted)
-            first: float | None = None
-            count = 0
-            last_report = 0.0
-            try:
-                events: Iterator[TokenEvent | Completion] = stream(self._client, prompt, options)
-                for event in events:
-                    if isinstance(event, TokenEvent):
-                        self._emit(self.token, event.text)
-                        now = time.perf_counter()
-                        if first is None:
-                            first = now
-                        count += 1
-                        if count > 1 and now - last_report > 0.25:
-                            last_report = now
-                            self._emit(self.throughput, (count - 1) / (now - first))
-                    else:
-                        self._emit(self.generationFinished, event)
-            except UserFacingError as exc:
-                self._emit(self.generationFailed, str(exc))
-            except Exception as exc:
-                log.exception("generation failed")
-                self._emit(self.generationFailed, f"The answer could not be generated: {exc}")
-
-        return self._run("engine-generate", work)
-
-    def stop(self) -> None:
-        """Stop the running generation at once (the partial answer is kept)."""
-        self._client.cancel()
-
-    def _on_client_state(self, state: str) -> None:
-        self._emit(self.stateChanged, state)
-
-    def _emit(self, signal: SignalInstance, *args: object) -> None:
-        """Emit from background work, unless the window is closing (it may be gone)."""
-        if not self._closing:
-            signal.emit(*args)
-
-    def shutdown(self) -> None:
-        """Stop the worker; called when the window closes."""
-        self._closing = True
-        self._client.cancel()
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout=3)
-        self._client.close()
-        self.stateChanged.emit("idle")  # on the GUI thread, while the window still exists
-
-
-# ---------------------------------------------------------------- the model manager
 @dataclass(frozen=True)
 class CatalogRow:
     """One curated model and how well it fits this computer at the chosen context."""

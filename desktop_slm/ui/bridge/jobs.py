@@ -26,7 +26,7 @@ from desktop_slm.tools.jobs import (
 
 if TYPE_CHECKING:
     from desktop_slm.engine.client import ActiveModel
-    from desktop_slm.ui.bridge import EngineBridge
+    from desktop_slm.ui.bridge.engine import EngineBridge
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +132,7 @@ class JobsBridge(QObject):
         self._running.set()
         self._runner = runner
         # The engine bridge's lock is what keeps the requests of all tabs apart.
-        if not self._engine._run("engine-job", work):
+        if not self._engine.run_exclusive("engine-job", work):
             self._running.clear()
             self._runner = None
             return False
@@ -165,15 +165,17 @@ class JobsBridge(QObject):
             job = build(limits)
             for event in runner.run(job):
                 if isinstance(event, JobToken):
-                    tokens += 1
-                    step_tokens += 1
+                    tokens += event.tokens
                     now = time.perf_counter()
                     if step_started is None:
-                        step_started = now
+                        # Speed is counted from the first text on, without its tokens.
+                        step_started, step_tokens = now, 0
+                    else:
+                        step_tokens += event.tokens
                     self._emit(self.token, event)
-                    if step_tokens > 1 and now - last_live > LIVE_INTERVAL_S:
+                    if step_tokens > 0 and now - last_live > LIVE_INTERVAL_S:
                         last_live = now
-                        rate = (step_tokens - 1) / max(now - step_started, 1e-6)
+                        rate = step_tokens / max(now - step_started, 1e-6)
                         self._emit(self.live, LiveStats(tokens, rate))
                         self._emit(self._engine.throughput, rate)
                 elif isinstance(event, JobProgress):
