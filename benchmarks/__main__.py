@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
             figures += engine_bench.throughput(model, args.repeats, args.tokens)
         if "ttft" in only:
             _say("time to first token, cold and warm")
-            figures.append(engine_bench.time_to_first_token(model, args.repeats))
+            figures += engine_bench.time_to_first_token(model, args.repeats)
         if "threads" in only:
             _say("thread count sweep")
             figures.append(engine_bench.thread_choice(model, max(3, args.repeats // 2), 64))

@@ -73,6 +73,8 @@ class Settings:
     email_tone: str = "professional"
     email_length: str = "medium"
     email_language: str = "English"
+    prepare_while_typing: bool = True
+    """Evaluate the request while the user pauses typing, so Generate answers at once."""
     window_geometry: str | None = None
     schema_version: int = field(default=SETTINGS_SCHEMA_VERSION)
 

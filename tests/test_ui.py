@@ -26,6 +26,8 @@ from PySide6.QtWidgets import QApplication, QLabel, QTabWidget
 from pytestqt.qtbot import QtBot
 
 from desktop_slm.engine.gguf_check import inspect_model
+from desktop_slm.engine.protocol import Completion
+from desktop_slm.tools import email
 from desktop_slm.ui import messages
 from desktop_slm.ui.app import create_window
 from desktop_slm.ui.main_window import MainWindow
@@ -258,6 +260,62 @@ def test_model_loads_after_the_window_and_streams_an_email(
     assert rates, f"no throughput shown while streaming: {states}"
     assert float(rates[-1].split()[1]) > 0
     assert states[-1] == "Idle"
+
+
+def test_a_pause_in_typing_prepares_the_answer_so_generate_starts_at_once(
+    qtbot: QtBot, open_window: OpenWindow, smollm2_path: Path
+) -> None:
+    window = open_window(smollm2_path, FAST_SETTINGS)
+    tab = window.email_tab
+    wait_loaded(qtbot, window, smollm2_path)
+    with qtbot.waitSignal(window.bridge.prefilled, timeout=ANSWER_MS) as ahead:
+        type_notes(qtbot, window)  # then the user pauses
+    prepared = ahead.args[0]
+    assert prepared.evaluated_tokens > 50
+    assert not window.bridge.is_busy(), "preparing made the window look busy"
+    assert tab.generate_button.isEnabled()
+    assert window.state_label.text() == "Idle"
+
+    finished: list[Completion] = []
+    window.bridge.generationFinished.connect(finished.append)
+    press_generate(qtbot, window)
+    wait_finished(qtbot, window)
+    # Only the last prompt token was left to evaluate: the first word comes at once.
+    assert finished[-1].prompt_tokens == prepared.prompt_tokens
+    assert finished[-1].cached_prompt_tokens == finished[-1].prompt_tokens - 1
+    assert tab.output.toPlainText().strip()
+
+
+def test_generate_cancels_a_preparation_that_is_still_running(
+    qtbot: QtBot, open_window: OpenWindow, smollm2_path: Path
+) -> None:
+    settings = {**FAST_SETTINGS, "n_ctx": 8192, "n_threads": 1, "prepare_while_typing": False}
+    window = open_window(smollm2_path, settings)
+    tab = window.email_tab
+    wait_loaded(qtbot, window, smollm2_path)
+    tab.notes.setPlainText("Write about the harbour.")
+    long_notes = " ".join(f"Point {i}: the ferry, the pier and the tides." for i in range(500))
+    # Several seconds of prompt evaluation on one thread.
+    assert window.bridge.prefill(email.build(email.EmailRequest(notes=long_notes)))
+    assert not window.bridge.is_busy()
+    press_generate(qtbot, window)
+    # Refused ("busy") unless the preparation gave way within PREFILL_YIELD_S.
+    assert tab.stop_button.isEnabled(), "Generate was refused while the engine prepared"
+    wait_finished(qtbot, window)
+    assert tab.output.toPlainText().strip()
+    assert not tab.error.isVisible()
+
+
+def test_preparing_while_typing_can_be_turned_off(
+    qtbot: QtBot, open_window: OpenWindow, smollm2_path: Path
+) -> None:
+    window = open_window(smollm2_path, {**FAST_SETTINGS, "prepare_while_typing": False})
+    wait_loaded(qtbot, window, smollm2_path)
+    prepared: list[object] = []
+    window.bridge.prefilled.connect(prepared.append)
+    type_notes(qtbot, window)
+    qtbot.wait(1500)  # well past the pause that would prepare the answer
+    assert prepared == []
 
 
 def test_many_signals_from_a_background_thread_leave_python_intact(

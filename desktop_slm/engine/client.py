@@ -39,6 +39,17 @@ _EXITED = object()
 
 
 @dataclass(frozen=True)
+class Prefilled:
+    """What :meth:`EngineClient.prefill` did."""
+
+    prompt_tokens: int
+    evaluated_tokens: int
+    """Tokens evaluated now; the rest were in the cache already (or cancelled)."""
+    cached_prompt_tokens: int
+    cancelled: bool
+
+
+@dataclass(frozen=True)
 class ActiveModel:
     info: ModelInfo
     loaded: LoadedModel
@@ -399,6 +410,41 @@ class EngineClient:
             return
         with contextlib.suppress(EngineCrashed):
             self._send({"op": "cancel", "id": request_id})
+
+    def prefill(
+        self,
+        *,
+        messages: list[dict[str, str]] | None = None,
+        prompt: str | None = None,
+        stop: threading.Event | None = None,
+    ) -> Prefilled:
+        """Evaluate a chat or a plain prompt ahead of time.
+
+        The next :meth:`chat` or :meth:`complete` that starts with the same tokens
+        evaluates only what differs, so its first token comes almost at once.
+        :meth:`cancel` stops it once it runs; ``stop`` (set, then :meth:`cancel`) also
+        stops one that has not been sent yet.
+        """
+        if (messages is None) == (prompt is None):
+            raise ValueError("give messages or prompt, not both")
+        payload: dict[str, Any] = {"messages": messages} if messages is not None else {}
+        if prompt is not None:
+            payload["prompt"] = prompt
+        with self._request_lock:
+            self._ensure_model()
+            request_id = self._request("prefill", **payload)
+            if stop is not None and stop.is_set():  # set before the request had an id
+                self.cancel()
+            try:
+                event = self._final(request_id)
+            finally:
+                self._current_id = None
+        return Prefilled(
+            prompt_tokens=int(event.get("prompt_tokens", 0)),
+            evaluated_tokens=int(event.get("evaluated_tokens", 0)),
+            cached_prompt_tokens=int(event.get("cached_prompt_tokens", 0)),
+            cancelled=bool(event.get("cancelled", False)),
+        )
 
     def count_tokens(self, text: str) -> int:
         with self._request_lock:

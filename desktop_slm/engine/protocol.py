@@ -11,6 +11,11 @@ App -> worker (requests; ``id`` is a positive integer chosen by the client):
   "top_p", "seed", "stop": [...]}``: models with a chat template only
 * ``{"op": "complete", "id", "prompt", ...same sampling fields}``: plain text continuation
 * ``{"op": "count_tokens", "id", "text"}``
+* ``{"op": "prefill", "id", "messages" | "prompt"}``: evaluate a chat (through the
+  model's template) or a plain prompt ahead of time, without answering; a later
+  ``chat``/``complete`` sharing the prefix evaluates only the rest. Cancellable.
+  Answered by ``result`` with ``prompt_tokens``, ``evaluated_tokens``,
+  ``cached_prompt_tokens`` and ``cancelled``.
 * ``{"op": "cancel", "id"}``: stops request ``id`` (generation or prompt evaluation)
 * ``{"op": "unload", "id"}``, ``{"op": "shutdown", "id"}``
 

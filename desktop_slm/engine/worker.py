@@ -85,6 +85,7 @@ class Worker:
         self._out_lock = threading.Lock()
         self._requests: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self._abort = AbortFlag()
+        self._cancel_early: set[int] = set()
         self._current_id: int | None = None
         self._current_lock = threading.Lock()
         self._llama: Any = None
@@ -120,8 +121,12 @@ class Worker:
                 continue
             if message.get("op") == "cancel":
                 with self._current_lock:
-                    if message.get("id") in (None, self._current_id):
+                    target = message.get("id")
+                    if target in (None, self._current_id):
                         self._abort.set()
+                    elif isinstance(target, int):
+                        # Still queued (the cancel overtook it): stopped as it starts.
+                        self._cancel_early.add(target)
                 continue
             self._requests.put(message)
         # stdin closed: the app quit or died. Stop whatever runs, right now.
@@ -153,7 +158,13 @@ class Worker:
             op = request.get("op")
             with self._current_lock:
                 self._current_id = request_id
-                self._abort.clear()
+                if request_id in self._cancel_early:
+                    self._abort.set()
+                else:
+                    self._abort.clear()
+                # Request ids only grow: a cancel for an id at or below this one is stale.
+                if isinstance(request_id, int):
+                    self._cancel_early = {i for i in self._cancel_early if i > request_id}
             try:
                 if op == "load":
                     self._load(request)
@@ -161,6 +172,8 @@ class Worker:
                     self._generate(request)
                 elif op == "count_tokens":
                     self._count_tokens(request)
+                elif op == "prefill":
+                    self._prefill(request)
                 elif op == "unload":
                     self._unload()
                     self.emit({"event": "result", "id": request_id, "unloaded": True})
@@ -275,7 +288,7 @@ class Worker:
 
     def _prompt_tokens(self, request: dict[str, Any]) -> list[int]:
         llama = self._require_model()
-        if request["op"] == "chat":
+        if request["op"] == "chat" or "messages" in request:
             if self._formatter is None:
                 raise _UserError(
                     "base_model",
@@ -291,6 +304,47 @@ class Worker:
             return list(llama.tokenize(rendered.encode("utf-8"), add_bos=False, special=True))
         prompt = str(request.get("prompt", ""))
         return list(llama.tokenize(prompt.encode("utf-8"), add_bos=True, special=False))
+
+    def _prefill(self, request: dict[str, Any]) -> None:
+        """Evaluate a prompt ahead of time, so the request that sends it starts at once.
+
+        The KV cache keeps what llama.cpp has evaluated; a later request sharing the
+        prefix evaluates only the rest (``Llama.generate`` compares the tokens). The
+        prefix already in the cache is kept, exactly as ``generate`` would. Cancelling
+        keeps the cache consistent: ``n_tokens`` only counts batches that finished.
+        """
+        import llama_cpp
+
+        llama = self._require_model()
+        prompt = self._prompt_tokens(request)
+        if len(prompt) >= llama.n_ctx():
+            self.emit({"event": "result", "id": request["id"], "evaluated_tokens": 0})
+            return  # the real request will say what is wrong
+        self._threads_for_request(llama_cpp, llama)
+        # Keep the last token for the request itself: generate() re-evaluates one token.
+        wanted = prompt[:-1]
+        cached = _common_prefix(llama._input_ids, wanted) if llama.n_tokens > 0 else 0
+        evaluated = 0
+        cancelled = False
+        if cached < len(wanted):
+            llama.n_tokens = cached
+            try:
+                llama.eval(wanted[cached:])
+                evaluated = len(wanted) - cached
+            except RuntimeError:
+                if not self._abort.is_set():
+                    raise
+                cancelled = True
+        self.emit(
+            {
+                "event": "result",
+                "id": request["id"],
+                "prompt_tokens": len(prompt),
+                "evaluated_tokens": evaluated,
+                "cached_prompt_tokens": cached,
+                "cancelled": cancelled,
+            }
+        )
 
     def _generate(self, request: dict[str, Any]) -> None:
         import llama_cpp

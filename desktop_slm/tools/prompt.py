@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
@@ -10,7 +11,7 @@ from desktop_slm.engine.protocol import Completion, SamplingOptions, TokenEvent
 from desktop_slm.tools.thinking import ThinkingFilter, strip_thinking
 
 if TYPE_CHECKING:
-    from desktop_slm.engine.client import ActiveModel
+    from desktop_slm.engine.client import ActiveModel, EngineClient, Prefilled
 
 
 class TextEngine(Protocol):
@@ -63,6 +64,16 @@ def stream(
         events = client.complete(prompt.completion_prompt, replace(options, stop=stops))
         return _without_thinking(_prefixed(events, prompt.completion_prefix))
     return _without_thinking(client.chat([dict(m) for m in prompt.messages], options))
+
+
+def prefill(
+    client: EngineClient, prompt: ToolPrompt, stop: threading.Event | None = None
+) -> Prefilled:
+    """Evaluate ``prompt`` ahead of time in the shape :func:`stream` will send it."""
+    active = client.active_model
+    if active is not None and active.info.is_base_model:
+        return client.prefill(prompt=prompt.completion_prompt, stop=stop)
+    return client.prefill(messages=[dict(m) for m in prompt.messages], stop=stop)
 
 
 def _prefixed(

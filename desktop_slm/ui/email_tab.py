@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from desktop_slm.languages import LANGUAGES as ALL_LANGUAGES
 from desktop_slm.tools import email
 from desktop_slm.tools.jobs import JobResult
+from desktop_slm.tools.prompt import ToolPrompt
 from desktop_slm.ui.bridge.jobs import JobFactory
 from desktop_slm.ui.tool_tab import ToolTab, state_text
 
@@ -241,6 +242,9 @@ class EmailTab(ToolTab):
         if idle and self.is_reply and not self.has_input():
             self.hint.setText("Paste the email you are answering, then press Ctrl+Enter.")
         self._show_parts()
+
+    def prefill_prompt(self) -> ToolPrompt | None:
+        return email.build(self.request()) if self.has_input() else None
 
     def request(self) -> email.EmailRequest:
         return email.EmailRequest(

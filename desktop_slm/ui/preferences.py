@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
@@ -54,6 +55,14 @@ class PreferencesDialog(QDialog):
         self.max_tokens.setSuffix(" tokens")
         self.max_tokens.setValue(settings.max_tokens)
 
+        self.prepare = QCheckBox("Prepare the answer while I type")
+        self.prepare.setObjectName("prepareCheck")
+        self.prepare.setToolTip(
+            "When you pause typing, the model reads your request ahead of time, so the "
+            "answer starts as soon as you press Generate. Uses the processor while you pause."
+        )
+        self.prepare.setChecked(settings.prepare_while_typing)
+
         note = QLabel(
             "Threads and context size apply when the model is next loaded; changing them "
             "reloads the current model. A larger context holds longer texts but needs more "
@@ -71,6 +80,7 @@ class PreferencesDialog(QDialog):
         form.addRow("Context size", self.context)
         form.addRow("Temperature", self.temperature)
         form.addRow("Longest answer", self.max_tokens)
+        form.addRow("", self.prepare)
         form.addRow(note)
         form.addRow(buttons)
 
@@ -83,4 +93,5 @@ class PreferencesDialog(QDialog):
         settings.n_ctx = n_ctx
         settings.temperature = round(self.temperature.value(), 2)
         settings.max_tokens = self.max_tokens.value()
+        settings.prepare_while_typing = self.prepare.isChecked()
         return reload

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from PySide6.QtCore import QMimeData, Qt, Signal
+from PySide6.QtCore import QMimeData, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QDragEnterEvent,
     QDragMoveEvent,
@@ -23,6 +23,7 @@ from PySide6.QtGui import (
     QGuiApplication,
     QKeySequence,
     QShortcut,
+    QShowEvent,
     QTextCursor,
 )
 from PySide6.QtWidgets import (
@@ -51,8 +52,12 @@ from desktop_slm.ui.history import HistoryPanel
 
 if TYPE_CHECKING:
     from desktop_slm.documents.reader import Document
+    from desktop_slm.tools.prompt import ToolPrompt
 
 log = logging.getLogger(__name__)
+
+PREFILL_DELAY_MS = 600
+"""A pause in typing this long sends the request to be evaluated ahead of Generate."""
 
 # Documents and saving are imported when first used: they load the PDF and Word
 # libraries, which the window's first paint does not need.
@@ -281,7 +286,13 @@ class ToolTab(QWidget):
         self._jobs.live.connect(self._on_live)
         self._jobs.finished.connect(self._on_finished)
         self._jobs.failed.connect(self._on_failed)
+        # Evaluating the request while the user pauses makes Generate answer at once.
+        self._prefill_timer = QTimer(self)
+        self._prefill_timer.setSingleShot(True)
+        self._prefill_timer.setInterval(PREFILL_DELAY_MS)
+        self._prefill_timer.timeout.connect(self._prefill)
         # Bound methods, not lambdas: Qt drops these connections when the tab is deleted.
+        bridge.modelLoaded.connect(self._schedule_prefill)
         bridge.modelLoaded.connect(self._on_engine_changed)
         bridge.modelFailed.connect(self._on_engine_changed)
         bridge.stateChanged.connect(self._on_engine_changed)
@@ -379,6 +390,13 @@ class ToolTab(QWidget):
     def job_factory(self) -> JobFactory:
         """The job for the current form; raises UserFacingError for unusable options."""
         raise NotImplementedError
+
+    def prefill_prompt(self) -> ToolPrompt | None:
+        """The prompt Generate would send now, to evaluate ahead of time; None: not here.
+
+        May raise UserFacingError (options Generate would refuse): nothing is evaluated.
+        """
+        return None
 
     def present(self, result: JobResult) -> str:
         """The output text to show for a finished (or stopped) job."""
@@ -487,6 +505,7 @@ class ToolTab(QWidget):
 
     def _input_changed(self) -> None:
         self.update_controls()
+        self._schedule_prefill()
         self.changed.emit()
 
     def _output_changed(self) -> None:
@@ -495,7 +514,33 @@ class ToolTab(QWidget):
 
     def _option_changed(self, *_args: object) -> None:
         self.update_controls()
+        self._schedule_prefill()
         self.changed.emit()
+
+    # ------------------------------------------------------------ evaluating ahead
+    def _schedule_prefill(self, *_args: object) -> None:
+        if self._settings.prepare_while_typing:
+            self._prefill_timer.start()  # (re)started: only a pause in typing triggers it
+
+    def _prefill(self) -> None:
+        """Send the request as it stands to be evaluated (the front tab only, when idle)."""
+        if (
+            not self._settings.prepare_while_typing
+            or not self.isVisible()
+            or self.running
+            or self._bridge.is_busy()
+        ):
+            return
+        try:
+            prompt = self.prefill_prompt()
+        except UserFacingError:
+            return  # Generate will say what is wrong
+        if prompt is not None:
+            self._bridge.prefill(prompt)
+
+    def showEvent(self, event: QShowEvent) -> None:  # Qt override
+        super().showEvent(event)
+        self._schedule_prefill()
 
     def draft_state(self) -> dict[str, Any]:
         """Everything the tab holds, for the drafts database."""

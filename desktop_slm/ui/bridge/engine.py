@@ -13,9 +13,12 @@ from PySide6.QtCore import QObject, Signal, SignalInstance
 from desktop_slm.engine.client import ActiveModel, EngineClient
 from desktop_slm.engine.protocol import Completion, SamplingOptions, TokenEvent
 from desktop_slm.errors import ModelFileError, UserFacingError
-from desktop_slm.tools.prompt import ToolPrompt, stream
+from desktop_slm.tools.prompt import ToolPrompt, prefill, stream
 
 log = logging.getLogger(__name__)
+
+PREFILL_YIELD_S = 2.0
+"""How long a request waits for a cancelled prefill to let go of the engine."""
 
 
 class EngineBridge(QObject):
@@ -38,11 +41,15 @@ class EngineBridge(QObject):
     generationFinished = Signal(object)  # Completion
     generationFailed = Signal(str)
     busyChanged = Signal(bool)  # False once a finished request has let go of the engine
+    prefilled = Signal(object)  # Prefilled: a request was evaluated ahead of time
 
     def __init__(self, client: EngineClient | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._client = client or EngineClient(on_state=self._on_client_state)
-        self._busy = threading.Lock()
+        # Who holds the engine: None, "request" (one at a time) or "prefill" (gives way).
+        self._holder: str | None = None
+        self._holder_changed = threading.Condition()
+        self._prefill_stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._closing = False
         self._model: ActiveModel | None = None
@@ -62,23 +69,75 @@ class EngineBridge(QObject):
         return self._client.active_model or self._model
 
     def is_busy(self) -> bool:
-        return self._busy.locked()
+        """True while a request runs; a :meth:`prefill` does not count, it makes way."""
+        return self._holder == "request"
+
+    def _take(self, holder: str) -> bool:
+        with self._holder_changed:
+            if self._holder is None:
+                self._holder = holder
+                return True
+            if holder == "prefill" or self._holder != "prefill":
+                return False
+        # A request finds a prefill running: cancel it and wait for it to let go.
+        self._prefill_stop.set()  # in case its request has not been sent yet
+        self._client.cancel()  # llama.cpp stops within one graph node
+        with self._holder_changed:
+            if not self._holder_changed.wait_for(
+                lambda: self._holder is None, timeout=PREFILL_YIELD_S
+            ):
+                return False
+            self._holder = holder
+            return True
+
+    def _let_go(self) -> None:
+        with self._holder_changed:
+            self._holder = None
+            self._holder_changed.notify_all()
+
+    def prefill(self, prompt: ToolPrompt) -> bool:
+        """Evaluate ``prompt`` in the background while the user is still typing.
+
+        The request that later sends the same prompt then evaluates only what changed,
+        so its first token comes almost at once. Quietly does nothing (False) when no
+        model is open or the engine is busy; any request cancels it. Only
+        ``prefilled`` is emitted (the window shows nothing for it).
+        """
+        if self._closing or self._client.active_model is None or not self._take("prefill"):
+            return False
+        stop = self._prefill_stop = threading.Event()
+
+        def target() -> None:
+            try:
+                done = prefill(self._client, prompt, stop)
+                log.debug("prefilled %s", done)
+                self._emit(self.prefilled, done)
+            except UserFacingError as exc:  # e.g. the text does not fit: Generate says so
+                log.info("prefill skipped: %s", exc)
+            except Exception:
+                log.exception("prefill failed")
+            finally:
+                self._let_go()
+
+        self._thread = threading.Thread(target=target, name="engine-prefill", daemon=True)
+        self._thread.start()
+        return True
 
     def run_exclusive(self, name: str, work: Callable[[], None]) -> bool:
         """Run ``work`` on a background thread while holding the engine; False if busy.
 
         ``busyChanged(True)`` is emitted before it starts and ``busyChanged(False)`` once
-        it has let go of the engine.
+        it has let go of the engine. A running :meth:`prefill` is cancelled to make way.
         """
-        if self._closing or not self._busy.acquire(blocking=False):
+        if self._closing or not self._take("request"):
             return False
 
         def target() -> None:
             try:
                 work()
             finally:
-                self._busy.release()
-                # The result signals were sent while the lock was still held; this one
+                self._let_go()
+                # The result signals were sent while the engine was still held; this one
                 # tells the window the engine takes requests again.
                 self._emit(self.busyChanged, False)
 
