@@ -6,7 +6,6 @@ import contextlib
 import logging
 import os
 import signal
-import socket
 import sys
 import time
 from pathlib import Path
@@ -61,7 +60,8 @@ def run_app(model: str | None = None) -> int:
         _report_first_paint(window)
     window.show()
     log.info("window shown")
-    _close_on_termination(window)
+    # Nothing can be typed before the first paint, so nothing is lost by waiting.
+    window.after_first_paint(lambda: _close_on_termination(window))
     return app.exec()
 
 
@@ -101,6 +101,8 @@ def _close_on_termination(window: MainWindow) -> None:
     """
     if os.name != "posix":
         return
+    import socket
+
     receive, send = socket.socketpair()
     receive.setblocking(False)
     send.setblocking(False)
