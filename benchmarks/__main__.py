@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             figures.append(long_doc_bench.long_document(model, max(1, args.repeats // 3)))
         if "download" in only:
             _say("download from the local fake Hub")
-            figures.append(download_bench.download(max(3, args.repeats // 2)))
+            figures += download_bench.downloads(max(3, args.repeats // 2))
         if "bandwidth" in only:
             _say("memory bandwidth ceiling")
             bw = bandwidth.read_bandwidth(hardware.physical_cores())

@@ -451,83 +451,21 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
 
 
-# ---------------------------------------------------------------- throughput benchmark
-def _serve_forever() -> None:
-    """``python -m tests.fakehub serve``: the standard fake Hub until killed; prints its URL."""
+# ---------------------------------------------------------------- served from its own process
+def _serve_forever(bytes_per_second: float | None = None) -> None:
+    """``python -m tests.fakehub serve [BYTES_PER_S]``: the standard fake Hub until killed,
+    optionally throttled; prints its URL. ``benchmarks/download_bench.py`` uses it."""
     from tests.support.test_models import ensure_model
 
     with FakeHub.standard(ensure_model(SMOLLM2), ensure_model(GEMMA3_BASE)) as hub:
+        hub.throttle(bytes_per_second)
         print(hub.url, flush=True)
         threading.Event().wait()
-
-
-def _benchmark(rounds: int = 3) -> None:
-    """Our downloader against a plain urllib copy of the same file from the same server.
-
-    The server runs in its own process so neither client shares its GIL. The downloader's
-    time includes what it does beyond copying (sha256 while streaming, fsync, the GGUF
-    check and the move into the library); the time spent transferring is shown too.
-    """
-    import os
-    import shutil
-    import subprocess
-    import sys
-    import tempfile
-    import urllib.request
-
-    server = subprocess.Popen(
-        [sys.executable, "-m", "tests.fakehub", "serve"], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert server.stdout is not None
-        url = server.stdout.readline().strip()
-        os.environ["HF_ENDPOINT"] = url
-        os.environ["NO_PROXY"] = "127.0.0.1"
-        from desktop_slm.config import AppPaths
-        from desktop_slm.models.download import DownloadJob, DownloadProgress, DownloadRequest
-        from desktop_slm.models.hub import HubClient
-        from desktop_slm.models.library import ModelLibrary
-
-        remote = HubClient(use_stored_token=False).resolve(GEMMA_REPO, GEMMA3_BASE.filename)
-        size_mb = remote.size / 1e6
-        plain, ours, transfer = [], [], []
-        for _ in range(rounds):
-            with tempfile.TemporaryDirectory() as tmp:
-                started = time.perf_counter()
-                copy = os.path.join(tmp, "copy.gguf")
-                with urllib.request.urlopen(remote.url) as response, open(copy, "wb") as out:
-                    shutil.copyfileobj(response, out, 1024 * 1024)
-                plain.append(time.perf_counter() - started)
-            with tempfile.TemporaryDirectory() as tmp:
-                base = Path(tmp)
-                paths = AppPaths(base / "c", base / "d", base / "k", base / "l")
-                marks: dict[str, float] = {}
-
-                def mark(p: DownloadProgress, marks: dict[str, float] = marks) -> None:
-                    marks.setdefault(str(p.state), time.perf_counter())
-
-                job = DownloadJob(
-                    DownloadRequest(GEMMA_REPO, GEMMA3_BASE.filename, remote=remote),
-                    ModelLibrary(paths),
-                    on_progress=mark,
-                )
-                started = time.perf_counter()
-                job.run()
-                ours.append(time.perf_counter() - started)
-                transfer.append(marks["verifying"] - marks["downloading"])
-        print(f"file: {GEMMA3_BASE.filename}, {size_mb:.1f} MB, best of {rounds}")
-        print(f"urllib copy:                  {size_mb / min(plain):7.1f} MB/s")
-        print(f"desktop-slm transfer + sha256:{size_mb / min(transfer):7.1f} MB/s")
-        print(f"desktop-slm end to end:       {size_mb / min(ours):7.1f} MB/s")
-    finally:
-        server.kill()
-        server.wait()
 
 
 if __name__ == "__main__":
     import sys
 
-    if sys.argv[1:] == ["serve"]:
-        _serve_forever()
-    else:
-        _benchmark()
+    if sys.argv[1:2] != ["serve"] or len(sys.argv) > 3:
+        raise SystemExit("usage: python -m tests.fakehub serve [BYTES_PER_SECOND]")
+    _serve_forever(float(sys.argv[2]) if len(sys.argv) == 3 else None)

@@ -55,6 +55,8 @@ log = logging.getLogger(__name__)
 SIDECAR_SCHEMA_VERSION: Final = 1
 WRITE_BLOCK_BYTES: Final = 1024 * 1024
 HASH_BLOCK_BYTES: Final = 4 * 1024 * 1024
+SYNC_EVERY_BYTES: Final = 32 * 1024 * 1024
+"""Written data is flushed to disk in the background this often while downloading."""
 # Room left on the disk beyond the file itself (file system metadata, the library file).
 SPACE_MARGIN_BYTES: Final = 16 * 1024 * 1024
 PROGRESS_INTERVAL_S: Final = 0.1
@@ -257,20 +259,36 @@ class _PartState:
 
 
 class _BackgroundHash:
-    """sha256 on its own thread: hashlib lets go of the GIL, so hashing overlaps the network."""
+    """sha256 on its own thread: hashlib lets go of the GIL, so hashing overlaps the network.
 
-    def __init__(self, digest: Any) -> None:
+    With ``sync_fd`` it also flushes the file to disk every SYNC_EVERY_BYTES, so the
+    fsync before the file joins the library has little left to do.
+    """
+
+    def __init__(self, digest: Any, sync_fd: int | None = None) -> None:
         self._digest = digest
-        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=32)
+        self._sync_fd = sync_fd
+        self._queue: queue.Queue[list[bytes] | None] = queue.Queue(maxsize=32)
         self._thread = threading.Thread(target=self._run, name="download-sha256", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
-        while (block := self._queue.get()) is not None:
-            self._digest.update(block)
+        unsynced = 0
+        sync = getattr(os, "fdatasync", os.fsync)
+        while (chunks := self._queue.get()) is not None:
+            for chunk in chunks:
+                self._digest.update(chunk)
+                unsynced += len(chunk)
+            if self._sync_fd is not None and unsynced >= SYNC_EVERY_BYTES:
+                unsynced = 0
+                try:
+                    sync(self._sync_fd)
+                except OSError as exc:  # the final fsync reports real trouble
+                    log.debug("background sync failed: %s", exc)
 
-    def update(self, block: bytes) -> None:
-        self._queue.put(block)
+    def update(self, chunks: list[bytes]) -> None:
+        """Hash these pieces next, in order (the list is handed over: do not change it)."""
+        self._queue.put(chunks)
 
     def finish(self) -> None:
         self._queue.put(None)
@@ -631,7 +649,8 @@ class DownloadJob:
             ) as response:
                 self._accept(response, remote, part, state)
                 with open_part(part) as out:
-                    hasher = _BackgroundHash(state.digest)
+                    fileno = getattr(out, "fileno", None)
+                    hasher = _BackgroundHash(state.digest, fileno() if fileno else None)
                     try:
                         self._copy(response, out, hasher, remote, state)
                     except OSError as exc:
@@ -666,11 +685,13 @@ class DownloadJob:
             nonlocal pending, pending_bytes
             if not pending:
                 return
-            block = b"".join(pending)
+            chunks, size = pending, pending_bytes
             pending, pending_bytes = [], 0
-            out.write(block)
-            hasher.update(block)
-            state.done += len(block)
+            for chunk in chunks:  # no joined copy of the 1 MiB: the pieces go as they are
+                out.write(chunk)
+            out.flush()  # in the kernel before the hash thread may sync it
+            hasher.update(chunks)
+            state.done += size
 
         encoded = response.headers.get("Content-Encoding", "identity").lower() != "identity"
         # Raw bytes are what Range counts; a chunk size would let httpx2 drop a half-filled
