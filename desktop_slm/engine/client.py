@@ -283,12 +283,12 @@ class EngineClient:
             resolved = Path(path).expanduser().absolute()
             from desktop_slm.engine.gguf_check import inspect_model
 
-            inspect_model(resolved)  # fails fast, in this process, on a bad file
+            info = inspect_model(resolved)  # fails fast, in this process, on a bad file
             previous = self._wanted
             self._wanted = (resolved, n_ctx, n_threads)
             try:
                 self._ensure_worker()
-                return self._load_now(resolved, n_ctx, n_threads)
+                return self._load_now(resolved, n_ctx, n_threads, info)
             except BaseException:
                 # The worker drops its model before loading the next one: the previous
                 # model is reloaded by the next request, as after a crash.
@@ -296,13 +296,21 @@ class EngineClient:
                 self._active = None
                 raise
 
-    def _load_now(self, path: Path, n_ctx: int | None, n_threads: int | None) -> ActiveModel:
+    def _load_now(
+        self,
+        path: Path,
+        n_ctx: int | None,
+        n_threads: int | None,
+        info: ModelInfo | None = None,
+    ) -> ActiveModel:
+        """Load ``path`` in the worker; ``info`` is its check if it was just done."""
         # Imported on first use: they pull psutil, gguf and numpy, which the window's
         # first paint does not need.
         from desktop_slm.engine import hardware
         from desktop_slm.engine.gguf_check import inspect_model
 
-        info = inspect_model(path)
+        if info is None:  # reloading after a crash: the file may have changed meanwhile
+            info = inspect_model(path)
         context = hardware.choose_context(
             trained_context=info.context_length,
             model_file_size=info.file_size,
