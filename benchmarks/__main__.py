@@ -3,7 +3,7 @@
 Writes ``benchmarks/results/latest.json`` and ``docs/performance.md``. Each figure is
 ours against a baseline measured in the same run, interleaved, as the median ratio
 of several repetitions with min-max. Options: ``--model PATH`` (any GGUF you have),
-``--repeats N``, ``--only KEY[,KEY]``.
+``--repeats N``, ``--only KEY[,KEY]``, ``--report-only``.
 """
 
 from __future__ import annotations
@@ -44,7 +44,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--tokens", type=int, default=128)
     parser.add_argument("--only", default=",".join(GROUPS))
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="measure nothing: write docs/performance.md again from the last results "
+        "(after editing benchmarks/analysis.md)",
+    )
     args = parser.parse_args(argv)
+    if args.report_only:
+        REPORT.write_text(render(json.loads(RESULTS.read_text(encoding="utf-8"))), "utf-8")
+        return 0
     only = set(args.only.split(","))
     unknown = only - set(GROUPS)
     if unknown:

@@ -253,8 +253,17 @@ def model_switch(models: list[Path], repeats: int) -> Figure:
         target="<= 1.2",
         better="lower",
         threshold=1.2,
-        notes="alternates between " + ", ".join(m.name for m in models),
+        notes="alternates between the files; median ratio per file: "
+        + ", ".join(
+            f"{m.name} {_per_file_ratio(ours, base, i, len(models)):g}"
+            for i, m in enumerate(models)
+        ),
     )
+
+
+def _per_file_ratio(ours: list[float], base: list[float], index: int, files: int) -> float:
+    pairs = zip(ours[index::files], base[index::files], strict=True)
+    return _median([o / b for o, b in pairs])
 
 
 def _median(values: list[float]) -> float:

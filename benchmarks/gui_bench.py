@@ -5,6 +5,7 @@ from __future__ import annotations
 import compileall
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -81,6 +82,7 @@ def responsiveness_and_memory(
 ) -> list[Figure]:
     stalls: list[float] = []
     idle: list[float] = []
+    after_paint: list[float] = []
     window_rss: list[float] = []
     worker_rss: list[float] = []
     plain_rss: list[float] = []
@@ -104,6 +106,7 @@ def responsiveness_and_memory(
         )
         stalls.append(probe["max_stall_s"] * 1000)
         idle.append(probe["idle_max_stall_s"] * 1000)
+        after_paint.append(probe["startup_max_stall_s"] * 1000)
         window_rss.append(probe["window_peak_rss"] / 1e6)
         worker_rss.append(probe["worker_peak_rss"] / 1e6)
         plain_rss.append(plain["peak_rss"] / 1e6)
@@ -118,7 +121,10 @@ def responsiveness_and_memory(
             base=idle,
             target="< 50 ms absolute",
             better="lower",
-            notes="ratio is informative only; the target is the absolute figure",
+            notes="ratio is informative only; the target is the absolute figure. Longest "
+            "stall in the first second, while the other tabs are built after the first "
+            f"paint: {statistics.median(after_paint):.0f} ms (median)",
+            extra={"startup_max_stall_ms": after_paint},
         ),
         Figure(
             key="worker_memory",

@@ -29,14 +29,13 @@ def main() -> int:
     window.email_tab.length.setCurrentText("long")
     window.show()
 
-    gaps: list[float] = []
+    gaps: dict[str, list[float]] = {"starting": [], "idle": [], "generating": [], "done": []}
     last = [time.perf_counter()]
-    phase = ["idle"]
-    idle_gaps: list[float] = []
+    phase = ["starting"]
 
     def tick() -> None:
         now = time.perf_counter()
-        (gaps if phase[0] == "generating" else idle_gaps).append(now - last[0])
+        gaps[phase[0]].append(now - last[0])
         last[0] = now
 
     timer = QTimer()
@@ -57,14 +56,14 @@ def main() -> int:
     settle_until = time.monotonic() + 1.0
     wait(lambda: time.monotonic() > settle_until)
     # Idle baseline: the same loop, same timer, no generation, for two seconds.
+    phase[0] = "idle"
+    last[0] = time.perf_counter()
     idle_until = time.monotonic() + 2.0
     wait(lambda: time.monotonic() > idle_until)
     window.email_tab.notes.setPlainText(
         "- thank the whole team for the launch\n- explain the new on-call rota in detail\n"
         "- invite everyone to the retrospective on Friday at 10:00 in room 4"
     )
-    tokens: list[str] = []
-    window.bridge.token.connect(tokens.append)
     finished: list[object] = []
     window.bridge.generationFinished.connect(finished.append)
     window.bridge.generationFailed.connect(finished.append)
@@ -82,10 +81,11 @@ def main() -> int:
     print(
         json.dumps(
             {
-                "max_stall_s": max(gaps) if gaps else None,
-                "idle_max_stall_s": max(idle_gaps) if idle_gaps else None,
-                "ticks": len(gaps),
-                "tokens": len(tokens),
+                "max_stall_s": max(gaps["generating"], default=None),
+                "idle_max_stall_s": max(gaps["idle"], default=None),
+                "startup_max_stall_s": max(gaps["starting"], default=None),
+                "ticks": len(gaps["generating"]),
+                "tokens": sum(getattr(c, "completion_tokens", 0) for c in finished),
                 "window_peak_rss": own_peak,
                 "worker_peak_rss": worker_peak,
                 "n_ctx": active.loaded.n_ctx,

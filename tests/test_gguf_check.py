@@ -493,3 +493,28 @@ def test_missing_hyperparameter(tmp_path: Path) -> None:
         tmp_path / "no-layers.gguf", kvs, [tensor_info("a.weight", (8,), 0, 0)], bytes(32)
     )
     assert "llama.block_count" in str(expect_error(path, "corrupt"))
+
+
+def test_a_file_changed_since_its_last_check_is_checked_again(
+    smollm2_path: Path, tmp_path: Path
+) -> None:
+    model = tmp_path / "model.gguf"
+    shutil.copyfile(smollm2_path, model)
+    first = inspect_model(model)
+    assert inspect_model(model) == first  # unchanged: the earlier check stands
+
+    # The same path, now a damaged file of the same size (a bad copy, a disk error).
+    data = bytearray(model.read_bytes())
+    data[:4] = b"XXXX"
+    model.write_bytes(bytes(data))
+    stamp = model.stat().st_mtime_ns + 10**9  # past the file system's clock granularity
+    os.utime(model, ns=(stamp, stamp))
+    with pytest.raises(ModelFileError) as caught:
+        inspect_model(model)
+    assert caught.value.code == "not_gguf"
+
+    # Replaced by another file (a new inode) with the original content: checked again.
+    replacement = tmp_path / "replacement.gguf"
+    shutil.copyfile(smollm2_path, replacement)
+    os.replace(replacement, model)
+    assert inspect_model(model) == first

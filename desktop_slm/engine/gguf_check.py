@@ -193,6 +193,24 @@ def inspect_model(path: str | os.PathLike[str]) -> ModelInfo:
             f"'{name}' is not a regular file. Choose a .gguf file downloaded for llama.cpp.",
             code="not_gguf",
         )
+    # Switching back to a model checked earlier need not read it again, as long as it
+    # is the same unchanged file (same inode, size and change times).
+    signature = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    known = _CHECKED.get(full_path)
+    if known is not None and known[0] == signature:
+        return known[1]
+    info = _inspect_file(name, full_path)
+    if len(_CHECKED) >= _CHECKED_MAX:
+        _CHECKED.pop(next(iter(_CHECKED)))
+    _CHECKED[full_path] = (signature, info)
+    return info
+
+
+_CHECKED: dict[str, tuple[tuple[int, ...], ModelInfo]] = {}
+_CHECKED_MAX = 16
+
+
+def _inspect_file(name: str, full_path: str) -> ModelInfo:
     try:
         with open(full_path, "rb") as handle:
             size = os.fstat(handle.fileno()).st_size
