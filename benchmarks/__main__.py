@@ -64,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     model = args.model or ensure_model(SMOLLM2)
     other = ensure_model(GEMMA3_BASE) if args.model is None else args.model
     started = datetime.now(UTC)
+    machine_info = machine()  # now: its load average is the one at the start
     figures: list[Figure] = []
     extra: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="desktop-slm-bench-") as tmp:
@@ -113,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "date": started.isoformat(timespec="seconds"),
         "command": "python -m benchmarks " + " ".join(argv or sys.argv[1:]),
-        "machine": machine(),
+        "machine": machine_info,
         "model": str(model),
         "figures": [f.summary() for f in figures],
         **extra,
