@@ -690,6 +690,9 @@ def test_every_tab_is_autosaved_and_restored_in_a_new_window(
     window.close()
 
     again = make_window()
+    # Said once the window is up, in place of the model name, not drawn over it.
+    qtbot.waitUntil(lambda: again.statusBar().currentMessage() == "Your drafts were restored.")
+    assert not again.model_label.isVisible()
     email = again.email_tab
     assert email.reply_mode.isChecked()
     assert email.original.isVisible()

@@ -292,6 +292,11 @@ class MainWindow(QMainWindow):
         self.show_models_tab()
 
     def show_status(self, text: str) -> None:
+        if not self._painted:
+            # Shown before the window is, the message would be drawn over the model
+            # name instead of hiding it for its 8 seconds.
+            self.after_first_paint(lambda: self.show_status(text))
+            return
         self.statusBar().showMessage(text, 8000)
 
     def summarize_first(self, text: str) -> None:
