@@ -658,6 +658,20 @@ def test_history_lists_searches_reopens_deletes_and_clears(
 
 
 # ---------------------------------------------------------------- drafts
+def test_a_window_closed_without_typing_does_not_announce_restored_drafts(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    first = make_window()
+    first.email_tab.tone.setCurrentText("friendly")  # a change, but no text
+    first.close()  # flushes the (empty) drafts
+
+    again = make_window()
+    assert again.email_tab.tone.currentText() == "friendly"
+    qtbot.wait(200)  # past the first paint, when a restore would be announced
+    assert again.statusBar().currentMessage() == ""
+    assert again.model_label.isVisible()
+
+
 def test_every_tab_is_autosaved_and_restored_in_a_new_window(
     qtbot: QtBot, make_window: MakeWindow
 ) -> None:

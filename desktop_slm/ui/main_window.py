@@ -218,7 +218,8 @@ class MainWindow(QMainWindow):
             tool.update_controls()
         if self.store is not None and self.drafts is not None:
             tool.set_store(self.store)
-            if self.drafts.add(tool):
+            # Said only when text came back, not for a draft of empty fields.
+            if self.drafts.add(tool) and (tool.has_input() or tool.output_text().strip()):
                 self.show_status("Your drafts were restored.")
 
     def _build_remaining_tabs(self) -> None:
