@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Sequence
-from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -21,17 +19,12 @@ the last 1.5 seconds."""
 
 
 class DraftKeeper(QObject):
-    """Restores the tabs' drafts at start and saves each tab soon after it changes."""
+    """Puts each tab's draft back when the tab is added and saves it soon after it changes."""
 
     failed = Signal(str)  # a sentence for the status bar, once per run of failures
 
     def __init__(
-        self,
-        store: DraftStore,
-        tabs: Sequence[ToolTab],
-        parent: QObject | None = None,
-        *,
-        delay_ms: int = SAVE_DELAY_MS,
+        self, store: DraftStore, parent: QObject | None = None, *, delay_ms: int = SAVE_DELAY_MS
     ) -> None:
         super().__init__(parent)
         self._store = store
@@ -40,10 +33,9 @@ class DraftKeeper(QObject):
         self._delay_ms = delay_ms
         self._warned = False
         self._closed = False
-        for tab in tabs:
-            self._watch(tab)
 
-    def _watch(self, tab: ToolTab) -> None:
+    def add(self, tab: ToolTab) -> bool:
+        """Watch ``tab`` (built at any time) and put its draft back; True if it had one."""
         tab_id = tab.tab_id
         self._tabs[tab_id] = tab
         timer = QTimer(self)
@@ -52,44 +44,21 @@ class DraftKeeper(QObject):
         timer.timeout.connect(lambda: self.save(tab_id))
         self._timers[tab_id] = timer
         tab.changed.connect(lambda: self._schedule(tab_id))
-
-    def add(self, tab: ToolTab) -> bool:
-        """Watch a tab built after the others and put its draft back; True if it had one."""
-        self._watch(tab)
         try:
-            state = self._store.drafts().get(tab.tab_id)
+            state = self._store.load_draft(tab_id)
         except sqlite3.Error as exc:
-            log.warning("could not read the %s draft: %s", tab.tab_id, exc)
+            log.warning("could not read the %s draft: %s", tab_id, exc)
             self.failed.emit("Your saved draft could not be read; see the log for details.")
             return False
-        restored = state is not None and bool(state) and self._restore_one(tab, state)
-        self._timers[tab.tab_id].stop()  # restoring is not a change worth saving again
-        return restored
-
-    def restore(self) -> list[str]:
-        """Put every saved draft back; returns the ids of the tabs that had one."""
-        try:
-            drafts = self._store.drafts()
-        except sqlite3.Error as exc:
-            log.warning("could not read drafts: %s", exc)
-            self.failed.emit("Your saved drafts could not be read; see the log for details.")
-            return []
-        restored = []
-        for tab_id, state in drafts.items():
-            tab = self._tabs.get(tab_id)
-            if tab is not None and state and self._restore_one(tab, state):
-                restored.append(tab_id)
-        for timer in self._timers.values():
-            timer.stop()  # restoring is not a change worth saving again
-        return restored
-
-    @staticmethod
-    def _restore_one(tab: ToolTab, state: dict[str, Any]) -> bool:
+        if not state:
+            return False
         try:
             tab.restore_draft(state)
         except Exception:  # one odd draft must not stop the window from opening
-            log.exception("could not restore the %s draft", tab.tab_id)
+            log.exception("could not restore the %s draft", tab_id)
             return False
+        finally:
+            timer.stop()  # restoring is not a change worth saving again
         return True
 
     def pending(self) -> list[str]:

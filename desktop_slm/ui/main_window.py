@@ -326,7 +326,7 @@ class MainWindow(QMainWindow):
         if opened.notice:
             self.show_notice(opened.notice)
         self.store = opened.store
-        keeper = DraftKeeper(opened.store, (), self)  # each tab joins when it is built
+        keeper = DraftKeeper(opened.store, self)  # each tab joins when it is built
         keeper.failed.connect(self.show_status)
         return keeper
 
