@@ -30,6 +30,8 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/vulture desktop_slm .ci/vulture_whitelist.py --min-confidence 80
 
 pytest: setup models
 	@VENV_PYTHON=$(BIN)/python .ci/check-prereqs qt offscreen

@@ -12,14 +12,19 @@ import importlib
 import json
 import logging
 import os
-import signal
 import sys
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from desktop_slm import APP_NAME, __version__
+from desktop_slm.commands.common import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    fail,
+)
 from desktop_slm.errors import UserFacingError
 
 log = logging.getLogger(__name__)
@@ -28,8 +33,6 @@ log = logging.getLogger(__name__)
 # subparsers whose defaults set ``handler`` (a function of the parsed arguments that
 # returns an exit code). Kept as names so the CLI imports only what it runs.
 COMMAND_MODULES: tuple[str, ...] = ("desktop_slm.commands.models", "desktop_slm.commands.tools")
-
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 class _ArgumentParser(argparse.ArgumentParser):
@@ -61,26 +64,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return number
-
-
-def _temperature(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
-    if not 0.0 <= number <= 2.0:  # also refuses nan
-        raise argparse.ArgumentTypeError("must be between 0 and 2")
-    return number
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list[:1] == ["engine-worker"]:
@@ -102,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = command(args)
         sys.stdout.flush()  # a closed pipe must show up here, not at interpreter exit
     except UserFacingError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         code = EXIT_FAILURE
     except KeyboardInterrupt:
         print(f"{APP_NAME}: interrupted", file=sys.stderr)
@@ -111,11 +94,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (e.g. "| head"); later writes to stdout must not fail too.
         with contextlib.suppress(OSError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        _fail("the output was closed before everything was written (broken pipe).")
+        fail("the output was closed before everything was written (broken pipe).")
         code = EXIT_FAILURE
     except Exception as exc:  # a bug: the traceback goes to the log, one line to the user
         log.exception("unexpected error in %s", args.command)
-        _fail(f"unexpected {type(exc).__name__}: {exc}. Details are in {paths.log_file}")
+        fail(f"unexpected {type(exc).__name__}: {exc}. Details are in {paths.log_file}")
         code = EXIT_FAILURE
     return code
 
@@ -141,7 +124,7 @@ def _open_window(model: str | None) -> int:
     except ImportError as exc:
         if (exc.name or "").split(".")[0] not in ("PySide6", "shiboken6"):
             raise
-        _fail(
+        fail(
             f"the window needs PySide6, which cannot be loaded ({exc}). "
             f"The commands 'doctor' and 'run' work without it."
         )
@@ -152,50 +135,6 @@ def _open_window(model: str | None) -> int:
 
         capture_main_window(Path(screenshot))
     return run_app(model=model)
-
-
-def _fail(message: str) -> None:
-    print(f"{APP_NAME}: error: {' '.join(message.split())}", file=sys.stderr)
-
-
-def _model_choice(args: argparse.Namespace, settings_model: str | None) -> str | None:
-    # The library's active model comes before the older settings.model_path.
-    explicit = getattr(args, "tool_model", None) or args.model
-    return explicit or _active_model_path() or settings_model
-
-
-def _active_model_path() -> str | None:
-    from desktop_slm.models.library import ModelLibrary
-
-    active = ModelLibrary().active()
-    return active.path if active else None
-
-
-def _resolve_model(choice: str | None) -> Path:
-    """A .gguf path from an installed model ID or a path (see ``_model_choice``)."""
-    from desktop_slm.models.library import ModelLibrary
-
-    library = ModelLibrary()
-    if not choice:
-        if library.models():
-            raise UserFacingError(
-                f"No model is active. Choose one with '{APP_NAME} models use ID' "
-                "(see 'models list'), or pass --model PATH to a .gguf file."
-            )
-        raise UserFacingError(
-            f"No model installed. Run '{APP_NAME} models pull REPO' or open the Models tab, "
-            "or pass --model PATH to a .gguf file."
-        )
-    installed = library.resolve(choice)
-    if installed is not None:
-        return Path(installed.path)
-    path = Path(choice).expanduser()
-    if not path.exists() and "/" not in choice and not choice.lower().endswith(".gguf"):
-        raise UserFacingError(
-            f"No installed model has the ID '{choice}' and there is no file by that name. "
-            f"Run '{APP_NAME} models list' to see the installed models."
-        )
-    return path
 
 
 # ---------------------------------------------------------------- doctor
@@ -231,18 +170,27 @@ def doctor_report() -> dict[str, Any]:
         }
     except Exception as exc:  # a broken build must still let the doctor speak
         report["llama_cpp"] = {"error": f"llama.cpp could not be loaded: {exc}"}
+    from desktop_slm.models.selection import ModelSelection
+
     loaded = load_settings()
-    settings = loaded.settings
+    selection = ModelSelection()
+    active_path = selection.active_path()
+    tuning = selection.settings_for(active_path, loaded.settings)
     report["settings"] = {
-        "n_threads": settings.n_threads or f"auto ({hw.physical_cores})",
-        "n_ctx": settings.n_ctx or "auto",
+        "n_threads": tuning.n_threads or f"auto ({hw.physical_cores})",
+        "n_ctx": tuning.n_ctx or "auto",
+        "temperature": tuning.temperature,
+        "max_tokens": tuning.max_tokens,
+        "remembered_for_model": bool(
+            active_path and selection.remembered(active_path, loaded.settings)
+        ),
     }
     if loaded.notice:
         report["settings_notice"] = loaded.notice
-    model: dict[str, Any] = {"path": settings.model_path}
-    if settings.model_path:
+    model: dict[str, Any] = {"path": active_path}
+    if active_path:
         try:
-            info = inspect_model(settings.model_path)
+            info = inspect_model(active_path)
             model.update(
                 name=info.display_name(),
                 architecture=info.architecture,
@@ -291,59 +239,14 @@ def _doctor(args: argparse.Namespace) -> int:
         lines.append(f"Active model: {model['error']}")
     else:
         lines.append(f"Active model: {model['name']} ({model['path']})")
+    tuning = report["settings"]
+    lines.append(
+        f"Model settings: context {tuning['n_ctx']}, temperature {tuning['temperature']}, "
+        f"answers up to {tuning['max_tokens']} tokens, threads {tuning['n_threads']} "
+        + ("(remembered for this model)" if tuning["remembered_for_model"] else "(global)")
+    )
     print("\n".join(lines))
     return EXIT_OK
-
-
-# ---------------------------------------------------------------- shared by run commands
-def _read_notes(source: str | None) -> str:
-    if source in (None, "-"):
-        if source is None and sys.stdin.isatty():
-            raise _UsageError("give the notes with --input FILE or on standard input")
-        try:
-            # Bytes, decoded strictly: a C/POSIX locale would let bad bytes through as
-            # surrogates that only fail later, deep inside the engine.
-            buffer = getattr(sys.stdin, "buffer", None)
-            if buffer is None:
-                return sys.stdin.read()
-            text: str = buffer.read().decode("utf-8")
-            return text.replace("\r\n", "\n")  # as text mode would
-        except UnicodeDecodeError:
-            raise UserFacingError("The notes on standard input are not UTF-8 text.") from None
-    path = Path(source)
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserFacingError(f"Input file {path} does not exist.") from None
-    except UnicodeDecodeError:
-        raise UserFacingError(f"Input file {path} is not UTF-8 text.") from None
-    except OSError as exc:
-        raise UserFacingError(f"Cannot read input file {path}: {exc.strerror}.") from None
-
-
-class _UsageError(Exception):
-    pass
-
-
-@contextlib.contextmanager
-def cancel_on_sigint(cancel: Callable[[], None]) -> Iterator[threading.Event]:
-    """While inside, Ctrl+C calls ``cancel`` and sets the event; a second Ctrl+C aborts.
-
-    ``cancel`` runs on a thread of its own: it may block, a signal handler must not.
-    """
-    interrupted = threading.Event()
-
-    def on_sigint(_signum: int, _frame: object) -> None:
-        if interrupted.is_set():
-            raise KeyboardInterrupt
-        interrupted.set()
-        threading.Thread(target=cancel, daemon=True).start()
-
-    previous = signal.signal(signal.SIGINT, on_sigint)
-    try:
-        yield interrupted
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

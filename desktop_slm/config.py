@@ -63,9 +63,13 @@ def app_paths() -> AppPaths:
 
 @dataclass
 class Settings:
-    """Everything the user can set. ``None`` means "choose automatically"."""
+    """Everything the user can set. ``None`` means "choose automatically".
 
-    model_path: str | None = None
+    The active model and each model's own context, temperature, answer length and
+    threads are not here: ``models.selection.ModelSelection`` keeps them. The values
+    here are the global ones, for models with none remembered.
+    """
+
     n_threads: int | None = None
     n_ctx: int | None = None
     temperature: float = 0.7
@@ -79,9 +83,11 @@ class Settings:
     schema_version: int = field(default=SETTINGS_SCHEMA_VERSION)
 
     def validated(self) -> Settings:
-        """Replace out-of-range values by defaults so a hand-edited file cannot break the app."""
-        from desktop_slm.tools.email import LENGTHS, TONES
+        """Replace out-of-range values by defaults so a hand-edited file cannot break the app.
 
+        The email options are names the Email tool knows; it checks them where it uses
+        them (``tools.email.EmailRequest.from_settings``), so this module needs no tool.
+        """
         default = Settings()
         if self.n_threads is not None and not 1 <= self.n_threads <= 512:
             self.n_threads = None
@@ -91,10 +97,6 @@ class Settings:
             self.temperature = default.temperature
         if not 1 <= self.max_tokens <= 32_768:
             self.max_tokens = default.max_tokens
-        if self.email_tone not in TONES:
-            self.email_tone = default.email_tone
-        if self.email_length not in LENGTHS:
-            self.email_length = default.email_length
         if not self.email_language.strip():
             self.email_language = default.email_language
         self.schema_version = SETTINGS_SCHEMA_VERSION

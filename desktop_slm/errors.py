@@ -20,6 +20,13 @@ class UserFacingError(Exception):
         return self.message
 
 
+class OptionError(UserFacingError):
+    """A tool's option or form field that cannot be used (an empty text, an unknown tone)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="bad_option")
+
+
 class ModelFileError(UserFacingError):
     """A model file cannot be used (missing, not a GGUF, truncated, ...)."""
 

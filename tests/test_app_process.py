@@ -41,12 +41,12 @@ def _wait_for_worker(app: subprocess.Popen[bytes], timeout: float = 60.0) -> psu
 
 
 def _wait_for_model_saved(home: Path, model: Path, timeout: float = 60.0) -> None:
-    """The window records the model in settings.json once it has loaded."""
-    settings = home / "config" / "settings.json"
+    """The window records the model as the active one once it has loaded."""
+    selection = home / "data" / "models" / "selection.json"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            if json.loads(settings.read_text("utf-8")).get("model_path") == str(model):
+            if json.loads(selection.read_text("utf-8")).get("active") == str(model):
                 return
         except (OSError, ValueError):
             pass

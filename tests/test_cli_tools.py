@@ -220,3 +220,56 @@ def test_email_reply_from_the_command_line(
     assert result["body"].rstrip().endswith("Sam")
     assert "[Your Name]" not in result["text"]
     assert 1 <= result["completion_tokens"] <= 32
+
+
+# ---------------------------------------------------------------- per-model settings
+def test_run_uses_the_models_remembered_settings_unless_a_flag_overrides_them(
+    app_home: Path, smollm2_path: Path
+) -> None:
+    """What Preferences remembered for a model is what `run` uses; a flag wins for one run."""
+    from desktop_slm.config import app_paths
+    from desktop_slm.models.selection import ModelSelection, ModelSettings
+
+    selection = ModelSelection(app_paths())
+    selection.choose(smollm2_path)
+    selection.remember(
+        smollm2_path, ModelSettings(n_ctx=768, temperature=0.0, max_tokens=6, n_threads=1)
+    )
+    notes = "thank the team for the launch; drinks on Friday at 5"
+
+    remembered = run_cli("run", "email", "--json", stdin=notes)
+    assert remembered.returncode == 0, remembered.stderr
+    first = parse_one_json_object(remembered.stdout)
+    assert first["model"]["n_ctx"] == 768
+    assert first["model"]["n_threads"] == 1
+    assert 1 <= first["completion_tokens"] <= 6  # the model's answer length, not the tool's
+    assert first["finish_reason"] == "length"
+
+    again = run_cli("run", "email", "--json", stdin=notes)
+    assert parse_one_json_object(again.stdout)["text"] == first["text"]  # temperature 0
+
+    flags = run_cli(
+        "run", "email", "--json", "--context", "1024", "--max-tokens", "20", stdin=notes
+    )
+    assert flags.returncode == 0, flags.stderr
+    overridden = parse_one_json_object(flags.stdout)
+    assert overridden["model"]["n_ctx"] == 1024
+    assert 6 < overridden["completion_tokens"] <= 20
+
+    doctor = run_cli("doctor")
+    assert "context 768" in doctor.stdout
+    assert "(remembered for this model)" in doctor.stdout
+
+
+def test_max_tokens_caps_every_answer_of_a_job_the_same_way(
+    small_context: int, smollm2_path: Path
+) -> None:
+    """--max-tokens is the longest single answer for every tool, not a budget for one."""
+    proc = run_cli(
+        "run", "summarize", "--model", smollm2_path, "--input", "-", "--length", "bullets",
+        "--max-tokens", "5", "--temperature", "0", "--json", stdin=long_text(40),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    result = parse_one_json_object(proc.stdout)
+    assert result["requests"] > 1
+    assert result["completion_tokens"] <= 5 * result["requests"]

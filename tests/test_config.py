@@ -50,7 +50,6 @@ def test_app_paths_live_under_desktop_slm_home(app_home: Path) -> None:
 def test_settings_round_trip(paths: AppPaths) -> None:
     assert not paths.config_dir.exists()
     chosen = Settings(
-        model_path="/models/chat.gguf",
         n_threads=3,
         n_ctx=2048,
         temperature=0.2,
@@ -67,7 +66,7 @@ def test_settings_round_trip(paths: AppPaths) -> None:
     assert loaded.settings == chosen
     # The file is plain JSON a person can read and edit.
     on_disk = json.loads(paths.settings_file.read_text(encoding="utf-8"))
-    assert on_disk["model_path"] == "/models/chat.gguf"
+    assert on_disk["email_language"] == "German"
     assert on_disk["temperature"] == 0.2
 
 
@@ -125,7 +124,7 @@ def test_wrong_typed_fields_are_ignored_one_by_one(paths: AppPaths) -> None:
                 "temperature": 0.2,
                 "n_ctx": True,  # a bool is not a context size
                 "max_tokens": 12.5,
-                "model_path": 42,
+                "window_geometry": 42,
                 "email_language": "French",
                 "unknown_future_key": [1, 2, 3],
             }
@@ -139,7 +138,7 @@ def test_wrong_typed_fields_are_ignored_one_by_one(paths: AppPaths) -> None:
     assert loaded.settings.n_threads is default.n_threads
     assert loaded.settings.n_ctx is default.n_ctx
     assert loaded.settings.max_tokens == default.max_tokens
-    assert loaded.settings.model_path is None
+    assert loaded.settings.window_geometry is None
     assert paths.settings_file.exists(), "a readable file with a few bad values is kept"
 
 
@@ -160,14 +159,17 @@ def test_out_of_range_values_are_reset(paths: AppPaths) -> None:
                 "email_tone": "grumpy",
                 "email_length": "epic",
                 "email_language": "   ",
-                "model_path": "/kept.gguf",
+                "window_geometry": "AdnQywADAAA=",
             }
         ),
     )
     loaded = load_settings(paths)
     default = Settings()
-    assert loaded.settings == Settings(model_path="/kept.gguf")
-    assert loaded.settings.email_tone == default.email_tone
+    # The tone and length are the Email tool's names: it checks them where it uses them
+    # (test_tools_email.py); the settings keep what was written.
+    assert loaded.settings == Settings(
+        window_geometry="AdnQywADAAA=", email_tone="grumpy", email_length="epic"
+    )
     assert loaded.settings.temperature == default.temperature
 
 
@@ -185,7 +187,7 @@ def _folder_listing(paths: AppPaths) -> list[str]:
 def test_failed_rename_leaves_the_old_settings_intact(
     paths: AppPaths, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    save_settings(Settings(model_path="/old.gguf", temperature=0.3), paths)
+    save_settings(Settings(email_language="German", temperature=0.3), paths)
     before = paths.settings_file.read_bytes()
 
     def refuse(*_args: object, **_kwargs: object) -> None:
@@ -193,18 +195,18 @@ def test_failed_rename_leaves_the_old_settings_intact(
 
     monkeypatch.setattr(os, "replace", refuse)
     with pytest.raises(OSError, match="No space left"):
-        save_settings(Settings(model_path="/new.gguf"), paths)
+        save_settings(Settings(email_language="French"), paths)
     monkeypatch.undo()
 
     assert paths.settings_file.read_bytes() == before
     assert _folder_listing(paths) == ["settings.json"], "a temporary file was left behind"
-    assert load_settings(paths).settings.model_path == "/old.gguf"
+    assert load_settings(paths).settings.email_language == "German"
 
 
 def test_failed_write_leaves_the_old_settings_intact(
     paths: AppPaths, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    save_settings(Settings(model_path="/old.gguf"), paths)
+    save_settings(Settings(email_language="German"), paths)
     before = paths.settings_file.read_bytes()
 
     def crash(_fd: int) -> None:
@@ -212,7 +214,7 @@ def test_failed_write_leaves_the_old_settings_intact(
 
     monkeypatch.setattr(os, "fsync", crash)
     with pytest.raises(OSError, match="Input/output"):
-        save_settings(Settings(model_path="/new.gguf"), paths)
+        save_settings(Settings(email_language="French"), paths)
     monkeypatch.undo()
 
     assert paths.settings_file.read_bytes() == before
@@ -220,9 +222,9 @@ def test_failed_write_leaves_the_old_settings_intact(
 
 
 def test_unserialisable_settings_do_not_touch_the_file(paths: AppPaths) -> None:
-    save_settings(Settings(model_path="/old.gguf"), paths)
+    save_settings(Settings(email_language="German"), paths)
     before = paths.settings_file.read_bytes()
-    broken = Settings(model_path=object())  # type: ignore[arg-type]
+    broken = Settings(window_geometry=object())  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         save_settings(broken, paths)
     assert paths.settings_file.read_bytes() == before

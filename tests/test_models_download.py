@@ -26,6 +26,7 @@ from desktop_slm.models.download import (
 from desktop_slm.models.errors import DownloadError
 from desktop_slm.models.fit import Memory
 from desktop_slm.models.library import ModelLibrary
+from desktop_slm.models.selection import ModelSelection
 from tests.fakehub import GEMMA_REPO, SMOLLM2_REPO, SPLIT_REPO, FakeHub
 from tests.support.test_models import GEMMA3_BASE, SMOLLM2
 
@@ -95,7 +96,8 @@ def test_download_installs_a_verified_model_with_progress(
     assert model is not None
     assert Path(model.path).parent == library.folder
     assert sha256(Path(model.path)) == SMOLLM2.sha256 == model.sha256
-    assert library.active() == model  # the first model becomes the active one
+    # The first model becomes the active one.
+    assert ModelSelection(library.paths).active_path() == model.path
     states = [e.state for e in events]
     assert states[0] is JobState.RESOLVING
     assert states[-1] is JobState.DONE

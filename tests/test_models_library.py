@@ -1,4 +1,4 @@
-"""The library of installed models: import, verify, remove, the active model, a damaged file."""
+"""The library of installed models: import, verify, remove, a damaged file."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import pytest
 from desktop_slm.config import app_paths
 from desktop_slm.errors import ModelFileError
 from desktop_slm.models.errors import LibraryError
-from desktop_slm.models.library import LIBRARY_SCHEMA_VERSION, ModelDefaults, ModelLibrary
+from desktop_slm.models.library import LIBRARY_SCHEMA_VERSION, ModelLibrary
+from desktop_slm.models.selection import ModelSelection
 from tests.support.test_models import GEMMA3_BASE, SMOLLM2
 
 
@@ -53,13 +54,14 @@ def test_import_in_place_uses_the_file_where_it_is_and_rm_only_forgets_it(
     assert model.in_place
     assert model.is_base_model
     assert library.total_bytes() == 0  # it takes no space in the library
-    library.set_active(model.id)
-    assert library.active() == model
+    selection = ModelSelection(library.paths)
+    selection.choose(model.path)
+    assert selection.is_active(model.path)
 
     library.remove(model.id)
     assert gemma_base_path.exists()
     assert library.models() == []
-    assert library.active() is None
+    assert selection.active_path() is None
 
 
 def test_import_refuses_a_file_that_is_not_a_model(library: ModelLibrary, tmp_path: Path) -> None:
@@ -104,12 +106,13 @@ def test_remove_deletes_the_file_and_clears_the_active_model(
     library: ModelLibrary, smollm2_path: Path
 ) -> None:
     model = library.import_file(smollm2_path)
-    library.set_active(model.id)
+    selection = ModelSelection(library.paths)
+    selection.choose(model.path)
 
     library.remove(model.id)
 
     assert not Path(model.path).exists()
-    assert library.active() is None
+    assert selection.active_path() is None
     assert library.total_bytes() == 0
     with pytest.raises(LibraryError) as caught:
         library.remove(model.id)
@@ -159,43 +162,18 @@ def test_ids_stay_unique_and_resolve_accepts_an_id_or_a_path(
     assert library.resolve(a.id) == a
     assert library.resolve(str(gemma_base_path)) == b
     assert library.resolve("nothing-like-it") is None
-    with pytest.raises(LibraryError) as caught:
-        library.set_active("nothing-like-it")
-    assert "models list" in str(caught.value)
     assert GEMMA3_BASE.filename in b.path
 
 
-def test_a_models_context_and_temperature_are_remembered_in_the_library(
-    library: ModelLibrary, smollm2_path: Path, gemma_base_path: Path
-) -> None:
-    a = library.import_file(smollm2_path, in_place=True)
-    b = library.import_file(gemma_base_path, in_place=True)
-    assert a.defaults is None  # nothing remembered: the global settings apply
-
-    library.remember_defaults(a.id, ModelDefaults(n_ctx=2048, temperature=0.2))
-    library.remember_defaults(b.id, ModelDefaults(n_ctx=None, temperature=1.1))
-
-    fresh = ModelLibrary(library.paths)
-    assert fresh.get(a.id).defaults == ModelDefaults(2048, 0.2)
-    assert fresh.get(b.id).defaults == ModelDefaults(None, 1.1)  # context: automatic
-    saved = json.loads(library.file.read_text())
-    assert saved["models"][0]["defaults"] == {"n_ctx": 2048, "temperature": 0.2}
-    library.remember_defaults(a.id, None)
-    assert library.get(a.id).defaults is None
-    with pytest.raises(LibraryError):
-        library.remember_defaults("nothing-like-it", ModelDefaults(1024, 0.5))
-
-
-def test_a_library_file_without_or_with_bad_defaults_still_loads(
+def test_a_library_file_with_keys_of_an_earlier_version_still_loads(
     library: ModelLibrary, smollm2_path: Path, gemma_base_path: Path
 ) -> None:
     a = library.import_file(smollm2_path, in_place=True)
     b = library.import_file(gemma_base_path, in_place=True)
     data = json.loads(library.file.read_text())
-    del data["models"][0]["defaults"]  # written by an older version
-    data["models"][1]["defaults"] = {"n_ctx": "big", "temperature": 9}
+    data["models"][1]["defaults"] = {"n_ctx": "big", "temperature": 9}  # 0.1 kept these here
     library.file.write_text(json.dumps(data))
 
     fresh = ModelLibrary(library.paths)
-    assert [(m.id, m.defaults) for m in fresh.models()] == [(a.id, None), (b.id, None)]
+    assert [m.id for m in fresh.models()] == [a.id, b.id]
     assert fresh.notice is None  # not treated as a damaged library: in-place models stay

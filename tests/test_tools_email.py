@@ -6,7 +6,7 @@ import urllib.parse
 
 import pytest
 
-from desktop_slm.errors import UserFacingError
+from desktop_slm.errors import OptionError, UserFacingError
 from desktop_slm.tools import email, rewrite
 from desktop_slm.tools.budget import InputTooLong
 from tests.test_tools_jobs import FakeEngine, result_of, run
@@ -56,10 +56,25 @@ def test_reply_prompt_has_the_original_as_context_and_the_notes_as_the_answer() 
 
 def test_a_reply_needs_no_notes_but_a_new_email_does() -> None:
     email.build(email.EmailRequest(notes="", original_email=ORIGINAL))
-    with pytest.raises(email.EmailOptionError, match="notes"):
+    with pytest.raises(OptionError, match="notes"):
         email.build(email.EmailRequest(notes="  "))
-    with pytest.raises(ValueError, match="tone"):  # still a ValueError for older callers
+    with pytest.raises(OptionError, match="tone"):
         email.build(email.EmailRequest(notes="x", tone="grumpy"))
+
+
+def test_remembered_tone_and_length_fall_back_to_the_defaults_when_unknown() -> None:
+    from desktop_slm.config import Settings
+
+    assert email.remembered_options(Settings(email_tone="friendly", email_length="short")) == (
+        "friendly",
+        "short",
+    )
+    # A hand-edited settings file with names this tool does not know.
+    default = Settings()
+    assert email.remembered_options(Settings(email_tone="grumpy", email_length="epic")) == (
+        default.email_tone,
+        default.email_length,
+    )
 
 
 def test_finish_fills_in_names_the_model_left_as_placeholders() -> None:

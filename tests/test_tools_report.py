@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from desktop_slm.errors import OptionError
 from desktop_slm.tools import report
 from desktop_slm.tools.budget import InputTooLong
 from desktop_slm.tools.jobs import JobPreview, JobProgress, JobRunner, JobStepDone
@@ -47,7 +48,7 @@ def test_the_outline_title_line_names_the_report_unless_the_user_did() -> None:
 def test_an_edited_outline_is_read_one_title_per_line() -> None:
     outline = report.outline_from_text("1. Summary\n\n- Risks\nSummary\n", "My report")
     assert outline.sections == ("Summary", "Risks")
-    with pytest.raises(report.ReportOptionError, match="empty"):
+    with pytest.raises(OptionError, match="empty"):
         report.outline_from_text(" \n", "x")
 
 
@@ -70,7 +71,7 @@ def test_section_prompt_has_notes_outline_and_marks_the_section_to_write() -> No
 
 
 def test_a_custom_report_needs_an_instruction() -> None:
-    with pytest.raises(report.ReportOptionError, match="instruction"):
+    with pytest.raises(OptionError, match="instruction"):
         report.build_outline(report.ReportRequest(NOTES, kind="custom"))
     prompt = report.build_outline(
         report.ReportRequest(NOTES, kind="custom", instruction="a one-page memo for the CFO")

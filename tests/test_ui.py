@@ -388,7 +388,7 @@ def test_a_killed_worker_shows_an_inline_error_and_the_next_answer_works(
     os.kill(first_pid, signal.SIGKILL)
     at_kill = tab.output.toPlainText()
 
-    error = window.findChild(QLabel, "inlineError")
+    error = window.findChild(QLabel, "emailInlineError")
     assert error is tab.error
     qtbot.waitUntil(error.isVisible, timeout=ANSWER_MS)
     assert "stopped unexpectedly" in error.text()
@@ -438,7 +438,7 @@ def test_a_broken_model_file_is_reported_and_the_loaded_model_stays(
     assert window.model_label.text() == name
     assert window.bridge.active_model is not None
     assert window.bridge.active_model.info.path == str(smollm2_path)
-    assert window.settings.model_path == str(smollm2_path)
+    assert window.selection.active_path() == str(smollm2_path)
     qtbot.waitUntil(tab.generate_button.isEnabled)
 
     press_generate(qtbot, window)
@@ -514,7 +514,7 @@ def test_closing_the_window_ends_the_worker_and_saves_settings(
     assert not window.isVisible()
     assert wait_gone(pid), "the worker outlived the window"
     saved = json.loads((app_home / "config" / "settings.json").read_text(encoding="utf-8"))
-    assert saved["model_path"] == str(smollm2_path)
+    assert window.selection.active_path() == str(smollm2_path)
     assert saved["n_ctx"] == 1024
     assert saved["window_geometry"]
 

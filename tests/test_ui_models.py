@@ -687,13 +687,15 @@ def test_each_model_keeps_its_own_context_size_and_temperature(
     app_home: Path,
 ) -> None:
     from desktop_slm.config import app_paths
-    from desktop_slm.models.library import ModelDefaults, ModelLibrary
+    from desktop_slm.models.library import ModelLibrary
+    from desktop_slm.models.selection import ModelSelection, ModelSettings
     from desktop_slm.ui.preferences import PreferencesDialog
 
     library = ModelLibrary(app_paths())
-    smol = library.import_file(smollm2_path, in_place=True)
-    gemma = library.import_file(gemma_base_path, in_place=True)
-    library.remember_defaults(gemma.id, ModelDefaults(n_ctx=768, temperature=0.5))
+    selection = ModelSelection(app_paths())
+    library.import_file(smollm2_path, in_place=True)
+    library.import_file(gemma_base_path, in_place=True)
+    selection.remember(gemma_base_path, ModelSettings(768, 0.5, 512, None))
 
     def loaded(path: Path, n_ctx: int) -> None:
         wait_loaded(qtbot, window, path)
@@ -712,12 +714,12 @@ def test_each_model_keeps_its_own_context_size_and_temperature(
     assert window.email_tab.sampling().temperature == 0.0
 
     # A change in Preferences is remembered for the active model.
-    dialog = PreferencesDialog(window.settings, window)
+    dialog = PreferencesDialog(window.preferences_settings(), window)
     dialog.context.setValue(1536)
     window.apply_preferences(dialog)
-    qtbot.waitUntil(
-        lambda: library.get(smol.id).defaults == ModelDefaults(1536, 0.0), timeout=WORK_MS
-    )
+    remembered = selection.remembered(smollm2_path, window.settings)
+    assert remembered is not None
+    assert (remembered.n_ctx, remembered.temperature) == (1536, 0.0)
     qtbot.waitUntil(lambda: not window.bridge.is_busy(), timeout=LOAD_MS)
     loaded(smollm2_path, 1536)
 
@@ -726,7 +728,7 @@ def test_each_model_keeps_its_own_context_size_and_temperature(
     click(qtbot, tab.use_button)
     loaded(gemma_base_path, 768)
     assert window.email_tab.sampling().temperature == 0.5
-    dialog = PreferencesDialog(window.settings, window)
+    dialog = PreferencesDialog(window.preferences_settings(), window)
     assert (dialog.context.value(), dialog.temperature.value()) == (768, 0.5)
     assert saved() == (1536, 0.0)  # settings.json keeps the global values
 

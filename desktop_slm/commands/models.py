@@ -9,6 +9,13 @@ import time
 from typing import TYPE_CHECKING
 
 from desktop_slm import APP_NAME
+from desktop_slm.commands.common import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    note,
+    usage,
+)
 from desktop_slm.engine.hardware import human_bytes
 from desktop_slm.errors import UserFacingError
 
@@ -16,8 +23,8 @@ if TYPE_CHECKING:
     from desktop_slm.models.download import DownloadProgress
     from desktop_slm.models.hub import GgufFileSet, HubClient
     from desktop_slm.models.library import InstalledModel, ModelLibrary
+    from desktop_slm.models.selection import ModelSelection
 
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEFAULT_QUANT = "Q4_K_M"
 
 
@@ -78,17 +85,22 @@ def _library() -> ModelLibrary:
     library = ModelLibrary()
     library.models()  # reads the file now, so a rebuild notice is shown first
     if library.notice:
-        _note(library.notice)
+        note(library.notice)
     return library
 
 
-def _note(message: str) -> None:
-    print(f"{APP_NAME}: {message}", file=sys.stderr)
+def _selection() -> ModelSelection:
+    from desktop_slm.models.selection import ModelSelection
+
+    return ModelSelection()
+
+
+def _is_active(model: InstalledModel) -> bool:
+    return _selection().is_active(model.path)
 
 
 def _usage(action: str, message: str) -> int:
-    print(f"{APP_NAME} models {action}: error: {message}", file=sys.stderr)
-    return EXIT_USAGE
+    return usage(f"models {action}", message)
 
 
 def _params(count: int) -> str:
@@ -129,8 +141,8 @@ def _hub() -> HubClient:
 def _list(args: argparse.Namespace) -> int:
     library = _library()
     models = library.models()
-    active = library.active()
-    active_id = active.id if active else None
+    selection = _selection()
+    active_id = next((m.id for m in models if selection.is_active(m.path)), None)
     if args.json:
         print(json.dumps([m.to_dict(active=m.id == active_id) for m in models], indent=2))
         return EXIT_OK
@@ -160,7 +172,7 @@ def _list(args: argparse.Namespace) -> int:
         )
     print(_table(rows))
     print(f"\n{len(models)} models, {human_bytes(library.total_bytes())} in {library.folder}")
-    if active is None:
+    if active_id is None:
         print(f"No active model: choose one with '{APP_NAME} models use ID'.")
     return EXIT_OK
 
@@ -183,7 +195,7 @@ def _search(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _set_note(s: GgufFileSet, recommended: str | None) -> str:
+def _setnote(s: GgufFileSet, recommended: str | None) -> str:
     notes = []
     if s.name == recommended:
         notes.append("recommended")
@@ -216,7 +228,7 @@ def _files(args: argparse.Namespace) -> int:
             s.quant or "?",
             human_bytes(s.size),
             str(s.fit),
-            _set_note(s, listing.recommended),
+            _setnote(s, listing.recommended),
         ]
         for s in listing.sets
     ]
@@ -340,7 +352,7 @@ def _pull(args: argparse.Namespace) -> int:
     part = part_path(library.paths, repo, filename)
     for partial in partial_downloads(library.paths):
         if partial.part_path == part:
-            _note(
+            note(
                 f"resuming {filename}: {human_bytes(partial.done)} of "
                 f"{human_bytes(partial.remote.size)} already downloaded"
             )
@@ -350,35 +362,21 @@ def _pull(args: argparse.Namespace) -> int:
         model = job.run()
     except KeyboardInterrupt:
         printer.finish()
-        _note("interrupted; the partial download is kept. Run the same command again to resume.")
+        note("interrupted; the partial download is kept. Run the same command again to resume.")
         return EXIT_INTERRUPTED
     finally:
         printer.finish()
     assert model is not None  # nothing pauses or cancels a job run from the command line
-    active = library.active()
-    _note(f"installed '{model.id}': {model.display_name}, in {model.path}")
-    if active is not None and active.id == model.id:
-        _sync_settings(model.path)
-        _note("it is now the active model")
+    note(f"installed '{model.id}': {model.display_name}, in {model.path}")
+    if _is_active(model):
+        note("it is now the active model")
     else:
-        _note(f"make it the active model with '{APP_NAME} models use {model.id}'")
+        note(f"make it the active model with '{APP_NAME} models use {model.id}'")
     print(model.id)
     return EXIT_OK
 
 
 # ---------------------------------------------------------------- use, rm, import, verify
-def _sync_settings(path: str | None, *, only_if: str | None = None) -> None:
-    """Keep ``settings.model_path`` on the active model for parts that still read it."""
-    from desktop_slm.config import load_settings, save_settings
-
-    settings = load_settings().settings
-    if only_if is not None and settings.model_path != only_if:
-        return
-    if settings.model_path != path:
-        settings.model_path = path
-        save_settings(settings)
-
-
 def _use(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -393,9 +391,8 @@ def _use(args: argparse.Namespace) -> int:
                 code="not_installed",
             )
         model = library.import_file(candidate, in_place=True)
-        _note(f"added {candidate} to the library as '{model.id}' (used in place)")
-    library.set_active(model.id)
-    _sync_settings(model.path)
+        note(f"added {candidate} to the library as '{model.id}' (used in place)")
+    _selection().choose(model.path)
     print(f"Active model: {model.display_name} ('{model.id}')")
     return EXIT_OK
 
@@ -411,10 +408,8 @@ def _rm(args: argparse.Namespace) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             print("Nothing deleted.")
             return EXIT_OK
-    active = library.active()
-    was_active = active is not None and active.id == model.id
+    was_active = _is_active(model)
     library.remove(model.id)
-    _sync_settings(None, only_if=model.path)
     if model.in_place:
         print(f"Forgot '{model.id}'; the file {model.path} is left where it is.")
     else:
@@ -428,11 +423,10 @@ def _import(args: argparse.Namespace) -> int:
     library = _library()
     model = library.import_file(args.path, in_place=args.in_place)
     how = "used in place" if model.in_place else f"copied to {model.path}"
-    _note(f"imported {model.display_name} ({how})")
-    if library.active() is None:
-        library.set_active(model.id)
-        _sync_settings(model.path)
-        _note("it is now the active model")
+    note(f"imported {model.display_name} ({how})")
+    if _selection().active_path() is None:
+        _selection().choose(model.path)
+        note("it is now the active model")
     print(model.id)
     return EXIT_OK
 
@@ -452,6 +446,6 @@ def _verify(args: argparse.Namespace) -> int:
             failed += 1
             print(f"FAILED  {model.id}: {result.problem}")
     if failed:
-        _note(f"{failed} of {len(models)} models failed verification")
+        note(f"{failed} of {len(models)} models failed verification")
         return EXIT_FAILURE
     return EXIT_OK

@@ -7,14 +7,27 @@ import dataclasses
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from desktop_slm import APP_NAME, cli
+from desktop_slm import APP_NAME
+from desktop_slm.commands.common import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    UsageError,
+    cancel_on_sigint,
+    note,
+    positive_int,
+    read_notes,
+    temperature,
+    usage,
+)
 
 if TYPE_CHECKING:
     from desktop_slm.config import Settings
-    from desktop_slm.engine.client import ActiveModel, EngineClient
+    from desktop_slm.engine.client import ActiveModel
+    from desktop_slm.models.selection import ModelSettings
     from desktop_slm.tools.budget import ModelLimits
     from desktop_slm.tools.jobs import Job, JobResult
 
@@ -88,8 +101,18 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--model", dest="tool_model", metavar="PATH_OR_ID", help="model (.gguf file) to use"
     )
-    parser.add_argument("--max-tokens", type=cli._positive_int, default=None)
-    parser.add_argument("--temperature", type=cli._temperature, default=None)
+    parser.add_argument(
+        "--max-tokens",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="the longest single answer, in tokens (default: the model's answer length)",
+    )
+    parser.add_argument("--temperature", type=temperature, default=None)
+    parser.add_argument(
+        "--context", type=positive_int, default=None, metavar="N", help="context size in tokens"
+    )
+    parser.add_argument("--threads", type=positive_int, default=None, metavar="N")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument(
         "--json",
@@ -116,7 +139,7 @@ def _output(parser: argparse.ArgumentParser) -> None:
 def _section_count(value: str) -> int:
     from desktop_slm.tools.report import MAX_SECTIONS
 
-    number = cli._positive_int(value)
+    number = positive_int(value)
     if number > MAX_SECTIONS:
         raise argparse.ArgumentTypeError(f"must be {MAX_SECTIONS} or less")
     return number
@@ -141,19 +164,19 @@ def _settings() -> Settings:
 
     loaded = load_settings()
     if loaded.notice:
-        print(f"{APP_NAME}: {loaded.notice}", file=sys.stderr)
+        note(loaded.notice)
     return loaded.settings
 
 
 def _read_input(source: str | None) -> str:
     """Standard input, or a document of any supported kind (PDF, Word, HTML, text)."""
     if source in (None, "-"):
-        return cli._read_notes(source)
+        return read_notes(source)
     from desktop_slm.documents import read_document
 
     document = read_document(source)
     if document.notice:
-        print(f"{APP_NAME}: {document.notice}", file=sys.stderr)
+        note(document.notice)
     return document.text
 
 
@@ -166,12 +189,31 @@ def _check_output(path: Path | None) -> None:
     export_format(path)
 
 
-def _load(client: EngineClient, args: argparse.Namespace, settings: Settings) -> ActiveModel:
-    model_path = cli._resolve_model(cli._model_choice(args, settings.model_path))
-    active = client.load(model_path, n_ctx=settings.n_ctx, n_threads=settings.n_threads)
-    base = " (base model: not instruction-tuned)" if active.info.is_base_model else ""
-    print(f"{APP_NAME}: model {active.info.display_name()}{base}", file=sys.stderr)
-    return active
+@dataclass(frozen=True)
+class _Run:
+    """The model a run uses and the settings it runs with (the model's own, then flags)."""
+
+    model_path: Path
+    tuning: ModelSettings
+
+
+def _choose_model(args: argparse.Namespace, settings: Settings) -> _Run:
+    """The model (``--model``, else the active one) and its remembered settings.
+
+    Called before the input is read: a missing model must not wait for standard input.
+    """
+    from desktop_slm.models.selection import ModelSelection
+
+    selection = ModelSelection()
+    path = selection.resolve(getattr(args, "tool_model", None) or args.model)
+    tuning = selection.settings_for(path, settings)
+    flags = {
+        "n_ctx": args.context,
+        "n_threads": args.threads,
+        "temperature": args.temperature,
+        "max_tokens": args.max_tokens,
+    }
+    return _Run(path, replace(tuning, **{k: v for k, v in flags.items() if v is not None}))
 
 
 def _model_json(active: ActiveModel) -> dict[str, Any]:
@@ -194,201 +236,186 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _sampling(args: argparse.Namespace, settings: Settings) -> Any:
-    from desktop_slm.engine.protocol import SamplingOptions
+@dataclass(frozen=True)
+class _Presented:
+    """What a tool makes of a finished job: the text to print and extra JSON fields."""
 
-    return SamplingOptions(
-        temperature=settings.temperature if args.temperature is None else args.temperature,
-        seed=args.seed,
-    )
+    text: str
+    fields: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+Present = Callable[["JobResult"], _Presented]
 
 
 def _run_job(
     args: argparse.Namespace,
-    settings: Settings,
+    run: _Run,
     make_job: JobFactory,
     *,
     title: str = "",
+    present: Present | None = None,
+    stream_output: bool = False,
 ) -> int:
-    """Load the model, run a multi-step job with progress on stderr, print or save the result."""
-    from desktop_slm.engine.client import EngineClient
-    from desktop_slm.tools.budget import ModelLimits
-    from desktop_slm.tools.jobs import JobProgress, JobResult, JobRunner
+    """Load the model, run a tool's job (the window runs the same one), print or save it.
 
+    Progress goes to stderr. With ``stream_output`` the answer of a one-step job is
+    written to stdout as it is generated (only when ``present`` cannot change it).
+    """
+    from desktop_slm.engine.client import EngineClient
+    from desktop_slm.engine.protocol import SamplingOptions
+    from desktop_slm.tools.budget import ModelLimits
+    from desktop_slm.tools.jobs import JobProgress, JobResult, JobRunner, JobStepDone, JobToken
+
+    tuning = run.tuning
+    streaming = stream_output and not args.json and getattr(args, "output", None) is None
     with EngineClient() as client:
-        active = _load(client, args, settings)
-        limits = ModelLimits.of(client, max_answer_tokens=args.max_tokens)
+        active = client.load(run.model_path, n_ctx=tuning.n_ctx, n_threads=tuning.n_threads)
+        base = " (base model: not instruction-tuned)" if active.info.is_base_model else ""
+        note(f"model {active.info.display_name()}{base}")
+        limits = ModelLimits.of(client, max_answer_tokens=tuning.max_tokens)
         job = make_job(limits)
-        runner = JobRunner(client, _sampling(args, settings))
+        sampling = SamplingOptions(temperature=tuning.temperature, seed=args.seed)
+        runner = JobRunner(client, sampling)
         result: JobResult | None = None
+        last: JobStepDone | None = None
         first = True
-        with cli.cancel_on_sigint(runner.stop) as interrupted:
+        with cancel_on_sigint(runner.stop) as interrupted:
             for event in runner.run(job):
-                if isinstance(event, JobProgress):
+                if isinstance(event, JobToken):
+                    if streaming and event.is_output:
+                        sys.stdout.write(event.text)
+                        sys.stdout.flush()
+                elif isinstance(event, JobProgress):
                     if not (first and event.total == 1 and event.is_output):
                         print(f"{APP_NAME}: {event.label}", file=sys.stderr, flush=True)
                     first = False
+                elif isinstance(event, JobStepDone):
+                    last = event
                 elif isinstance(event, JobResult):
                     result = event
         assert result is not None
         stopped = interrupted.is_set() or result.cancelled
-        return _report_result(args, result, active, stopped=stopped, title=title)
+        shown = present(result) if present and not stopped else _Presented(result.text)
+        finish = last.completion.finish_reason if last else ""
+        payload: dict[str, Any] = {
+            "text": shown.text,
+            "cancelled": stopped,
+            "requests": result.requests,
+            "prompt_tokens": result.prompt_tokens,
+            "completion_tokens": result.completion_tokens,
+            "elapsed_s": round(result.elapsed_s, 3),
+            "tokens_per_s": round(result.tokens_per_s, 2),
+            "finish_reason": "cancelled" if stopped else finish,
+            "timings": last.completion.timings.__dict__.copy() if last else {},
+            "detail": _plain(dict(result.detail)),
+            "model": _model_json(active),
+            **shown.fields,
+        }
+        return _report(args, payload, stopped=stopped, streamed=streaming, title=title)
 
 
-def _report_result(
-    args: argparse.Namespace, result: JobResult, active: ActiveModel, *, stopped: bool, title: str
+def _report(
+    args: argparse.Namespace, payload: dict[str, Any], *, stopped: bool, streamed: bool, title: str
 ) -> int:
-    text = result.text
-    payload: dict[str, Any] = {
-        "text": text,
-        "cancelled": stopped,
-        "requests": result.requests,
-        "prompt_tokens": result.prompt_tokens,
-        "completion_tokens": result.completion_tokens,
-        "elapsed_s": round(result.elapsed_s, 3),
-        "tokens_per_s": round(result.tokens_per_s, 2),
-        "detail": _plain(dict(result.detail)),
-        "model": _model_json(active),
-    }
-    output: Path | None = getattr(args, "output", None)
+    text: str = payload["text"]
+
+    def print_text() -> None:
+        if not streamed:
+            sys.stdout.write(text)
+        if (text and not text.endswith("\n")) or (streamed and not text):
+            sys.stdout.write("\n")
+
     if stopped:
         if args.json:
             print(json.dumps(payload, ensure_ascii=False))
-        elif text:
-            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        else:
+            print_text()
         print(
             f"{APP_NAME}: interrupted; generation stopped"
             + ("; the partial result is above" if text and not args.json else ""),
             file=sys.stderr,
         )
-        return cli.EXIT_INTERRUPTED
+        return EXIT_INTERRUPTED
+    output: Path | None = getattr(args, "output", None)
     if output is not None:
         from desktop_slm.documents import export
 
         saved = export(output, text, title=title)
-        print(f"{APP_NAME}: saved {saved}", file=sys.stderr)
-        if args.json:
-            payload["output"] = str(saved)
+        note(f"saved {saved}")
+        payload["output"] = str(saved)
     if args.json:
         print(json.dumps(payload, ensure_ascii=False))
     elif output is None:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    print(
-        f"{APP_NAME}: {result.requests} request{'s' if result.requests != 1 else ''}, "
-        f"{result.completion_tokens} tokens in {result.elapsed_s:.1f} s",
-        file=sys.stderr,
+        print_text()
+    requests = payload["requests"]
+    note(
+        f"{requests} request{'s' if requests != 1 else ''}, "
+        f"{payload['completion_tokens']} tokens in {payload['elapsed_s']:.1f} s "
+        f"({payload['tokens_per_s']:.1f} tokens/s)"
     )
-    return cli.EXIT_OK
-
-
-def _usage(tool: str, message: str) -> int:
-    print(f"{APP_NAME} run {tool}: error: {message}", file=sys.stderr)
-    return cli.EXIT_USAGE
+    return EXIT_OK
 
 
 # ---------------------------------------------------------------- email
 def _run_email(args: argparse.Namespace) -> int:
-    from desktop_slm.engine.client import EngineClient
-    from desktop_slm.engine.protocol import Completion, SamplingOptions
     from desktop_slm.tools import email
-    from desktop_slm.tools.budget import ModelLimits
-    from desktop_slm.tools.prompt import stream
 
     settings = _settings()
-    # Before reading the notes: a missing model must not wait for standard input first.
-    model_path = cli._resolve_model(cli._model_choice(args, settings.model_path))
+    run = _choose_model(args, settings)
     original = _read_input(args.reply_to) if args.reply_to else ""
     try:
         notes = (
-            cli._read_notes(args.input)
+            read_notes(args.input)
             if not (original and args.input is None and sys.stdin.isatty())
             else ""
         )
-    except cli._UsageError as exc:
-        return _usage("email", str(exc))
+    except UsageError as exc:
+        return usage("run email", str(exc))
+    tone, length = email.remembered_options(settings)
     request = email.EmailRequest(
         notes=notes,
-        tone=args.tone or settings.email_tone,
-        length=args.length or settings.email_length,
+        tone=args.tone or tone,
+        length=args.length or length,
         language=args.language or settings.email_language,
         recipient=args.recipient,
         sign_off=args.sign_off,
         original_email=original,
         relationship=args.relationship,
     )
-    prompt = email.build(request)
-    options = SamplingOptions(
-        max_tokens=args.max_tokens or prompt.suggested_max_tokens,
-        temperature=settings.temperature if args.temperature is None else args.temperature,
-        seed=args.seed,
-    )
-    # Names the model may have left as "[Your Name]" are filled in, so the text is
-    # printed once finished instead of streamed.
+    email.build(request)  # checks the options before the model loads
+    # Names the model may have left as "[Your Name]" are filled in, so then the text
+    # is printed once finished instead of streamed.
     fill_names = bool(request.sign_off.strip() or request.recipient.strip())
 
-    with EngineClient() as client:
-        active = client.load(model_path, n_ctx=settings.n_ctx, n_threads=settings.n_threads)
-        print(f"{APP_NAME}: model {active.info.display_name()}", file=sys.stderr)
-        what = "original email with the notes" if request.is_reply else "notes"
-        max_tokens = ModelLimits.of(client).fit_answer(prompt, options.max_tokens, what=what)
-        options = dataclasses.replace(options, max_tokens=max_tokens)
-        result: Completion | None = None
-        with cli.cancel_on_sigint(client.cancel) as interrupted:
-            for event in stream(client, prompt, options):
-                if isinstance(event, Completion):
-                    result = event
-                elif not args.json and not fill_names:
-                    sys.stdout.write(event.text)
-                    sys.stdout.flush()
-        assert result is not None
-        if interrupted.is_set() or result.cancelled:
-            if not args.json:
-                if fill_names:
-                    sys.stdout.write(result.text)
-                sys.stdout.write("\n")
-            print(f"{APP_NAME}: interrupted; generation stopped", file=sys.stderr)
-            return cli.EXIT_INTERRUPTED
+    def present(result: JobResult) -> _Presented:
         draft = email.finish(result.text, request)
         text = result.text
         if fill_names:
             text = f"Subject: {draft.subject}\n\n{draft.body}" if draft.subject else draft.body
-        if args.json:
-            payload = {
-                **result.to_dict(),
-                "text": text,
-                "subject": draft.subject,
-                "body": draft.body,
-                "model": _model_json(active),
-            }
-            print(json.dumps(payload, ensure_ascii=False))
-        else:
-            if fill_names:
-                sys.stdout.write(text)
-            if not text.endswith("\n"):
-                sys.stdout.write("\n")
-            t = result.timings
-            print(
-                f"{APP_NAME}: {result.completion_tokens} tokens, "
-                f"{t.tokens_per_s:.1f} tokens/s, first token after {t.ttft_s:.2f} s",
-                file=sys.stderr,
-            )
-    return cli.EXIT_OK
+        return _Presented(text, {"subject": draft.subject, "body": draft.body})
+
+    return _run_job(
+        args,
+        run,
+        lambda limits: email.job(request, limits),
+        present=present,
+        stream_output=not fill_names,
+    )
 
 
 # ---------------------------------------------------------------- report, translate, summarize
-def _prepare(args: argparse.Namespace, tool: str) -> tuple[Settings, str] | int:
-    """Settings and the input text, checked in the order a user needs to hear about them.
+def _prepare(args: argparse.Namespace, tool: str) -> tuple[_Run, str] | int:
+    """The model to run and the input text, checked in the order a user needs to hear them.
 
     An int is the exit code of a usage error, already reported.
     """
     settings = _settings()
     _check_output(args.output)
-    # Before reading the input: a missing model must not wait for standard input first.
-    cli._resolve_model(cli._model_choice(args, settings.model_path))
+    run = _choose_model(args, settings)
     try:
-        return settings, _read_input(args.input)
-    except cli._UsageError as exc:
-        return _usage(tool, str(exc))
+        return run, _read_input(args.input)
+    except UsageError as exc:
+        return usage(f"run {tool}", str(exc))
 
 
 def _run_report(args: argparse.Namespace) -> int:
@@ -397,7 +424,7 @@ def _run_report(args: argparse.Namespace) -> int:
     prepared = _prepare(args, "report")
     if isinstance(prepared, int):
         return prepared
-    settings, notes = prepared
+    run, notes = prepared
     request = report.ReportRequest(
         notes=notes,
         kind=args.kind,
@@ -407,7 +434,7 @@ def _run_report(args: argparse.Namespace) -> int:
         max_sections=args.sections,
     )
     request.check()
-    return _run_job(args, settings, lambda limits: report.report_job(request, limits))
+    return _run_job(args, run, lambda limits: report.report_job(request, limits))
 
 
 def _run_translate(args: argparse.Namespace) -> int:
@@ -416,12 +443,12 @@ def _run_translate(args: argparse.Namespace) -> int:
     prepared = _prepare(args, "translate")
     if isinstance(prepared, int):
         return prepared
-    settings, text = prepared
+    run, text = prepared
     request = translate.TranslateRequest(
         text=text, target=args.target, source=args.source, formality=args.formality
     )
     request.check()
-    return _run_job(args, settings, lambda limits: translate.job(request, limits))
+    return _run_job(args, run, lambda limits: translate.job(request, limits))
 
 
 def _run_summarize(args: argparse.Namespace) -> int:
@@ -430,7 +457,7 @@ def _run_summarize(args: argparse.Namespace) -> int:
     prepared = _prepare(args, "summarize")
     if isinstance(prepared, int):
         return prepared
-    settings, text = prepared
+    run, text = prepared
     request = summarize.SummarizeRequest(
         text=text, length=args.length, focus=args.focus, language=args.language
     )
@@ -447,4 +474,4 @@ def _run_summarize(args: argparse.Namespace) -> int:
             )
         return summarize.job(request, limits, summary_plan)
 
-    return _run_job(args, settings, make_job)
+    return _run_job(args, run, make_job)

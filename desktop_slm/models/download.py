@@ -529,8 +529,10 @@ class DownloadJob:
         self._emit(JobState.INSTALLING, done=remote.size, force=True)
         installed = self._library.add_download(verified, remote)
         remove_part(verified)
-        if self._make_active and self._library.active() is None:
-            self._library.set_active(installed.id)
+        if self._make_active:
+            from desktop_slm.models.selection import ModelSelection
+
+            ModelSelection(self._library.paths).choose_if_none(installed.path)
         return installed
 
     # ------------------------------------------------------------- the bytes

@@ -46,31 +46,6 @@ BytesCallback = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
-class ModelDefaults:
-    """Settings remembered for one model, used instead of the global ones when it is active."""
-
-    n_ctx: int | None
-    """Context size in tokens; None means automatic (as in Preferences)."""
-    temperature: float
-
-    @classmethod
-    def from_dict(cls, data: object) -> ModelDefaults | None:
-        """None for anything unusable: bad defaults must not cost the user their library."""
-        if not isinstance(data, Mapping):
-            return None
-        n_ctx, temperature = data.get("n_ctx"), data.get("temperature")
-        if n_ctx is not None and (
-            not isinstance(n_ctx, int) or isinstance(n_ctx, bool) or not 256 <= n_ctx <= 1 << 20
-        ):
-            return None
-        if not isinstance(temperature, int | float) or isinstance(temperature, bool):
-            return None
-        if not 0.0 <= temperature <= 2.0:
-            return None
-        return cls(n_ctx, float(temperature))
-
-
-@dataclass(frozen=True)
 class InstalledModel:
     """One model in the library. ``path`` is absolute; ``in_place`` files are not ours."""
 
@@ -91,8 +66,6 @@ class InstalledModel:
     """"hub" (downloaded) or "import"."""
     in_place: bool
     revision: str | None = None
-    defaults: ModelDefaults | None = None
-    """Context size and temperature remembered for this model; None: the global settings."""
 
     @property
     def display_name(self) -> str:
@@ -108,18 +81,14 @@ class InstalledModel:
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> InstalledModel:
         values: dict[str, Any] = {}
-        optional = ("revision", "defaults")  # added after the first release
+        optional = ("revision",)  # added after the first release
         for f in fields(cls):
-            if f.name == "defaults":
-                values[f.name] = ModelDefaults.from_dict(data.get(f.name))
-            elif f.name in data:
+            if f.name in data:
                 values[f.name] = data[f.name]
             elif f.name not in optional:
                 raise ValueError(f"missing {f.name!r}")
         model = cls(**values)
         for f in fields(cls):
-            if f.name == "defaults":
-                continue
             value = getattr(model, f.name)
             expected = {"int": int, "bool": bool}.get(str(f.type), str)
             if value is None and "None" in str(f.type):
@@ -205,24 +174,25 @@ class ModelLibrary:
             finally:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
-    def _read(self) -> tuple[str | None, list[InstalledModel]]:
+    def _read(self) -> list[InstalledModel]:
         try:
             raw = self.file.read_bytes()
         except FileNotFoundError:
-            return None, []
+            return []
         try:
             data = json.loads(raw.decode("utf-8"))
             if not isinstance(data, dict) or not isinstance(data.get("models"), list):
                 raise ValueError("not a library object")
             models = [InstalledModel.from_dict(m) for m in data["models"]]
-            active = data.get("active")
-            if active is not None and not isinstance(active, str):
-                raise ValueError("bad active id")
         except (ValueError, TypeError, AttributeError, RecursionError) as exc:
             return self._rebuild(exc)
-        return active, models
+        if "active" in data:  # kept here by earlier versions; the next write drops it
+            from desktop_slm.models.selection import migrate_legacy_choice
 
-    def _rebuild(self, exc: Exception) -> tuple[str | None, list[InstalledModel]]:
+            migrate_legacy_choice(self.paths)
+        return models
+
+    def _rebuild(self, exc: Exception) -> list[InstalledModel]:
         log.warning("damaged library file %s: %s", self.file, exc)
         bad = self.file.with_name(self.file.name + ".bad")
         try:
@@ -239,17 +209,16 @@ class ModelLibrary:
             models.append(
                 self._record(info, path, sha256=hash_file(path), source="import", taken=taken)
             )
-        self._write(None, models)
+        self._write(models)
         self.notice = (
             f"The list of installed models was damaged and has been kept as {bad}; "
             f"it was rebuilt from the {len(models)} model files in {self.folder}."
         )
-        return None, models
+        return models
 
-    def _write(self, active: str | None, models: list[InstalledModel]) -> None:
+    def _write(self, models: list[InstalledModel]) -> None:
         payload = {
             "schema_version": LIBRARY_SCHEMA_VERSION,
-            "active": active,
             "models": [asdict(m) for m in models],
         }
         atomic_write_text(self.file, json.dumps(payload, indent=2) + "\n")
@@ -257,7 +226,7 @@ class ModelLibrary:
     # ------------------------------------------------------------- reading
     def models(self) -> list[InstalledModel]:
         with self._locked():
-            return self._read()[1]
+            return self._read()
 
     def get(self, model_id: str) -> InstalledModel:
         return _find(self.models(), model_id)
@@ -276,30 +245,6 @@ class ModelLibrary:
 
     def find_by_sha256(self, sha256: str) -> InstalledModel | None:
         return next((m for m in self.models() if m.sha256 == sha256.lower() and m.exists()), None)
-
-    def active(self) -> InstalledModel | None:
-        with self._locked():
-            active, models = self._read()
-        return next((m for m in models if m.id == active), None)
-
-    def set_active(self, model_id: str | None) -> InstalledModel | None:
-        """Make a model the one every tool uses (None: no model)."""
-        with self._locked():
-            _, models = self._read()
-            chosen = None
-            if model_id is not None:
-                chosen = _find(models, model_id)
-            self._write(model_id, models)
-        return chosen
-
-    def remember_defaults(self, model_id: str, defaults: ModelDefaults | None) -> InstalledModel:
-        """Keep a context size and temperature for one model (None forgets them)."""
-        with self._locked():
-            active, models = self._read()
-            model = _find(models, model_id)
-            updated = dataclasses.replace(model, defaults=defaults)
-            self._write(active, [updated if m.id == model_id else m for m in models])
-        return updated
 
     def total_bytes(self) -> int:
         """Disk space the library's own files take (files used in place are not counted)."""
@@ -377,7 +322,7 @@ class ModelLibrary:
                 code=exc.code,
             ) from None
         with self._locked():
-            active, models = self._read()
+            models = self._read()
             target = self._free_name(remote.filename)
             _move(verified, target)
             final_info = dataclasses.replace(info, path=str(target))
@@ -392,7 +337,7 @@ class ModelLibrary:
                 file=remote.filename,
             )
             models.append(model)
-            self._write(active, models)
+            self._write(models)
         log.info("installed %s as %s", target, model.id)
         return model
 
@@ -441,7 +386,7 @@ class ModelLibrary:
                 code="already_installed",
             )
         with self._locked():
-            active, models = self._read()
+            models = self._read()
             final_info = dataclasses.replace(info, path=str(target))
             model = self._record(
                 final_info,
@@ -455,7 +400,7 @@ class ModelLibrary:
                 name=name,
             )
             models.append(model)
-            self._write(active, models)
+            self._write(models)
         return model
 
     # ------------------------------------------------------------- removing, verifying
@@ -464,9 +409,12 @@ class ModelLibrary:
         return os.path.dirname(os.path.realpath(model.path)) == folder
 
     def remove(self, model_id: str) -> InstalledModel:
-        """Delete a model's file and forget it; a file used in place is only forgotten."""
+        """Delete a model's file and forget it; a file used in place is only forgotten.
+
+        A removed model is no longer the active one and its remembered settings go too.
+        """
         with self._locked():
-            active, models = self._read()
+            models = self._read()
             model = _find(models, model_id)
             if not model.in_place:
                 if not self._owns(model):
@@ -485,8 +433,10 @@ class ModelLibrary:
                         "using it and try again.",
                         code="delete_failed",
                     ) from None
-            remaining = [m for m in models if m.id != model_id]
-            self._write(None if active == model_id else active, remaining)
+            self._write([m for m in models if m.id != model_id])
+        from desktop_slm.models.selection import ModelSelection
+
+        ModelSelection(self.paths).forget(model.path)  # no longer active, nothing remembered
         return model
 
     def verify(self, model_id: str, on_progress: BytesCallback | None = None) -> VerifyResult:

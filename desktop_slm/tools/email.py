@@ -6,7 +6,8 @@ import re
 import urllib.parse
 from dataclasses import dataclass
 
-from desktop_slm.errors import UserFacingError
+from desktop_slm.config import Settings
+from desktop_slm.errors import OptionError
 from desktop_slm.languages import language_name
 from desktop_slm.tools.budget import ModelLimits
 from desktop_slm.tools.jobs import Job, single_step
@@ -37,11 +38,12 @@ SUBJECT_LABELS = (
 )
 
 
-class EmailOptionError(UserFacingError, ValueError):
-    """A form field of the Email tab that cannot be used (also a ValueError, as before)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, code="bad_option")
+def remembered_options(settings: Settings) -> tuple[str, str]:
+    """The tone and length chosen last; a name this tool does not know gives its default."""
+    default = Settings()
+    tone = settings.email_tone if settings.email_tone in TONES else default.email_tone
+    length = settings.email_length if settings.email_length in LENGTHS else default.email_length
+    return tone, length
 
 
 @dataclass(frozen=True)
@@ -67,17 +69,15 @@ class EmailRequest:
 
     def check(self) -> None:
         if not self.notes.strip() and not self.is_reply:
-            raise EmailOptionError("Write a few notes about what the email should say.")
+            raise OptionError("Write a few notes about what the email should say.")
         if self.tone not in TONES:
-            raise EmailOptionError(
-                f"Unknown tone {self.tone!r}; choose one of: {', '.join(TONES)}."
-            )
+            raise OptionError(f"Unknown tone {self.tone!r}; choose one of: {', '.join(TONES)}.")
         if self.length not in LENGTHS:
-            raise EmailOptionError(
+            raise OptionError(
                 f"Unknown length {self.length!r}; choose one of: {', '.join(LENGTHS)}."
             )
         if not self.language.strip():
-            raise EmailOptionError("Name the language the email should be written in.")
+            raise OptionError("Name the language the email should be written in.")
 
 
 def original_subject(email_text: str) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from desktop_slm.errors import UserFacingError
+from desktop_slm.errors import OptionError
 from desktop_slm.languages import language_name
 from desktop_slm.tools.budget import ModelLimits
 from desktop_slm.tools.jobs import Job, JobCancelled, JobOutput, Preview, Step
@@ -64,11 +64,6 @@ SECTION_TOKENS = 400
 MAX_TITLE_CHARS = 80
 
 
-class ReportOptionError(UserFacingError):
-    def __init__(self, message: str) -> None:
-        super().__init__(message, code="bad_option")
-
-
 @dataclass(frozen=True)
 class ReportRequest:
     notes: str
@@ -82,17 +77,17 @@ class ReportRequest:
 
     def check(self) -> None:
         if not self.notes.strip():
-            raise ReportOptionError("Write or paste the notes the report should be based on.")
+            raise OptionError("Write or paste the notes the report should be based on.")
         if self.kind not in KINDS:
-            raise ReportOptionError(
+            raise OptionError(
                 f"Unknown report kind {self.kind!r}; choose one of: {', '.join(KINDS)}."
             )
         if self.kind == "custom" and not self.instruction.strip():
-            raise ReportOptionError(
+            raise OptionError(
                 "A custom report needs an instruction saying what kind of report to write."
             )
         if not 1 <= self.max_sections <= MAX_SECTIONS:
-            raise ReportOptionError(f"A report has 1 to {MAX_SECTIONS} sections.")
+            raise OptionError(f"A report has 1 to {MAX_SECTIONS} sections.")
 
 
 @dataclass(frozen=True)
@@ -199,9 +194,9 @@ def outline_from_text(text: str, title: str) -> Outline:
         dict.fromkeys(clean for line in text.splitlines() if (clean := _clean_title(line)))
     )
     if not sections:
-        raise ReportOptionError("The outline is empty: write at least one section title.")
+        raise OptionError("The outline is empty: write at least one section title.")
     if len(sections) > MAX_SECTIONS * 2:
-        raise ReportOptionError(f"An outline has at most {MAX_SECTIONS * 2} sections.")
+        raise OptionError(f"An outline has at most {MAX_SECTIONS * 2} sections.")
     return Outline(title=title.strip() or "Report", sections=sections)
 
 
@@ -289,7 +284,7 @@ def sections_job(request: ReportRequest, outline: Outline, limits: ModelLimits) 
     Refused up front when the notes cannot fit next to the outline and an answer.
     """
     if not outline.sections:
-        raise ReportOptionError("The outline is empty: write at least one section title.")
+        raise OptionError("The outline is empty: write at least one section title.")
     wanted = limits.answer_tokens(SECTION_TOKENS)
     budget = min(
         limits.fit_answer(build_section(request, outline, index), wanted, what="notes")

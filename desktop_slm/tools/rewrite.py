@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from desktop_slm.errors import UserFacingError
+from desktop_slm.errors import OptionError
 from desktop_slm.languages import language_name
 from desktop_slm.tools.budget import ModelLimits
 from desktop_slm.tools.jobs import Job, single_step
@@ -59,11 +59,6 @@ ACTIONS: dict[str, RewriteAction] = {
 }
 
 
-class RewriteOptionError(UserFacingError):
-    def __init__(self, message: str) -> None:
-        super().__init__(message, code="bad_option")
-
-
 @dataclass(frozen=True)
 class RewriteRequest:
     text: str
@@ -83,10 +78,10 @@ def build(request: RewriteRequest) -> ToolPrompt:
     """The prompt that applies ``request.action`` to ``request.text``."""
     text = request.text.strip()
     if not text:
-        raise RewriteOptionError("There is no text to rewrite yet.")
+        raise OptionError("There is no text to rewrite yet.")
     action = ACTIONS.get(request.action)
     if action is None:
-        raise RewriteOptionError(
+        raise OptionError(
             f"Unknown action {request.action!r}; choose one of: {', '.join(ACTIONS)}."
         )
     language = (

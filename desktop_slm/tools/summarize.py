@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from desktop_slm.errors import UserFacingError
+from desktop_slm.errors import OptionError, UserFacingError
 from desktop_slm.languages import language_name
 from desktop_slm.tools.budget import SAFETY_TOKENS, ModelLimits
 from desktop_slm.tools.chunking import plan_chunks
@@ -42,11 +42,6 @@ LENGTHS: dict[str, SummaryLength] = {
 MAX_REDUCE_ROUNDS = 6
 
 
-class SummarizeOptionError(UserFacingError):
-    def __init__(self, message: str) -> None:
-        super().__init__(message, code="bad_option")
-
-
 @dataclass(frozen=True)
 class SummarizeRequest:
     text: str
@@ -58,9 +53,9 @@ class SummarizeRequest:
 
     def check(self) -> None:
         if not self.text.strip():
-            raise SummarizeOptionError("Paste a text or open a document to summarize.")
+            raise OptionError("Paste a text or open a document to summarize.")
         if self.length not in LENGTHS:
-            raise SummarizeOptionError(
+            raise OptionError(
                 f"Unknown length {self.length!r}; choose one of: {', '.join(LENGTHS)}."
             )
 
@@ -168,10 +163,6 @@ class SummaryPlan:
     reduce_budget: int
     final_budget: int
     final_tokens: int
-
-    @property
-    def requests_at_least(self) -> int:
-        return 1 if self.direct else len(self.chunks) + 1
 
 
 def _room(limits: ModelLimits, empty: ToolPrompt, answer: int) -> int:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from desktop_slm.errors import UserFacingError
+from desktop_slm.errors import OptionError, UserFacingError
 from desktop_slm.languages import Detection, Language, detect_language, find_language
 from desktop_slm.tools.budget import SAFETY_TOKENS, ModelLimits
 from desktop_slm.tools.chunking import plan_chunks
@@ -29,11 +29,6 @@ FORMALITIES: dict[str, str] = {
 AUTO = "auto"
 
 
-class TranslateOptionError(UserFacingError):
-    def __init__(self, message: str) -> None:
-        super().__init__(message, code="bad_option")
-
-
 @dataclass(frozen=True)
 class TranslateRequest:
     text: str
@@ -45,9 +40,9 @@ class TranslateRequest:
 
     def check(self) -> None:
         if not self.text.strip():
-            raise TranslateOptionError("Write or paste the text to translate.")
+            raise OptionError("Write or paste the text to translate.")
         if self.formality not in FORMALITIES:
-            raise TranslateOptionError(
+            raise OptionError(
                 f"Unknown formality {self.formality!r}; choose one of: {', '.join(FORMALITIES)}."
             )
         find_language(self.target)

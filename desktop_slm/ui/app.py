@@ -41,7 +41,7 @@ def create_window(model: str | None = None) -> MainWindow:
     window = MainWindow(EngineBridge(), settings, paths)
     if loaded.notice:
         window.show_notice(loaded.notice)
-    schedule_model_load(window, model or settings.model_path)
+    schedule_model_load(window, model or window.selection.active_path())
     return window
 
 

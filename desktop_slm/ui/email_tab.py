@@ -38,16 +38,6 @@ from desktop_slm.ui.tool_tab import ToolTab, state_text
 
 LANGUAGES = tuple(language.name for language in ALL_LANGUAGES)
 
-_LEGACY_NAMES = {
-    # The names the window tests (and people's scripts) know the Email tab's widgets by.
-    "Input": "emailNotes",
-    "GenerateButton": "generateButton",
-    "StopButton": "stopButton",
-    "GenerateHint": "generateHint",
-    "InlineError": "inlineError",
-    "GenerationStats": "generationStats",
-}
-
 
 def _open_url(url: QUrl) -> bool:
     return QDesktopServices.openUrl(url)
@@ -89,9 +79,6 @@ class EmailTab(ToolTab):
     empty_hint: ClassVar[str] = "Write a few notes, then press Ctrl+Enter."
     ready_hint: ClassVar[str] = "Press Ctrl+Enter to write the email."
     save_name: ClassVar[str] = "email.txt"
-
-    def _name(self, suffix: str) -> str:
-        return _LEGACY_NAMES.get(suffix, f"email{suffix}")
 
     # ------------------------------------------------------------ widgets
     def create_widgets(self) -> None:

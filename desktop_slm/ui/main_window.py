@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sqlite3
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 from desktop_slm import APP_DISPLAY_NAME, __version__
 from desktop_slm.config import AppPaths, Settings, save_settings
 from desktop_slm.engine.client import ActiveModel
+from desktop_slm.models.selection import ModelSelection, ModelSettings
 from desktop_slm.storage.drafts import DraftStore, StorageError, open_store
 from desktop_slm.ui import messages
 from desktop_slm.ui.bridge.engine import EngineBridge
@@ -63,6 +65,8 @@ class MainWindow(QMainWindow):
         self.bridge = bridge
         self.settings = settings
         self.paths = paths
+        self.selection = ModelSelection(paths)
+        """The one home of the active model and each model's own settings."""
         self.setWindowTitle(APP_DISPLAY_NAME)
         self.resize(1100, 720)
 
@@ -185,22 +189,22 @@ class MainWindow(QMainWindow):
         if key == "email":
             from desktop_slm.ui.email_tab import EmailTab
 
-            return EmailTab(self.bridge, self.settings)
+            return EmailTab(self.bridge, self.settings, tuning=self.model_settings)
         if key == "report":
             from desktop_slm.ui.report_tab import ReportTab
 
-            return ReportTab(self.bridge, self.settings)
+            return ReportTab(self.bridge, self.settings, tuning=self.model_settings)
         if key == "translate":
             from desktop_slm.ui.translate_tab import TranslateTab
 
-            return TranslateTab(self.bridge, self.settings)
+            return TranslateTab(self.bridge, self.settings, tuning=self.model_settings)
         if key == "summarize":
             from desktop_slm.ui.summarize_tab import SummarizeTab
 
-            return SummarizeTab(self.bridge, self.settings)
+            return SummarizeTab(self.bridge, self.settings, tuning=self.model_settings)
         from desktop_slm.ui.models_tab import ModelsTab
 
-        return ModelsTab(self.bridge, self.model_manager, self.settings)
+        return ModelsTab(self.bridge, self.model_manager, self.settings, self.selection)
 
     def _attach(self, key: str, tab: QWidget) -> None:
         if key == "models":
@@ -336,7 +340,8 @@ class MainWindow(QMainWindow):
         self.notice.show()
 
     def choose_model(self) -> None:
-        start = str(Path(self.settings.model_path).parent) if self.settings.model_path else ""
+        active = self.selection.active_path()
+        start = str(Path(active).parent) if active else ""
         path, _ = QFileDialog.getOpenFileName(
             self, "Open model", start, "GGUF models (*.gguf);;All files (*)"
         )
@@ -344,24 +349,49 @@ class MainWindow(QMainWindow):
             self.open_model(path)
 
     def open_model(self, path: str) -> None:
-        # The model's own remembered context size, else the global one.
-        n_ctx = self.models_tab.context_for(path)
-        if not self.bridge.load_model(path, n_ctx=n_ctx, n_threads=self.settings.n_threads):
+        # The model's own remembered context size and threads, else the global ones.
+        tuning = self.selection.settings_for(path, self.settings)
+        if not self.bridge.load_model(path, n_ctx=tuning.n_ctx, n_threads=tuning.n_threads):
             messages.error(self, "The model is busy. Stop the current answer, then try again.")
 
     def edit_preferences(self) -> None:
         from desktop_slm.ui.preferences import PreferencesDialog
 
-        dialog = PreferencesDialog(self.settings, self)
+        dialog = PreferencesDialog(self.preferences_settings(), self)
         if dialog.exec() != PreferencesDialog.DialogCode.Accepted:
             return
         self.apply_preferences(dialog)
 
-    def apply_preferences(self, dialog: PreferencesDialog) -> None:
-        reload = dialog.apply_to(self.settings)
-        self.models_tab.remember_preferences()  # for the active model, and as the global ones
-        self._save_settings()
+    def model_settings(self) -> ModelSettings:
+        """What the active model runs with: its own remembered values, else Preferences."""
         active = self.bridge.active_model
+        return self.selection.settings_for(active.info.path if active else None, self.settings)
+
+    def preferences_settings(self) -> Settings:
+        """The settings as Preferences shows them: with the active model's own values.
+
+        A copy: ``settings`` itself keeps the global values.
+        """
+        tuning = self.model_settings()
+        return dataclasses.replace(
+            self.settings,
+            n_ctx=tuning.n_ctx,
+            temperature=tuning.temperature,
+            max_tokens=tuning.max_tokens,
+            n_threads=tuning.n_threads,
+        )
+
+    def apply_preferences(self, dialog: PreferencesDialog) -> None:
+        """Keep what the dialog changed: for the active model, and as the global values."""
+        edited = self.preferences_settings()
+        reload = dialog.apply_to(edited)
+        chosen = ModelSettings.of(edited)
+        for f in dataclasses.fields(Settings):  # in place: every tab holds this object
+            setattr(self.settings, f.name, getattr(edited, f.name))
+        active = self.bridge.active_model
+        if active is not None:
+            self.selection.remember(active.info.path, chosen)
+        self._save_settings()
         if reload and active is not None:
             self.open_model(active.info.path)
 
@@ -373,8 +403,11 @@ class MainWindow(QMainWindow):
         known = self.models_tab.library_model(info.path)  # e.g. "gemma3:270m", not "sha256-…"
         self.model_label.setText(known.display_name if known else info.display_name())
         self.model_label.setToolTip(info.path)
-        self.settings.model_path = info.path
-        self._save_settings()
+        if not self.selection.is_active(info.path):
+            try:
+                self.selection.choose(info.path)  # for the next start and for the CLI
+            except OSError as exc:
+                log.warning("could not record the active model: %s", exc)
         kind = (
             "base model: not instruction-tuned — the writing tools use plain text "
             "continuation for it, so results are rough"
@@ -410,11 +443,8 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ closing
     def _save_settings(self) -> None:
-        # The global context size and temperature, not the active model's own (until the
-        # Models tab exists, no model's own values have been applied).
-        models = cast("ModelsTab | None", self._built.get("models"))
         try:
-            save_settings(models.settings_to_save() if models else self.settings, self.paths)
+            save_settings(self.settings, self.paths)
         except OSError as exc:
             log.warning("could not save settings: %s", exc)
             self.statusBar().showMessage(f"Settings could not be saved: {exc.strerror}", 8000)

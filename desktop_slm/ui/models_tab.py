@@ -9,7 +9,6 @@ repository's files or downloads. Dialogs go through the module functions :func:`
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 from collections.abc import Callable
@@ -46,7 +45,8 @@ from desktop_slm.models.discover import Discovery, FoundModel
 from desktop_slm.models.download import DownloadProgress, JobState, PartialDownload
 from desktop_slm.models.fit import Fit
 from desktop_slm.models.hub import GgufFileSet, HubModel, RepoFiles
-from desktop_slm.models.library import InstalledModel, ModelDefaults, VerifyResult
+from desktop_slm.models.library import InstalledModel, VerifyResult
+from desktop_slm.models.selection import ModelSelection
 from desktop_slm.ui import messages
 from desktop_slm.ui.bridge.engine import EngineBridge
 from desktop_slm.ui.bridge.models import CatalogView, LibraryView, ModelManagerBridge
@@ -366,12 +366,14 @@ class ModelsTab(QWidget):
         engine: EngineBridge,
         manager: ModelManagerBridge,
         settings: Settings,
+        selection: ModelSelection,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._engine = engine
         self._manager = manager
         self._settings = settings
+        self._selection = selection
         self.catalog_view: CatalogView | None = None
         self.library_view: LibraryView | None = None
         self.download_rows: dict[int, DownloadRow] = {}
@@ -389,10 +391,6 @@ class ModelsTab(QWidget):
         self.found_view: Discovery | None = None
         self.found_buttons: dict[str, QPushButton] = {}  # path -> "Use in place"
         self._looked_for_found = False
-        self.global_defaults = ModelDefaults(settings.n_ctx, settings.temperature)
-        """The context size and temperature of Preferences, for models with none remembered."""
-        self._applied = self.global_defaults
-        """What ``settings`` holds now: the active model's remembered values, or the global."""
 
         layout = QVBoxLayout(self)
         layout.addWidget(self._build_banners())
@@ -1165,8 +1163,8 @@ class ModelsTab(QWidget):
         self._update_library_buttons()
 
     def _on_model_loaded(self, active: ActiveModel) -> None:
-        self._apply_defaults(active.info.path)
-        self._manager.mark_active(active.info.path)
+        del active  # the window has recorded it as the active model
+        self._manager.refresh_library()
         self._render_library()
 
     def use_selected(self) -> None:
@@ -1175,8 +1173,8 @@ class ModelsTab(QWidget):
             self._use(model)
 
     def _use(self, model: InstalledModel) -> None:
-        n_ctx = model.defaults.n_ctx if model.defaults else self.global_defaults.n_ctx
-        if not self._engine.load_model(model.path, n_ctx=n_ctx, n_threads=self._settings.n_threads):
+        tuning = self._selection.settings_for(model.path, self._settings)
+        if not self._engine.load_model(model.path, n_ctx=tuning.n_ctx, n_threads=tuning.n_threads):
             self.use_hint.setText(BUSY_HINT)
             return
         self.use_hint.setText(f"Switching to {model.name}…")
@@ -1218,8 +1216,6 @@ class ModelsTab(QWidget):
             self._manager.remove(model.id)
 
     def _on_removed(self, model: InstalledModel) -> None:
-        if self._settings.model_path == model.path:
-            self._settings.model_path = None
         what = "Forgot" if model.in_place else "Deleted"
         self.statusMessage.emit(f"{what} {model.name} ({model.quant}).")
 
@@ -1330,58 +1326,6 @@ class ModelsTab(QWidget):
             return self._manager.library.resolve(path)
         wanted = os.path.realpath(path)
         return next((m for m in view.models if os.path.realpath(m.path) == wanted), None)
-
-    def defaults_for(self, path: str) -> ModelDefaults:
-        """The context size and temperature a model uses: its own, else the global ones."""
-        model = self.library_model(path)
-        if model is not None and model.defaults is not None:
-            return model.defaults
-        return self.global_defaults
-
-    def context_for(self, path: str) -> int | None:
-        return self.defaults_for(path).n_ctx
-
-    def remember_preferences(self) -> None:
-        """After Preferences: keep a changed context size or temperature for the active model.
-
-        The values also become the global ones, used by models with none remembered.
-        """
-        chosen = ModelDefaults(self._settings.n_ctx, self._settings.temperature)
-        before = self._applied
-        if chosen == before:
-            return
-        if chosen.n_ctx != before.n_ctx:
-            self.global_defaults = dataclasses.replace(self.global_defaults, n_ctx=chosen.n_ctx)
-        if chosen.temperature != before.temperature:
-            self.global_defaults = dataclasses.replace(
-                self.global_defaults, temperature=chosen.temperature
-            )
-        self._applied = chosen
-        loaded = self._engine.active_model
-        model = self.library_model(loaded.info.path) if loaded is not None else None
-        if model is None:
-            return
-        if self.library_view is not None:  # at once, so a reload that follows uses them
-            models = tuple(
-                dataclasses.replace(m, defaults=chosen) if m.id == model.id else m
-                for m in self.library_view.models
-            )
-            self.library_view = dataclasses.replace(self.library_view, models=models)
-        self._manager.remember_defaults(model.id, chosen)
-
-    def _apply_defaults(self, path: str) -> None:
-        """The tools and Preferences use the newly active model's own values."""
-        self._applied = self.defaults_for(path)
-        self._settings.n_ctx = self._applied.n_ctx
-        self._settings.temperature = self._applied.temperature
-
-    def settings_to_save(self) -> Settings:
-        """``settings`` with the global context size and temperature (not one model's)."""
-        return dataclasses.replace(
-            self._settings,
-            n_ctx=self.global_defaults.n_ctx,
-            temperature=self.global_defaults.temperature,
-        )
 
     # ------------------------------------------------------------ errors and states
     def _on_failed(self, action: str, message: str, code: str) -> None:

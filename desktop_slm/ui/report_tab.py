@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from desktop_slm.documents.markdown import to_html_document
 from desktop_slm.errors import UserFacingError
 from desktop_slm.languages import LANGUAGES
 from desktop_slm.tools import report
@@ -158,12 +159,15 @@ class ReportTab(ToolTab):
             self._render_timer.start()
 
     def render_markdown(self) -> None:
-        """Show the Markdown as a formatted document (headings, lists, tables)."""
+        """Show the Markdown as a formatted document (headings, lists, tables).
+
+        With the same renderer as .html, .pdf and .docx export: what is shown is saved.
+        """
         self._render_timer.stop()
         bar = self.rendered.verticalScrollBar()
         at_end = bar.value() >= bar.maximum() - 4 and self.running
         position = bar.value()
-        self.rendered.setMarkdown(self.output_text())
+        self.rendered.setHtml(to_html_document(self.output_text()))
         bar.setValue(bar.maximum() if at_end else position)
 
     # ------------------------------------------------------------ the request

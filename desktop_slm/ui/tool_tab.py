@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 from desktop_slm.config import Settings
 from desktop_slm.engine.protocol import SamplingOptions
 from desktop_slm.errors import UserFacingError
+from desktop_slm.models.selection import ModelSettings
 from desktop_slm.storage.drafts import DraftStore, HistoryEntry
 from desktop_slm.tools import rewrite
 from desktop_slm.tools.jobs import JobProgress, JobResult, JobStepDone, JobToken
@@ -153,11 +154,18 @@ class ToolTab(QWidget):
     """Shown while no model is open; the window points it at the Models tab if none is installed."""
 
     def __init__(
-        self, bridge: EngineBridge, settings: Settings, parent: QWidget | None = None
+        self,
+        bridge: EngineBridge,
+        settings: Settings,
+        parent: QWidget | None = None,
+        *,
+        tuning: Callable[[], ModelSettings] | None = None,
     ) -> None:
         super().__init__(parent)
         self._bridge = bridge
         self._settings = settings
+        self.tuning: Callable[[], ModelSettings] = tuning or (lambda: ModelSettings.of(settings))
+        """The active model's temperature and answer length (its own, else Preferences)."""
         self._jobs = JobsBridge(bridge, self)
         self._store: DraftStore | None = None
         self._mode: str | None = None
@@ -570,7 +578,7 @@ class ToolTab(QWidget):
 
     # ------------------------------------------------------------ running
     def sampling(self) -> SamplingOptions:
-        return SamplingOptions(temperature=self._settings.temperature)
+        return SamplingOptions(temperature=self.tuning().temperature)
 
     # What Generate starts; the Report tab's Generate plans an outline first.
     generate_kind = "generate"
@@ -611,7 +619,7 @@ class ToolTab(QWidget):
             self.show_error(self.no_model_hint)
             return False
         if not self._jobs.start(
-            factory, self.sampling(), max_answer_tokens=self._settings.max_tokens
+            factory, self.sampling(), max_answer_tokens=self.tuning().max_tokens
         ):
             self.show_error("The model is busy; try again in a moment.")
             return False

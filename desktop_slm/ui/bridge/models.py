@@ -25,7 +25,8 @@ from desktop_slm.models.download import (
     remove_part,
 )
 from desktop_slm.models.fit import Fit, Memory
-from desktop_slm.models.library import InstalledModel, ModelDefaults, ModelLibrary
+from desktop_slm.models.library import InstalledModel, ModelLibrary
+from desktop_slm.models.selection import ModelSelection
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,7 @@ class ModelManagerBridge(QObject):
     def __init__(self, paths: AppPaths | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._library = ModelLibrary(paths)
+        self._selection = ModelSelection(self._library.paths)
         self._queue: DownloadQueue | None = None
         self._queue_lock = threading.Lock()
         self._closing = False
@@ -116,10 +118,8 @@ class ModelManagerBridge(QObject):
     def _library_view(self) -> LibraryView:
         models = tuple(self._library.models())
         notice, self._library.notice = self._library.notice, None
-        active = self._library.active()
-        return LibraryView(
-            models, active.id if active else None, self._library.total_bytes(), notice
-        )
+        active = next((m.id for m in models if self._selection.is_active(m.path)), None)
+        return LibraryView(models, active, self._library.total_bytes(), notice)
 
     # ------------------------------------------------------------- the Hub (network)
     def search(self, query: str) -> None:
@@ -222,13 +222,6 @@ class ModelManagerBridge(QObject):
 
         self._spawn("use_found", work)
 
-    def remember_defaults(self, model_id: str, defaults: ModelDefaults | None) -> None:
-        def work() -> None:
-            self._library.remember_defaults(model_id, defaults)
-            self._emit(self.libraryChanged, self._library_view())
-
-        self._spawn("defaults", work)
-
     def remove(self, model_id: str) -> None:
         def work() -> None:
             model = self._library.remove(model_id)
@@ -239,18 +232,6 @@ class ModelManagerBridge(QObject):
 
     def verify(self, model_id: str) -> None:
         self._spawn("verify", lambda: self._emit(self.verified, self._library.verify(model_id)))
-
-    def mark_active(self, path: str) -> None:
-        """Remember the model just loaded from ``path`` as the library's active one."""
-
-        def work() -> None:
-            model = self._library.resolve(path)
-            active = self._library.active()
-            if model is not None and (active is None or active.id != model.id):
-                self._library.set_active(model.id)
-            self._emit(self.libraryChanged, self._library_view())
-
-        self._spawn("activate", work)
 
     # ------------------------------------------------------------- plumbing
     def _spawn(self, action: str, work: Callable[[], None]) -> None:
