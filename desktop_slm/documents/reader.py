@@ -223,7 +223,10 @@ def _read_pdf(path: Path, data: bytes) -> Document:
                 except (DependencyError, FileNotDecryptedError, NotImplementedError):
                     raise locked from None
             _check_page_count(name, _declared_page_count(reader))  # before pypdf walks them
-            pages = list(reader.pages)
+            try:
+                pages = list(reader.pages)
+            except LimitReachedError:  # pypdf 7's own bound on the page tree
+                raise _too_many_pages(name, None) from None
             _check_page_count(name, len(pages))
         except DocumentError:
             raise
@@ -277,11 +280,16 @@ def _declared_page_count(reader: Any) -> int:
 
 def _check_page_count(name: str, pages: int) -> None:
     if pages > MAX_PDF_PAGES:
-        raise DocumentError(
-            f"{name} has {pages:,} pages; Desktop SLM reads PDFs of up to {MAX_PDF_PAGES:,} "
-            "pages. Save the pages you need as a new PDF and open that.",
-            code="too_large",
-        )
+        raise _too_many_pages(name, pages)
+
+
+def _too_many_pages(name: str, pages: int | None) -> DocumentError:
+    count = f"more than {MAX_PDF_PAGES:,}" if pages is None else f"{pages:,}"
+    return DocumentError(
+        f"{name} has {count} pages; Desktop SLM reads PDFs of up to {MAX_PDF_PAGES:,} "
+        "pages. Save the pages you need as a new PDF and open that.",
+        code="too_large",
+    )
 
 
 def _pdf_bomb(name: str) -> DocumentError:
