@@ -102,7 +102,7 @@ def file_from_bytes(path: str, data: bytes, *, lfs: bool = True) -> FakeFile:
 class FakeHub:
     """``with FakeHub() as hub: os.environ["HF_ENDPOINT"] = hub.url``."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self.repos: dict[str, FakeRepo] = {}
         self.requests: list[Recorded] = []
         self.faults = _Faults()
@@ -112,7 +112,7 @@ class FakeHub:
         class Handler(_Handler):
             fake = hub
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer((host, 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -147,9 +147,9 @@ class FakeHub:
         return repo
 
     @classmethod
-    def standard(cls, smollm2: Path, gemma: Path) -> FakeHub:
+    def standard(cls, smollm2: Path, gemma: Path, host: str = "127.0.0.1") -> FakeHub:
         """The two real test models, a split model, a gated repo and a README."""
-        hub = cls()
+        hub = cls(host)
         hub.add_repo(
             SMOLLM2_REPO,
             [

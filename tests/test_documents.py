@@ -119,7 +119,7 @@ def test_missing_too_large_empty_and_unsupported_files(tmp_path: Path) -> None:
     assert missing.value.code == "missing"
 
     big = write(tmp_path, "big.txt", "word " * 5000)
-    with pytest.raises(DocumentError, match="MB") as large:
+    with pytest.raises(DocumentError, match="is 24 KB; files up to 10 KB can be opened") as large:
         read_document(big, max_bytes=10_000)
     assert large.value.code == "too_large"
 

@@ -3,13 +3,15 @@
 Nothing here runs at import time: the Hub is contacted only when the user lists,
 searches or downloads. ``HF_ENDPOINT`` is read at each call (so a mirror or the
 tests' fake Hub works whatever the import order), telemetry is off, and a token is
-sent only if the user stored one (:func:`set_token`) or set ``HF_TOKEN``.
+sent only if the user stored one (:func:`set_token`) or set ``HF_TOKEN``, and only
+over https or to this computer (:func:`token_allowed`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import ipaddress
 import logging
 import os
 import re
@@ -37,6 +39,7 @@ DEFAULT_ENDPOINT: Final = "https://huggingface.co"
 KEYRING_SERVICE: Final = APP_NAME
 KEYRING_USER: Final = "huggingface-token"
 CONNECT_TIMEOUT_S: Final = 10.0
+LOOPBACK_HOSTS: Final = frozenset({"127.0.0.1", "localhost", "::1"})
 READ_TIMEOUT_S: Final = 60.0
 
 _SPLIT_RE = re.compile(r"^(?P<base>.+)-(?P<part>\d{5})-of-(?P<total>\d{5})\.gguf$", re.IGNORECASE)
@@ -99,11 +102,17 @@ def http_session() -> httpx2.Client:
     return get_session()
 
 
-def request_headers(token: str | None) -> dict[str, str]:
-    """huggingface_hub's headers (user agent; authorization only with a token)."""
+def request_headers(token: str | None, url: str | None = None) -> dict[str, str]:
+    """huggingface_hub's headers (user agent; authorization only with a token).
+
+    The token is left out unless both the endpoint and ``url`` may carry it
+    (:func:`token_allowed`).
+    """
     _configure_huggingface_hub()
     from huggingface_hub.utils._headers import build_hf_headers
 
+    if not token_allowed(endpoint()) or (url is not None and not token_allowed(url)):
+        token = None
     headers: dict[str, str] = build_hf_headers(
         token=token or False, library_name=APP_NAME, library_version=__version__
     )
@@ -111,6 +120,35 @@ def request_headers(token: str | None) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------- token
+def token_allowed(url: str) -> bool:
+    """Whether the Hub token may be sent to ``url``: over https, or plain http to this computer.
+
+    Plain http to any other host would show the token to everyone on the way, so a
+    mirror there (``HF_ENDPOINT=http://...``) is used without it.
+    """
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        return bool(parts.hostname)
+    if parts.scheme != "http" or not parts.hostname:
+        return False
+    if parts.hostname in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(parts.hostname).is_loopback
+    except ValueError:
+        return False  # a name other than localhost may resolve anywhere
+
+
+def withheld_token_notice() -> str | None:
+    """The sentence saying why the user's token was not sent to the endpoint, or None."""
+    if token_allowed(endpoint()) or get_token() is None:
+        return None
+    return (
+        f"Your Hub token was not sent to {_host()} because HF_ENDPOINT uses plain http, "
+        "which would expose it on the network; set an https address to use the token."
+    )
+
+
 def get_token() -> str | None:
     """The user's Hub token: the one stored in the OS keyring, else ``HF_TOKEN``, else None."""
     try:
@@ -328,6 +366,8 @@ def hub_error(  # noqa: PLR0911 (one message per kind of failure)
     what = f"'{filename}' in '{repo}'" if filename else f"'{repo}'"
     if isinstance(exc, UserFacingError):
         return exc
+    if isinstance(exc, errors.GatedRepoError) and (notice := withheld_token_notice()):
+        return HubError(notice, code="gated")
     if isinstance(exc, errors.GatedRepoError):
         return HubError(
             f"The repository '{repo}' is gated: its owners must grant you access first. "
@@ -369,6 +409,8 @@ def hub_error(  # noqa: PLR0911 (one message per kind of failure)
                 "Try again in a few minutes.",
                 code="server_error",
             )
+        if status in (401, 403) and (notice := withheld_token_notice()):
+            return HubError(notice, code="gated")
         if status in (401, 403):
             return HubError(
                 f"The Hub refused access to {what} (HTTP {status}). If it needs an account, "
@@ -450,7 +492,8 @@ class HubClient:
 
     @property
     def token(self) -> str | None:
-        return self._token
+        """The token to send, None when there is none or the endpoint may not carry it."""
+        return self._token if token_allowed(endpoint()) else None
 
     def _api(self) -> HfApi:
         _configure_huggingface_hub()
@@ -458,7 +501,7 @@ class HubClient:
 
         return HfApi(
             endpoint=endpoint(),
-            token=self._token or False,
+            token=self.token or False,
             library_name=APP_NAME,
             library_version=__version__,
         )
@@ -484,7 +527,7 @@ class HubClient:
                     folder,
                     recursive=True,
                     revision=revision,
-                    token=self._token or False,
+                    token=self.token or False,
                 )
             )
         return [
@@ -533,7 +576,7 @@ class HubClient:
                     filter="gguf",
                     sort="downloads",
                     limit=limit,
-                    token=self._token or False,
+                    token=self.token or False,
                 )
             )
         return [
@@ -558,7 +601,7 @@ class HubClient:
         with translate_errors(repo, filename):
             meta = get_hf_file_metadata(
                 hf_hub_url(repo, filename, revision=revision, endpoint=host),
-                token=self._token or False,
+                token=self.token or False,
                 endpoint=host,
                 retry_on_errors=True,
             )

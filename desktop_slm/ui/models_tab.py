@@ -117,8 +117,10 @@ def ask_token(parent: QWidget) -> str | None:
         parent,
         "Hugging Face access token",
         "Paste a read token from huggingface.co/settings/tokens.\n"
-        "It is kept in the system keyring, never in the settings file,\n"
-        "and sent only to the Hugging Face Hub.",
+        "It is kept in the system keyring, never in the settings file.\n"
+        "It is sent only to huggingface.co over https, or to the mirror in\n"
+        "HF_ENDPOINT if that uses https (or is on this computer);\n"
+        "a mirror reached over plain http gets no token.",
         QLineEdit.EchoMode.Password,
     )
     return text.strip() if ok and text.strip() else None
