@@ -346,7 +346,7 @@ def test_one_click_download_use_switch_generate_and_delete(
     assert BASE_MODEL in name
     qtbot.waitUntil(lambda: cell(tab, GEMMA3_BASE.filename, 0) == "● Active", timeout=WORK_MS)
     assert cell(tab, SMOLLM2.filename, 0) == ""
-    assert window.settings.model_path == str(gemma_path)
+    assert window.selection.active_path() == str(gemma_path)
 
     # A base model writes a plain email; switching is refused while it writes.
     window.show_tab(window.email_tab)
