@@ -17,8 +17,6 @@ closes the connection. Anything else is logged and ignored.
 
 from __future__ import annotations
 
-import getpass
-import hashlib
 import json
 import logging
 import os
@@ -28,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QLockFile, QObject, QTimer, Signal
+from PySide6.QtCore import QCryptographicHash, QEvent, QLockFile, QObject, QTimer, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 if TYPE_CHECKING:
@@ -82,13 +80,12 @@ def _path_field(message: dict[str, Any], key: str) -> str | None:
 
 def server_name(data_dir: Path) -> str:
     """The socket's name for this user and this (resolved) data folder."""
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):  # no name for this uid (e.g. a bare container)
-        user = str(os.getuid()) if hasattr(os, "getuid") else "user"
-    digest = hashlib.sha256(f"{user}\0{data_dir.resolve()}".encode()).hexdigest()[:16]
-    safe_user = "".join(c for c in user if c.isalnum())[:16] or "user"
-    return f"desktop-slm-{safe_user}-{digest}"
+    # The uid, not the name: no lookup in the user database before the first paint.
+    user = str(os.getuid()) if hasattr(os, "getuid") else os.environ.get("USERNAME", "")
+    key = f"{user}\0{data_dir.resolve()}".encode()
+    # Qt's own hash: hashlib would load OpenSSL before the first paint.
+    digest = QCryptographicHash.hash(key, QCryptographicHash.Algorithm.Sha256).toHex()
+    return f"desktop-slm-{user}-{bytes(digest.data()).decode()[:16]}"
 
 
 # ---------------------------------------------------------------- a launch's side
