@@ -150,8 +150,7 @@ _COMMANDS = ("doctor", "run", "models", "engine-worker")
 
 def _open_window(model: str | None, document: str | None = None) -> int:
     if document is not None and not Path(document).expanduser().is_file():
-        _fail(f"there is no file {document} (and no command by that name; see --help).")
-        return EXIT_USAGE
+        build_parser().error(f"there is no file or command {document!r} (see --help)")
     try:
         from desktop_slm.ui.app import run_app
     except ImportError as exc:

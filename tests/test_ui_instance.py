@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import threading
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop_slm.config import app_paths
 from desktop_slm.ui import instance
+from desktop_slm.ui.app import create_window
 from desktop_slm.ui.main_window import MainWindow
 from tests.test_ui import LOAD_MS, OpenWindow, wait_loaded
 
@@ -161,3 +163,22 @@ def test_two_data_folders_are_two_instances(tmp_path: Path) -> None:
     assert instance.server_name(one) != instance.server_name(two)
     # The same folder by another spelling is the same instance.
     assert instance.server_name(one) == instance.server_name(tmp_path / "two" / ".." / "one")
+
+
+def test_a_file_given_at_launch_opens_in_the_summarize_tab(qtbot: QtBot, tmp_path: Path) -> None:
+    document = tmp_path / "minutes.md"
+    document.write_text("# Minutes\n\nThe board approved the budget.\n", "utf-8")
+    window = create_window(document=str(document))
+    qtbot.addWidget(window)
+    try:
+        window.show()
+        tab = window.summarize_tab
+        qtbot.waitUntil(lambda: "approved the budget" in tab.input.toPlainText(), timeout=LOAD_MS)
+        assert window.current_tab() is tab
+        assert tab.document_info.text().startswith("minutes.md · ")
+    finally:
+        window.close()
+        for handler in list(logging.getLogger().handlers):  # the log file in this test's home
+            if getattr(handler, "_desktop_slm", False):
+                logging.getLogger().removeHandler(handler)
+                handler.close()
