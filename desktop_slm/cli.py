@@ -45,7 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _ArgumentParser(
         prog=APP_NAME,
         description="Desktop SLM: a private writing assistant running a small language "
-        "model on this computer. Without a command, opens the window.",
+        "model on this computer. Without a command, opens the window: "
+        f"{APP_NAME} [--model M] [FILE] (FILE opens in the Summarize tab; when the window "
+        "is already open, it gets the model and the file).",
     )
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     parser.add_argument("--model", metavar="PATH_OR_ID", help="model (.gguf file) to use")
@@ -70,9 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from desktop_slm.engine import worker
 
         return worker.main()
-    window_model = _plain_launch(args_list)
-    if window_model is not None:  # the everyday launch skips building every command's parser
-        return _open_window(window_model or None)
+    launch = _plain_launch(args_list)
+    if launch is not None:  # the everyday launch skips building every command's parser
+        return _open_window(*launch)
     args = build_parser().parse_args(args_list)
     if args.command is None:
         return _open_window(args.model)
@@ -103,22 +105,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
-def _plain_launch(args_list: list[str]) -> str | None:
-    """The model of a plain window launch (``""`` for none); None for anything else.
+def _plain_launch(args_list: list[str]) -> tuple[str | None, str | None] | None:
+    """The model and document of a window launch; None for anything else.
 
-    ``desktop-slm`` and ``desktop-slm --model M`` open the window. Building the full
-    parser imports every command module, which would delay the window's first paint.
+    ``desktop-slm [--model M] [FILE]`` opens the window (FILE in the Summarize tab).
+    Building the full parser imports every command module, which would delay the
+    window's first paint.
     """
-    if not args_list:
-        return ""
-    if len(args_list) == 1 and args_list[0].startswith("--model=") and args_list[0][8:]:
-        return args_list[0][8:]
-    if len(args_list) == 2 and args_list[0] == "--model" and not args_list[1].startswith("-"):
-        return args_list[1]
-    return None
+    model: str | None = None
+    document: str | None = None
+    rest = list(args_list)
+    while rest:
+        arg = rest.pop(0)
+        if arg.startswith("--model=") and arg[8:] and model is None:
+            model = arg[8:]
+        elif arg == "--model" and rest and not rest[0].startswith("-") and model is None:
+            model = rest.pop(0)
+        elif arg.startswith("-") or document is not None or arg in _COMMANDS:
+            return None  # an option, a command or a second file: the full parser decides
+        else:
+            document = arg
+    return model, document
 
 
-def _open_window(model: str | None) -> int:
+_COMMANDS = ("doctor", "run", "models", "engine-worker")
+
+
+def _open_window(model: str | None, document: str | None = None) -> int:
+    if document is not None and not Path(document).expanduser().is_file():
+        build_parser().error(f"there is no file or command {document!r} (see --help)")
     try:
         from desktop_slm.ui.app import run_app
     except ImportError as exc:
@@ -134,7 +149,7 @@ def _open_window(model: str | None) -> int:
         from desktop_slm.ui.screenshot import capture_main_window
 
         capture_main_window(Path(screenshot))
-    return run_app(model=model)
+    return run_app(model=model, document=document)
 
 
 # ---------------------------------------------------------------- doctor

@@ -235,7 +235,7 @@ def test_random_bytes_gguf_is_refused_in_one_line(tmp_path: Path) -> None:
         pytest.param(["run", "email", "--length", "epic"], id="unknown-length"),
         pytest.param(["run"], id="no-tool"),
         pytest.param(["frobnicate"], id="unknown-subcommand"),
-        # The window's quick path takes only "[--model M]"; anything else is parsed fully.
+        # The window's quick path takes only "[--model M] [FILE]"; anything else is parsed fully.
         pytest.param(["--model"], id="model-without-value"),
         pytest.param(["--model", "m.gguf", "frobnicate"], id="model-then-unknown"),
         pytest.param(["--modle", "m.gguf"], id="misspelt-option"),

@@ -1,4 +1,4 @@
-"""Start the window: settings, logging, crash handler, the engine bridge."""
+"""Start the window: one instance, settings, logging, crash handler, the engine bridge."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import signal
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QSocketNotifier, QTimer
 from PySide6.QtGui import QIcon
@@ -18,8 +19,9 @@ from desktop_slm import APP_DISPLAY_NAME, APP_NAME, __version__
 from desktop_slm.config import app_paths, load_settings
 from desktop_slm.logsetup import setup_logging
 from desktop_slm.ui import messages
-from desktop_slm.ui.bridge.engine import EngineBridge
-from desktop_slm.ui.main_window import MainWindow, schedule_model_load
+
+if TYPE_CHECKING:
+    from desktop_slm.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +33,15 @@ def resource_path(name: str) -> Path:
     return base / "resources" / name
 
 
-def create_window(model: str | None = None) -> MainWindow:
-    """Build the window for the running QApplication (used by the app and its tests)."""
+def create_window(model: str | None = None, document: str | None = None) -> MainWindow:
+    """Build the window for the running QApplication (used by the app and its tests).
+
+    ``document`` is opened in the Summarize tab once the window has painted.
+    """
+    # Imported here: a second launch hands its arguments over without loading any of it.
+    from desktop_slm.ui.bridge.engine import EngineBridge
+    from desktop_slm.ui.main_window import MainWindow, schedule_model_load
+
     paths = app_paths()
     setup_logging(paths)
     messages.install_excepthook(paths.log_file)
@@ -42,10 +51,12 @@ def create_window(model: str | None = None) -> MainWindow:
     if loaded.notice:
         window.show_notice(loaded.notice)
     schedule_model_load(window, model or window.selection.active_path())
+    if document:
+        window.after_first_paint(lambda: window.open_document(document))
     return window
 
 
-def run_app(model: str | None = None) -> int:
+def run_app(model: str | None = None, document: str | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName(APP_NAME)
@@ -55,7 +66,23 @@ def run_app(model: str | None = None) -> int:
     app.setDesktopFileName("io.github.desktopslm.DesktopSLM")
     icon = resource_path("desktop-slm.svg")
     app.setWindowIcon(QIcon(str(icon)) if icon.exists() else QIcon.fromTheme(APP_NAME))
-    window = create_window(model)
+    from desktop_slm.ui import instance
+
+    paths = setup_logging()
+    request = instance.LaunchRequest(
+        model=_absolute(model) if model and Path(model).expanduser().exists() else model,
+        file=_absolute(document) if document else None,
+    )
+    server = instance.claim(request, paths.data_dir)
+    if server is None:
+        log.info("handed this launch to the window that is already open")
+        print(
+            f"{APP_NAME}: {APP_DISPLAY_NAME} is already open; its window has your request.",
+            file=sys.stderr,
+        )
+        return 0
+    window = create_window(model, document)
+    server.serve(window)
     if os.environ.get(STARTUP_PROBE_ENV):
         _report_first_paint(window)
     window.show()
@@ -63,6 +90,11 @@ def run_app(model: str | None = None) -> int:
     # Nothing can be typed before the first paint, so nothing is lost by waiting.
     window.after_first_paint(lambda: _close_on_termination(window))
     return app.exec()
+
+
+def _absolute(path: str) -> str:
+    """``path`` as the running window, with its own working folder, can open it."""
+    return str(Path(path).expanduser().absolute())
 
 
 STARTUP_PROBE_ENV = "DESKTOP_SLM_STARTUP_PROBE"

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import QByteArray, QTimer
+from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPaintEvent
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -303,6 +303,29 @@ class MainWindow(QMainWindow):
             self.after_first_paint(lambda: self.show_status(text))
             return
         self.statusBar().showMessage(text, 8000)
+
+    def open_document(self, path: str) -> None:
+        """Open a document in the Summarize tab (read off the GUI thread) and show it."""
+        self.summarize_tab.load_document(path)
+        self.show_tab(self.summarize_tab)
+
+    def handle_launch(self, *, model: str | None, document: str | None) -> None:
+        """Another launch's arguments: switch model, open the document, come to the front."""
+        self.bring_to_front()
+        if model:
+            log.info("switching model for another launch: %s", model)
+            self.open_model(model)
+        if document:
+            log.info("opening a document for another launch: %s", document)
+            self.open_document(document)
+
+    def bring_to_front(self) -> None:
+        """Show the window above the others and give it the focus; a minimized one is restored."""
+        if self.isMinimized():
+            self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMinimized)
+        self.show()
+        self.raise_()
+        self.activateWindow()
 
     def summarize_first(self, text: str) -> None:
         """A tool's input is too long: move it to the Summarize tab."""
