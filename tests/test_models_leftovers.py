@@ -117,7 +117,8 @@ def live_download(library: ModelLibrary) -> Iterator[tuple[Path, subprocess.Pope
         stdout=subprocess.PIPE,
         text=True,
     )
-    assert proc.stdout is not None and proc.stdin is not None
+    assert proc.stdout is not None
+    assert proc.stdin is not None
     try:
         assert proc.stdout.readline() == "downloading\n"
         yield part, proc
@@ -166,5 +167,6 @@ def test_a_copy_in_progress_is_not_a_leftover(library: ModelLibrary, tmp_path: P
         seen.append([x.kind for x in find_leftovers(library)])
 
     library.import_file(source, on_progress=look)
-    assert seen and all(kinds == [] for kinds in seen)
+    assert seen
+    assert all(kinds == [] for kinds in seen)
     assert find_leftovers(library) == []

@@ -200,3 +200,16 @@ def test_a_library_file_without_or_with_bad_defaults_still_loads(
     fresh = ModelLibrary(library.paths)
     assert [(m.id, m.defaults) for m in fresh.models()] == [(a.id, None), (b.id, None)]
     assert fresh.notice is None  # not treated as a damaged library: in-place models stay
+
+
+def test_each_damaged_library_file_is_kept_under_its_own_name(library: ModelLibrary) -> None:
+    library.folder.mkdir(parents=True)
+    for garbage in ("first damage", "second damage"):
+        library.file.write_text(garbage)
+        fresh = ModelLibrary(library.paths)
+        assert fresh.models() == []
+        assert fresh.notice is not None
+        [named] = [p for p in library.folder.glob("*.bad") if str(p) in fresh.notice]
+        assert named.read_text() == garbage
+    kept = list(library.folder.glob("library.json.*.bad"))
+    assert sorted(p.read_text() for p in kept) == ["first damage", "second damage"]

@@ -238,9 +238,7 @@ class LockHolder:
         pytest.param("exclusive", False, id="exclusive-locking-mode"),
     ],
 )
-def test_a_database_held_by_another_program_is_not_set_aside(
-    mode: str, shows_drafts: bool
-) -> None:
+def test_a_database_held_by_another_program_is_not_set_aside(mode: str, shows_drafts: bool) -> None:
     with open_store().store as store:
         store.save_draft("email", EMAIL_STATE)
         add(store, "email", "an answer worth keeping")

@@ -436,9 +436,7 @@ def _prepare(db: sqlite3.Connection) -> None:
 
 def _connect_read_only(path: Path) -> sqlite3.Connection | None:
     """A read-only connection, or None if another program blocks even reading."""
-    db = sqlite3.connect(
-        f"{path.absolute().as_uri()}?mode=ro", uri=True, check_same_thread=False
-    )
+    db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, check_same_thread=False)
     try:
         db.execute(f"PRAGMA busy_timeout = {WRITE_WAIT_MS}")
         db.execute("SELECT count(*) FROM drafts").fetchone()
