@@ -47,8 +47,10 @@ OPEN_WAIT_MS = 2000
 """How long opening waits for another program's lock before settling for read-only."""
 WRITE_WAIT_MS = 1000
 """How long a save waits for a lock (saves run on the GUI thread)."""
+READ_WAIT_MS = 250
+"""How long a read waits once the database is known to be held."""
 RETRY_WRITABLE_S = 5.0
-"""A read-only store tries to become writable again at most this often."""
+"""After the database was busy, saving is tried again at most this often."""
 UNSAVED_SUFFIX = ".unsaved.json"
 
 IN_USE_NOTICE = (
@@ -204,19 +206,17 @@ class DraftStore:
     def _write_pending(self, *, wait_ms: int = 0, now: bool = False) -> None:
         """Write the drafts kept in memory; if the database is still busy they stay there."""
         with self._lock:
-            if not self._pending:
+            if not self._pending or (not now and time.monotonic() < self._next_try):
                 return
-            if self.read_only:
-                if not now and time.monotonic() < self._next_try:
-                    return
-                self._next_try = time.monotonic() + RETRY_WRITABLE_S
-                if not self._become_writable(wait_ms):
-                    return
             try:
+                if self.read_only and not self._become_writable(wait_ms):
+                    raise DatabaseInUse
                 with self._transaction() as db:
                     for tab, (data, updated) in self._pending.items():
                         _put_draft(db, tab, data, updated)
             except DatabaseInUse:
+                # Saves run on the GUI thread: do not wait for the lock on every keystroke.
+                self._next_try = time.monotonic() + RETRY_WRITABLE_S
                 log.info("drafts database busy; %d drafts kept in memory", len(self._pending))
                 return
             self._pending.clear()
@@ -373,7 +373,7 @@ class DraftStore:
             return db.execute("DELETE FROM history WHERE tab = ?", (tab,)).rowcount
 
 
-class _NewerSchema(Exception):
+class _NewerSchema(sqlite3.DatabaseError):
     def __init__(self, version: int) -> None:
         super().__init__(f"schema version {version} is newer than {SCHEMA_VERSION}")
         self.version = version
@@ -438,7 +438,7 @@ def _connect_read_only(path: Path) -> sqlite3.Connection | None:
     """A read-only connection, or None if another program blocks even reading."""
     db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, check_same_thread=False)
     try:
-        db.execute(f"PRAGMA busy_timeout = {WRITE_WAIT_MS}")
+        db.execute(f"PRAGMA busy_timeout = {READ_WAIT_MS}")  # opening waited already
         db.execute("SELECT count(*) FROM drafts").fetchone()
     except sqlite3.OperationalError as exc:
         db.close()
