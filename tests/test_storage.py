@@ -303,3 +303,28 @@ def test_each_damaged_database_is_kept_under_its_own_name() -> None:
     assert len(kept) == 2  # the second incident did not overwrite the first copy
     contents = {p.read_bytes()[:20] for p in kept}
     assert contents == {b"first damaged file f", b"second damaged file "}
+
+
+def test_drafts_typed_while_held_survive_a_crash() -> None:
+    with open_store().store as store:
+        store.save_draft("email", EMAIL_STATE)
+    holder = LockHolder(db_path(), "write")
+    crashing = textwrap.dedent(
+        """
+        import os, signal
+        from desktop_slm.storage import open_store
+        opened = open_store()
+        assert opened.store.read_only
+        opened.store.save_draft("report", {"inputs": {"text": "typed, then the app died"}})
+        os.kill(os.getpid(), signal.SIGKILL)
+        """
+    )
+    try:
+        proc = subprocess.run([sys.executable, "-c", crashing], timeout=60, check=False)
+        assert proc.returncode == -9
+    finally:
+        holder.release()
+    with open_store().store as store:
+        assert store.load_draft("report") == {"inputs": {"text": "typed, then the app died"}}
+        assert store.load_draft("email") == EMAIL_STATE
+    assert not db_path().with_name(DB_NAME + UNSAVED_SUFFIX).exists()

@@ -12,8 +12,9 @@ may both call in.
 Busy is not damaged. While another program holds the database (a second window, a
 backup tool) the store waits a moment, then opens it read-only (or, if even reading
 is blocked, shows nothing of it) and keeps new drafts in memory; they are written as
-soon as the other program lets go, and if it never does before closing they go to
-``drafts.sqlite3.unsaved.json``, which the next writable start folds back in. Only a
+soon as the other program lets go. Meanwhile they are also kept in
+``drafts.sqlite3.unsaved.json`` (so a crash does not lose them), which the next
+writable start folds back in. Only a
 real integrity failure (not a SQLite file, ``quick_check`` failing) or a database of a
 newer version sets the file aside under a name of its own (``fsutil.set_aside``) and
 starts a fresh one, with a notice for the user.
@@ -147,6 +148,8 @@ class DraftStore:
         self._pending: dict[str, tuple[str | None, float]] = {}
         """Drafts not yet in the database (tab: state JSON or None for deleted, time)."""
         self._next_try = 0.0
+        self._owns_unsaved = False
+        """The unsaved-drafts file holds our drafts: delete it once they are written."""
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db: sqlite3.Connection | None
         if read_only:
@@ -220,6 +223,9 @@ class DraftStore:
                 log.info("drafts database busy; %d drafts kept in memory", len(self._pending))
                 return
             self._pending.clear()
+            if self._owns_unsaved:
+                self._unsaved_file().unlink(missing_ok=True)
+                self._owns_unsaved = False
 
     def _unsaved_file(self) -> Path:
         return self.path.with_name(self.path.name + UNSAVED_SUFFIX)
@@ -243,15 +249,20 @@ class DraftStore:
         for tab, item in kept.items():
             if tab not in self._pending or self._pending[tab][1] < item[1]:
                 self._pending[tab] = item
+        self._owns_unsaved = True
         self._write_pending(now=True)
-        if not self._pending:
-            unsaved.unlink(missing_ok=True)
 
     def _keep_unsaved(self) -> None:
-        """The database stayed busy until closing: keep the drafts in a file beside it."""
+        """The database is busy: keep the drafts in a file beside it, safe from a crash."""
+        if not self._pending:
+            return
         payload = {tab: [data, updated] for tab, (data, updated) in self._pending.items()}
-        atomic_write_text(self._unsaved_file(), json.dumps(payload, ensure_ascii=False))
-        log.warning("drafts database busy at closing; drafts kept in %s", self._unsaved_file())
+        try:
+            atomic_write_text(self._unsaved_file(), json.dumps(payload, ensure_ascii=False))
+        except OSError:
+            log.exception("could not keep unsaved drafts in %s", self._unsaved_file())
+            return
+        self._owns_unsaved = True
 
     def close(self) -> None:
         """Write what is pending (waiting a little for another program), then close."""
@@ -262,6 +273,7 @@ class DraftStore:
                 self._write_pending(wait_ms=OPEN_WAIT_MS, now=True)
             if self._pending:
                 self._keep_unsaved()
+                log.warning("drafts database busy at closing; drafts kept in a file beside it")
             if self._db is not None:
                 self._db.close()
 
@@ -282,6 +294,7 @@ class DraftStore:
         with self._lock:
             self._pending[tab] = (data, time.time())
             self._write_pending()
+            self._keep_unsaved()
 
     def load_draft(self, tab: str) -> dict[str, Any] | None:
         with self._lock:
@@ -305,6 +318,7 @@ class DraftStore:
         with self._lock:
             self._pending[tab] = (None, time.time())
             self._write_pending()
+            self._keep_unsaved()
 
     # ------------------------------------------------------------- history
     def add_history(
