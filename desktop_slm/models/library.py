@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import errno
+import functools
 import hashlib
 import json
 import logging
@@ -424,11 +425,13 @@ class ModelLibrary:
             raise LibraryError(
                 f"{path.name} is already installed as '{known.id}'.", code="already_installed"
             )
-        details = {"in_place": in_place, "repo": repo, "file": file, "name": name}
+        add = functools.partial(
+            self._add, info, path, in_place=in_place, repo=repo, file=file, name=name
+        )
         if in_place or self._in_folder(path):  # in the folder: a file a crash left unlisted
             sha256 = hash_file(path, on_progress)
             self._refuse_same(sha256, path.name)
-            return self._add(info, path, sha256, **details)
+            return add(sha256)
         self.folder.mkdir(parents=True, exist_ok=True)
         free = shutil.disk_usage(self.folder).free
         if free < info.file_size + 16 * 1024 * 1024:
@@ -439,7 +442,7 @@ class ModelLibrary:
             )
         with _copying(path, self.folder, on_progress) as (copy, sha256):
             self._refuse_same(sha256, path.name)
-            return self._add(info, path, sha256, copy=copy, **details)
+            return add(sha256, copy=copy)
 
     def _in_folder(self, path: Path) -> bool:
         return os.path.dirname(os.path.realpath(path)) == os.path.realpath(self.folder)
