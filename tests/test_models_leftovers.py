@@ -126,6 +126,7 @@ def live_download(library: ModelLibrary) -> Iterator[tuple[Path, subprocess.Pope
         if proc.poll() is None:
             proc.stdin.close()  # lets it finish; then it exits
             proc.wait(timeout=30)
+        proc.stdout.close()
 
 
 def test_a_download_running_in_another_process_is_never_offered_or_deleted(

@@ -229,6 +229,8 @@ class LockHolder:
         self.proc.stdin.write("\n")
         self.proc.stdin.close()
         assert self.proc.wait(timeout=30) == 0
+        assert self.proc.stdout is not None
+        self.proc.stdout.close()
 
 
 @pytest.mark.parametrize(
