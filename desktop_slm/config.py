@@ -14,7 +14,7 @@ from pathlib import Path
 import platformdirs
 
 from desktop_slm import APP_NAME
-from desktop_slm.fsutil import atomic_write_text
+from desktop_slm.fsutil import atomic_write_text, set_aside
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +126,7 @@ def _type_ok(value: object, annotation: object) -> bool:
 
 
 def load_settings(paths: AppPaths | None = None) -> LoadedSettings:
-    """Read settings; a corrupt file is kept as ``settings.json.bad`` and defaults are used."""
+    """Read settings; a corrupt file is set aside (``settings.json.<time>.bad``), defaults used."""
     paths = paths or app_paths()
     path = paths.settings_file
     try:
@@ -144,9 +144,8 @@ def load_settings(paths: AppPaths | None = None) -> LoadedSettings:
             raise ValueError("settings file does not hold a JSON object")
     except (ValueError, RecursionError) as exc:
         log.warning("corrupt settings file %s: %s", path, exc)
-        bad = path.with_name(path.name + ".bad")
         try:
-            os.replace(path, bad)
+            bad = set_aside(path)
         except OSError:
             log.exception("could not set aside corrupt settings file %s", path)
             return LoadedSettings(

@@ -1,10 +1,16 @@
-"""Atomic file writes: a reader sees the old file or the new one, never half of one."""
+"""Safe file handling: atomic writes, damaged files set aside, locks between processes.
+
+An atomic write leaves a reader the old file or the new one, never half of one.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import tempfile
+import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 
@@ -43,3 +49,109 @@ def _fsync_dir(directory: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def set_aside(path: Path, *, companions: Sequence[str] = ()) -> Path:
+    """Rename a damaged file to ``<name>.<local time>.bad`` and return the new path.
+
+    Each call gets its own name (``-2``, ``-3``, ... are added within one second), so an
+    earlier copy is never replaced. ``companions`` are suffixes of files that belong to
+    ``path`` (SQLite's ``-wal`` and ``-shm``); they move along under the same name.
+    Raises ``OSError`` if ``path`` cannot be moved.
+    """
+    stamp = time.strftime("%Y-%m-%dT%H-%M-%S")
+    for counter in itertools.count(1):
+        extra = "" if counter == 1 else f"-{counter}"
+        bad = path.with_name(f"{path.name}.{stamp}{extra}.bad")
+        if _rename_no_replace(path, bad):
+            break
+    for suffix in companions:
+        companion = path.with_name(path.name + suffix)
+        with contextlib.suppress(FileNotFoundError):
+            os.replace(companion, bad.with_name(bad.name + suffix))
+    _fsync_dir(path.parent)
+    return bad
+
+
+def _rename_no_replace(source: Path, target: Path) -> bool:
+    """Rename unless ``target`` exists (False then); a hard link makes the check atomic."""
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        return False
+    except OSError:  # no hard links here (FAT, some network drives): check, then rename
+        if target.exists():
+            return False
+        os.replace(source, target)
+        return True
+    os.unlink(source)
+    return True
+
+
+class FileBusy(Exception):
+    """Another process holds the lock (e.g. a live download in another window)."""
+
+
+@contextlib.contextmanager
+def exclusive_lock(lock_path: Path, *, remove: bool = False) -> Iterator[None]:
+    """Hold an exclusive lock on ``lock_path`` across processes, or raise :class:`FileBusy`.
+
+    ``remove`` deletes the lock file on the way out, while it is still locked; a process
+    that locked the old file meanwhile notices it is gone and starts again, so two
+    processes never both believe they hold the lock. Without fcntl (Windows) only the
+    file is created: the files it guards cannot be opened twice for writing there.
+    """
+    try:
+        import fcntl
+    except ImportError:
+        with lock_path.open("a+b"):
+            yield
+        return
+    deadline = time.monotonic() + _PROBE_GRACE_S
+    while True:
+        handle = lock_path.open("a+b")
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            if time.monotonic() >= deadline:  # not just someone looking (is_locked)
+                raise FileBusy(str(lock_path)) from None
+            time.sleep(0.02)
+            continue
+        try:
+            same = os.stat(lock_path).st_ino == os.fstat(handle.fileno()).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        handle.close()  # the file was removed by its last holder: lock the new one
+    try:
+        yield
+    finally:
+        if remove:
+            with contextlib.suppress(OSError):
+                lock_path.unlink()
+        handle.close()  # closing lets go of the lock
+
+
+_PROBE_GRACE_S = 0.25
+"""How long :func:`exclusive_lock` waits out a brief :func:`is_locked` probe."""
+
+
+def is_locked(lock_path: Path) -> bool:
+    """True if another process holds a lock on ``lock_path`` (a missing file is not locked)."""
+    try:
+        import fcntl
+    except ImportError:
+        return False
+    try:
+        fd = os.open(lock_path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)  # also lets go of the shared lock
+    return False

@@ -95,7 +95,7 @@ def test_corrupt_file_is_kept_as_bad_and_defaults_are_used(
     loaded = load_settings(paths)
 
     assert_defaults(loaded)
-    bad = path.with_name("settings.json.bad")
+    [bad] = path.parent.glob("settings.json.*.bad")
     assert bad.read_bytes() == original
     assert loaded.notice is not None
     assert str(bad) in loaded.notice
@@ -229,3 +229,15 @@ def test_unserialisable_settings_do_not_touch_the_file(paths: AppPaths) -> None:
         save_settings(broken, paths)
     assert paths.settings_file.read_bytes() == before
     assert _folder_listing(paths) == ["settings.json"]
+
+
+def test_each_damaged_settings_file_is_kept_under_its_own_name(paths: AppPaths) -> None:
+    for content in ("{first", "{second"):  # two incidents, most likely within one second
+        write_settings(paths, content)
+        loaded = load_settings(paths)
+        assert_defaults(loaded)
+        [named] = [p for p in paths.config_dir.glob("*.bad") if str(p) in str(loaded.notice)]
+        assert named.read_text() == content
+    kept = list(paths.config_dir.glob("settings.json.*.bad"))
+    assert len(kept) == 2
+    assert {p.read_text() for p in kept} == {"{first", "{second"}

@@ -147,8 +147,9 @@ def test_a_damaged_library_file_is_kept_aside_and_rebuilt_from_the_folder(
 
     assert [(m.path, m.sha256) for m in models] == [(model.path, SMOLLM2.sha256)]
     assert fresh.notice is not None
-    assert "library.json.bad" in fresh.notice
-    assert library.file.with_name("library.json.bad").read_text().startswith('{"models"')
+    [bad] = library.folder.glob("library.json.*.bad")
+    assert str(bad) in fresh.notice
+    assert bad.read_text().startswith('{"models"')
     assert json.loads(library.file.read_text())["schema_version"] == LIBRARY_SCHEMA_VERSION
 
 
@@ -177,3 +178,16 @@ def test_a_library_file_with_keys_of_an_earlier_version_still_loads(
     fresh = ModelLibrary(library.paths)
     assert [m.id for m in fresh.models()] == [a.id, b.id]
     assert fresh.notice is None  # not treated as a damaged library: in-place models stay
+
+
+def test_each_damaged_library_file_is_kept_under_its_own_name(library: ModelLibrary) -> None:
+    library.folder.mkdir(parents=True)
+    for garbage in ("first damage", "second damage"):
+        library.file.write_text(garbage)
+        fresh = ModelLibrary(library.paths)
+        assert fresh.models() == []
+        assert fresh.notice is not None
+        [named] = [p for p in library.folder.glob("*.bad") if str(p) in fresh.notice]
+        assert named.read_text() == garbage
+    kept = list(library.folder.glob("library.json.*.bad"))
+    assert sorted(p.read_text() for p in kept) == ["first damage", "second damage"]

@@ -9,9 +9,18 @@ import textwrap
 import threading
 from pathlib import Path
 
+import pytest
+
 from desktop_slm.config import app_paths
 from desktop_slm.storage import open_store
-from desktop_slm.storage.drafts import DB_NAME, MAX_HISTORY_PER_TAB, SCHEMA_VERSION, DraftStore
+from desktop_slm.storage.drafts import (
+    DB_NAME,
+    MAX_HISTORY_PER_TAB,
+    SCHEMA_VERSION,
+    UNSAVED_SUFFIX,
+    DatabaseInUse,
+    DraftStore,
+)
 
 EMAIL_STATE = {
     "inputs": {"notes": "lunch → Friday, café at 12", "reply_to": ""},
@@ -136,7 +145,7 @@ def test_a_damaged_database_is_kept_aside_and_a_fresh_one_starts() -> None:
     path.write_bytes(b"this is not a database" * 100)
 
     opened = open_store()
-    bad = path.with_name(DB_NAME + ".bad")
+    [bad] = path.parent.glob(DB_NAME + ".*.bad")
     assert opened.notice is not None
     assert "damaged" in opened.notice
     assert str(bad) in opened.notice
@@ -159,7 +168,7 @@ def test_a_database_from_a_newer_version_is_set_aside_not_overwritten() -> None:
     opened = open_store()
     assert opened.notice is not None
     assert "newer version" in opened.notice
-    assert path.with_name(DB_NAME + ".bad").exists()
+    assert len(list(path.parent.glob(DB_NAME + ".*.bad"))) == 1
     opened.store.close()
 
 
@@ -185,3 +194,139 @@ def test_saves_from_several_threads_at_once_all_land() -> None:
             f"tab{i}": 49 for i in range(4)
         }
         assert all(len(store.history(f"tab{i}")) == 50 for i in range(4))
+
+
+# ------------------------------------------------------------- busy is not damaged
+HOLDER = """
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+if sys.argv[2] == "exclusive":
+    db.execute("PRAGMA locking_mode = EXCLUSIVE")
+db.execute("BEGIN EXCLUSIVE")
+db.execute("INSERT OR REPLACE INTO drafts VALUES ('summarize', '{\\"by\\": \\"other\\"}', 1)")
+print("holding", flush=True)
+sys.stdin.readline()
+db.execute("COMMIT")
+db.close()
+"""
+
+
+class LockHolder:
+    """A second process with an open write transaction on the drafts database."""
+
+    def __init__(self, path: Path, mode: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", HOLDER, str(path), mode],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        assert self.proc.stdout.readline() == "holding\n"
+
+    def release(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write("\n")
+        self.proc.stdin.close()
+        assert self.proc.wait(timeout=30) == 0
+        assert self.proc.stdout is not None
+        self.proc.stdout.close()
+
+
+@pytest.mark.parametrize(
+    ("mode", "shows_drafts"),
+    [
+        pytest.param("write", True, id="open-write-transaction"),
+        pytest.param("exclusive", False, id="exclusive-locking-mode"),
+    ],
+)
+def test_a_database_held_by_another_program_is_not_set_aside(mode: str, shows_drafts: bool) -> None:
+    with open_store().store as store:
+        store.save_draft("email", EMAIL_STATE)
+        add(store, "email", "an answer worth keeping")
+    holder = LockHolder(db_path(), mode)
+    try:
+        opened = open_store()
+        assert opened.notice is not None
+        assert "Another program" in opened.notice
+        assert "damaged" not in opened.notice
+        assert list(db_path().parent.glob("*.bad")) == []
+        store = opened.store
+        assert store.read_only
+        assert (store.load_draft("email") == EMAIL_STATE) is shows_drafts
+        # Typing goes on: the new draft is kept while the database is held.
+        store.save_draft("report", {"inputs": {"notes": "typed while locked"}})
+        assert store.load_draft("report") == {"inputs": {"notes": "typed while locked"}}
+        with pytest.raises(DatabaseInUse):
+            add(store, "report", "history cannot be written now")
+    finally:
+        holder.release()
+    store.close()  # the other program let go: what was typed is written now
+
+    reopened = open_store()
+    assert reopened.notice is None
+    with reopened.store as again:
+        drafts = again.drafts()
+        assert drafts["email"] == EMAIL_STATE
+        assert drafts["summarize"] == {"by": "other"}
+        assert drafts["report"] == {"inputs": {"notes": "typed while locked"}}
+        assert [e.output for e in again.history("email")] == ["an answer worth keeping"]
+    assert not db_path().with_name(DB_NAME + UNSAVED_SUFFIX).exists()
+
+
+def test_drafts_typed_while_the_database_stays_held_survive_closing() -> None:
+    with open_store().store as store:
+        store.save_draft("email", EMAIL_STATE)
+    holder = LockHolder(db_path(), "exclusive")
+    try:
+        opened = open_store()
+        opened.store.save_draft("translate", {"inputs": {"text": "Guten Morgen"}})
+        opened.store.close()  # still held: the draft goes to a file beside the database
+        assert db_path().with_name(DB_NAME + UNSAVED_SUFFIX).exists()
+    finally:
+        holder.release()
+
+    with open_store().store as store:
+        assert store.load_draft("translate") == {"inputs": {"text": "Guten Morgen"}}
+        assert store.load_draft("email") == EMAIL_STATE
+    assert not db_path().with_name(DB_NAME + UNSAVED_SUFFIX).exists()
+
+
+def test_each_damaged_database_is_kept_under_its_own_name() -> None:
+    path = db_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for garbage in (b"first damaged file " * 100, b"second damaged file " * 100):
+        path.write_bytes(garbage)
+        opened = open_store()
+        assert opened.notice is not None
+        assert "damaged" in opened.notice
+        opened.store.close()
+    kept = sorted(path.parent.glob(DB_NAME + ".*.bad"))
+    assert len(kept) == 2  # the second incident did not overwrite the first copy
+    contents = {p.read_bytes()[:20] for p in kept}
+    assert contents == {b"first damaged file f", b"second damaged file "}
+
+
+def test_drafts_typed_while_held_survive_a_crash() -> None:
+    with open_store().store as store:
+        store.save_draft("email", EMAIL_STATE)
+    holder = LockHolder(db_path(), "write")
+    crashing = textwrap.dedent(
+        """
+        import os, signal
+        from desktop_slm.storage import open_store
+        opened = open_store()
+        assert opened.store.read_only
+        opened.store.save_draft("report", {"inputs": {"text": "typed, then the app died"}})
+        os.kill(os.getpid(), signal.SIGKILL)
+        """
+    )
+    try:
+        proc = subprocess.run([sys.executable, "-c", crashing], timeout=60, check=False)
+        assert proc.returncode == -9
+    finally:
+        holder.release()
+    with open_store().store as store:
+        assert store.load_draft("report") == {"inputs": {"text": "typed, then the app died"}}
+        assert store.load_draft("email") == EMAIL_STATE
+    assert not db_path().with_name(DB_NAME + UNSAVED_SUFFIX).exists()

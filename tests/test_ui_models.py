@@ -19,6 +19,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
+from desktop_slm.config import app_paths
 from desktop_slm.models import catalog, discover, download, hub
 from desktop_slm.models.download import JobState
 from desktop_slm.models.fit import Memory
@@ -28,6 +29,7 @@ from desktop_slm.ui.models_tab import BASE_MODEL, BUSY_HINT, DownloadRow, Models
 from tests import test_ui
 from tests.fakehub import GATED_REPO, GEMMA_REPO, SMOLLM2_REPO, SPLIT_REPO, FakeHub
 from tests.support.test_models import GEMMA3_BASE, SMOLLM2
+from tests.test_gguf_check import CHATML, write_tiny_model
 from tests.test_ui import (
     FAST_SETTINGS,
     LOAD_MS,
@@ -737,3 +739,39 @@ def test_each_model_keeps_its_own_context_size_and_temperature(
     click(qtbot, tab.use_button)
     loaded(smollm2_path, 1536)
     assert window.email_tab.sampling().temperature == 0.0
+
+
+def test_files_left_by_a_crash_are_offered_for_adding_or_deleting(
+    qtbot: QtBot,
+    open_window: OpenWindow,
+    machine: None,
+    confirmations: list[str],
+) -> None:
+    folder = app_paths().models_dir
+    folder.mkdir(parents=True)
+    copy = folder / ".model.gguf.x7y2.tmp"
+    copy.write_bytes(b"GGUF" + b"\0" * 1000)
+    orphan = write_tiny_model(folder / "orphan.gguf", chat_template=CHATML)
+
+    window = open_window()
+    tab = open_models(qtbot, window)
+    notice = tab.leftovers
+    qtbot.waitUntil(notice.isVisible, timeout=WORK_MS)
+    assert "orphan.gguf: model file not in the library" in notice.label.text()
+    assert f"{copy.name}: unfinished copy" in notice.label.text()
+
+    click(qtbot, notice.add_button)
+    qtbot.waitUntil(
+        lambda: tab.library_view is not None and len(tab.library_view.models) == 1,
+        timeout=WORK_MS,
+    )
+    assert tab.library_view is not None
+    assert tab.library_view.models[0].path == str(orphan)
+    qtbot.waitUntil(lambda: notice.isVisible() and notice.leftovers != (), timeout=WORK_MS)
+    assert not notice.add_button.isVisible()  # only the unfinished copy is left
+
+    click(qtbot, notice.delete_button)
+    assert len(confirmations) == 1
+    qtbot.waitUntil(lambda: not copy.exists(), timeout=WORK_MS)
+    qtbot.waitUntil(lambda: not notice.isVisible(), timeout=WORK_MS)
+    assert orphan.exists()

@@ -31,13 +31,14 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop_slm.config import Settings, app_paths
-from desktop_slm.storage.drafts import open_store
+from desktop_slm.storage.drafts import DB_NAME, open_store
 from desktop_slm.tools import report
 from desktop_slm.ui import email_tab, history, tool_tab
 from desktop_slm.ui.bridge.engine import EngineBridge
 from desktop_slm.ui.main_window import MainWindow
 from desktop_slm.ui.tool_tab import ToolTab
 from tests import test_ui
+from tests.test_storage import LockHolder
 from tests.test_tools_jobs import FakeEngine, Request
 from tests.test_ui import FAST_SETTINGS, OpenWindow, wait_loaded
 
@@ -658,6 +659,39 @@ def test_history_lists_searches_reopens_deletes_and_clears(
 
 
 # ---------------------------------------------------------------- drafts
+def test_drafts_held_by_another_program_are_not_lost_and_typing_goes_on(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    with open_store().store as store:
+        store.save_draft("report", {"inputs": {"text": "notes from before"}})
+    holder = LockHolder(app_paths().data_dir / DB_NAME, "exclusive")
+    try:
+        window = make_window()
+        banner = window.notice
+        assert banner.isVisible()
+        assert banner.text().startswith("Another program (perhaps a second Desktop SLM window)")
+        window.email_tab.notes.setPlainText("typed while another program holds the drafts")
+        store = window.store
+        assert store is not None
+        qtbot.waitUntil(
+            lambda: (
+                (store.load_draft("email") or {}).get("inputs", {}).get("notes", "")
+                == "typed while another program holds the drafts"
+            ),
+            timeout=10_000,
+        )
+        assert list(app_paths().data_dir.glob("*.bad")) == []
+    finally:
+        holder.release()
+    window.close()  # the other program let go: the new draft is written now
+
+    with open_store().store as again:
+        assert again.load_draft("report") == {"inputs": {"text": "notes from before"}}
+        email = again.load_draft("email")
+        assert email is not None
+        assert email["inputs"]["notes"] == "typed while another program holds the drafts"
+
+
 def test_a_window_closed_without_typing_does_not_announce_restored_drafts(
     qtbot: QtBot, make_window: MakeWindow
 ) -> None:

@@ -1,4 +1,4 @@
-"""``desktop-slm models ...``: list, search, download, switch, remove, import and verify models."""
+"""``desktop-slm models ...``: list, search, download, switch, remove, import, verify, clean."""
 
 from __future__ import annotations
 
@@ -77,6 +77,12 @@ def register(
     verify.add_argument("model", metavar="ID", nargs="?")
     verify.set_defaults(handler=_verify)
 
+    clean = sub.add_parser("clean", help="delete files an interrupted run left behind")
+    clean.add_argument("paths", metavar="PATH", nargs="*", help="leftovers shown by 'models list'")
+    clean.add_argument("--all", action="store_true", help="every leftover 'models list' shows")
+    clean.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    clean.set_defaults(handler=_clean)
+
 
 # ---------------------------------------------------------------- helpers
 def _library() -> ModelLibrary:
@@ -151,6 +157,7 @@ def _list(args: argparse.Namespace) -> int:
             f"No models installed. Run '{APP_NAME} models pull REPO' or "
             f"'{APP_NAME} models import FILE.gguf', or open the Models tab."
         )
+        _print_leftovers(library)
         return EXIT_OK
     rows = [["", "ID", "NAME", "QUANT", "SIZE", "ARCH", "PARAMS", "CONTEXT", "KIND", "FILE"]]
     for m in models:
@@ -174,7 +181,23 @@ def _list(args: argparse.Namespace) -> int:
     print(f"\n{len(models)} models, {human_bytes(library.total_bytes())} in {library.folder}")
     if active_id is None:
         print(f"No active model: choose one with '{APP_NAME} models use ID'.")
+    _print_leftovers(library)
     return EXIT_OK
+
+
+def _print_leftovers(library: ModelLibrary) -> None:
+    from desktop_slm.models.leftovers import LeftoverKind, find_leftovers
+
+    leftovers = find_leftovers(library)
+    if not leftovers:
+        return
+    print("\nLeft over from an interrupted run:")
+    print(_table([[str(x.path), x.describe()] for x in leftovers]))
+    if any(x.can_add for x in leftovers):
+        print(f"Add a model file with '{APP_NAME} models import PATH'.")
+    if any(x.kind is LeftoverKind.PARTIAL_DOWNLOAD for x in leftovers):
+        print(f"Resume a download with '{APP_NAME} models pull REPO FILE'.")
+    print(f"Delete one with '{APP_NAME} models clean PATH', or all with 'models clean --all'.")
 
 
 # ---------------------------------------------------------------- search, files
@@ -449,3 +472,33 @@ def _verify(args: argparse.Namespace) -> int:
         note(f"{failed} of {len(models)} models failed verification")
         return EXIT_FAILURE
     return EXIT_OK
+
+
+# ---------------------------------------------------------------- clean
+def _clean(args: argparse.Namespace) -> int:
+    from desktop_slm.models.leftovers import delete_leftover, find_leftovers
+
+    if bool(args.paths) == args.all:
+        return _usage("clean", "give the PATHs of leftovers to delete, or --all")
+    library = _library()
+    paths = args.paths or [str(x.path) for x in find_leftovers(library)]
+    if not paths:
+        print("Nothing left over: there is nothing to clean.")
+        return EXIT_OK
+    if not args.yes:
+        if not sys.stdin.isatty():
+            return _usage("clean", "add --yes to delete leftovers without being asked")
+        answer = input(f"Delete {len(paths)} leftover file(s)? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Nothing deleted.")
+            return EXIT_OK
+    failures = 0
+    for path in paths:
+        try:
+            gone = delete_leftover(library, path)
+        except UserFacingError as exc:
+            note(str(exc))
+            failures += 1
+            continue
+        print(f"Deleted {gone.path} and freed {human_bytes(gone.size_bytes)}.")
+    return EXIT_FAILURE if failures else EXIT_OK

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Final
 from desktop_slm.config import AppPaths, app_paths
 from desktop_slm.engine.hardware import human_bytes
 from desktop_slm.errors import UserFacingError
-from desktop_slm.fsutil import atomic_write_text
+from desktop_slm.fsutil import FileBusy, atomic_write_text, exclusive_lock, is_locked
 from desktop_slm.models import hub
 from desktop_slm.models.errors import DownloadError, HubError
 
@@ -162,6 +162,16 @@ def sidecar_path(part: Path) -> Path:
     return part.with_name(part.name + ".json")
 
 
+def lock_path(part: Path) -> Path:
+    """The file a live download holds locked (``fsutil.exclusive_lock``) while it runs."""
+    return part.with_name(part.name + ".lock")
+
+
+def is_live(part: Path) -> bool:
+    """True while a download (in this or another process) is writing ``part``."""
+    return is_locked(lock_path(part))
+
+
 def _write_sidecar(part: Path, remote: hub.RemoteFile) -> None:
     payload = {
         "schema_version": SIDECAR_SCHEMA_VERSION,
@@ -185,30 +195,59 @@ def _read_sidecar(path: Path) -> hub.RemoteFile | None:
 
 
 def remove_part(part: Path) -> None:
+    """Delete a partial file and its sidecar; only for the holder of its lock."""
     for path in (part, sidecar_path(part)):
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
 
 
+def discard_partial(part: Path) -> None:
+    """Delete a partial download unless a live download holds it (then DownloadError)."""
+    try:
+        with exclusive_lock(lock_path(part), remove=True):
+            remove_part(part)
+    except FileBusy:
+        raise DownloadError(
+            f"{part.name} is being downloaded by another window or command right now, so it "
+            "was not deleted. Cancel it there.",
+            code="busy",
+            resumable=True,
+        ) from None
+
+
 def partial_downloads(paths: AppPaths | None = None) -> list[PartialDownload]:
-    """Unfinished downloads on disk, oldest first; stray files without a partner are removed."""
+    """Unfinished downloads on disk, oldest first; stray files without a partner are removed.
+
+    A download running in another process (its lock is held) is neither listed nor touched.
+    """
     folder = downloads_dir(paths or app_paths())
     found: list[PartialDownload] = []
     if not folder.is_dir():
         return found
-    for sidecar in sorted(folder.glob("*.part.json"), key=lambda p: p.stat().st_mtime):
+    for sidecar in sorted(folder.glob("*.part.json"), key=_mtime):
         part = sidecar.with_name(sidecar.name.removesuffix(".json"))
+        if is_live(part):
+            continue
         remote = _read_sidecar(sidecar)
         if remote is None or not part.is_file():
             log.info("removing stray download files %s", part)
-            remove_part(part)
+            with contextlib.suppress(DownloadError):
+                discard_partial(part)
             continue
         found.append(PartialDownload(remote, part, part.stat().st_size))
     for part in folder.glob("*.part"):
-        if not sidecar_path(part).exists():  # nothing says what it is: it cannot be verified
-            with contextlib.suppress(OSError):
-                part.unlink()
+        # nothing says what it is, so it cannot be verified
+        if not sidecar_path(part).exists() and not is_live(part):
+            with contextlib.suppress(DownloadError):
+                discard_partial(part)
     return found
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:  # deleted meanwhile by the download that owned it
+        return 0.0
 
 
 def free_space(path: Path) -> int:
@@ -504,7 +543,10 @@ class DownloadJob:
 
     def _discard_part(self) -> None:
         self._digest, self._digest_len = None, 0
-        remove_part(part_path(self._paths, self.request.repo, self.request.filename))
+        try:
+            discard_partial(part_path(self._paths, self.request.repo, self.request.filename))
+        except DownloadError as exc:  # another process is downloading it: its file, not ours
+            log.info("partial download not discarded: %s", exc)
 
     def _run(self) -> InstalledModel:
         if hub.split_part(self.request.filename) is not None:
@@ -841,28 +883,16 @@ class DownloadJob:
 @contextlib.contextmanager
 def _exclusive(part: Path, filename: str) -> Iterator[None]:
     """One writer per partial file, even across processes (the window and a command)."""
-    lock_path = part.with_name(part.name + ".lock")
-    with lock_path.open("a+b") as handle:
-        try:
-            import fcntl
-        except ImportError:  # Windows: the part file cannot be opened twice for writing anyway
+    try:
+        with exclusive_lock(lock_path(part), remove=True):
             yield
-            return
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise DownloadError(
-                f"{filename} is already being downloaded by another window or command. "
-                "Wait for it to finish.",
-                code="busy",
-                resumable=True,
-            ) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-            with contextlib.suppress(OSError):
-                lock_path.unlink()
+    except FileBusy:
+        raise DownloadError(
+            f"{filename} is already being downloaded by another window or command. "
+            "Wait for it to finish.",
+            code="busy",
+            resumable=True,
+        ) from None
 
 
 def _transport_reason(exc: BaseException) -> str:
@@ -1016,5 +1046,6 @@ __all__ = [
     "PartialDownload",
     "ProgressCallback",
     "RetryPolicy",
+    "discard_partial",
     "partial_downloads",
 ]

@@ -2,8 +2,8 @@
 
 Every change re-reads ``library.json`` under a lock and writes it atomically, so the
 window and a ``desktop-slm models`` command running at the same time do not undo each
-other. A damaged ``library.json`` is kept as ``library.json.bad`` and rebuilt from the
-files in the folder. A model appears here only after its file was verified (a
+other. A damaged ``library.json`` is set aside (``library.json.<time>.bad``) and rebuilt
+from the files in the folder. A model appears here only after its file was verified (a
 download's sha256, an import's GGUF check): a failed download is never "installed".
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import errno
+import functools
 import hashlib
 import json
 import logging
@@ -30,7 +31,7 @@ from desktop_slm.config import AppPaths, app_paths
 from desktop_slm.engine.gguf_check import ModelInfo, inspect_model
 from desktop_slm.engine.hardware import human_bytes
 from desktop_slm.errors import ModelFileError
-from desktop_slm.fsutil import atomic_write_text
+from desktop_slm.fsutil import atomic_write_text, set_aside
 from desktop_slm.models.errors import LibraryError
 
 if TYPE_CHECKING:
@@ -174,6 +175,12 @@ class ModelLibrary:
             finally:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
+    @contextlib.contextmanager
+    def holding_lock(self) -> Iterator[list[InstalledModel]]:
+        """The models, with the library locked until the block ends: nothing joins or leaves."""
+        with self._locked():
+            yield self._read()
+
     def _read(self) -> list[InstalledModel]:
         try:
             raw = self.file.read_bytes()
@@ -194,11 +201,11 @@ class ModelLibrary:
 
     def _rebuild(self, exc: Exception) -> list[InstalledModel]:
         log.warning("damaged library file %s: %s", self.file, exc)
-        bad = self.file.with_name(self.file.name + ".bad")
         try:
-            os.replace(self.file, bad)
+            kept = f"has been kept as {set_aside(self.file)}"
         except OSError:
             log.exception("could not set aside %s", self.file)
+            kept = "could not be kept"
         models: list[InstalledModel] = []
         for path in sorted(self.folder.glob("*.gguf")):
             try:
@@ -211,7 +218,7 @@ class ModelLibrary:
             )
         self._write(models)
         self.notice = (
-            f"The list of installed models was damaged and has been kept as {bad}; "
+            f"The list of installed models was damaged and {kept}; "
             f"it was rebuilt from the {len(models)} model files in {self.folder}."
         )
         return models
@@ -363,30 +370,57 @@ class ModelLibrary:
             raise LibraryError(
                 f"{path.name} is already installed as '{known.id}'.", code="already_installed"
             )
-        if in_place:
+        add = functools.partial(
+            self._add, info, path, in_place=in_place, repo=repo, file=file, name=name
+        )
+        if in_place or self._in_folder(path):  # in the folder: a file a crash left unlisted
             sha256 = hash_file(path, on_progress)
-            target = path
-        else:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            free = shutil.disk_usage(self.folder).free
-            if free < info.file_size + 16 * 1024 * 1024:
-                raise LibraryError(
-                    f"Not enough disk space to copy {path.name} ({human_bytes(info.file_size)}; "
-                    f"{human_bytes(free)} free). Free some space or use the file in place.",
-                    code="not_enough_space",
-                )
-            target = self._free_name(path.name)
-            sha256 = _copy_hashing(path, target, on_progress)
+            self._refuse_same(sha256, path.name)
+            return add(sha256)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        free = shutil.disk_usage(self.folder).free
+        if free < info.file_size + 16 * 1024 * 1024:
+            raise LibraryError(
+                f"Not enough disk space to copy {path.name} ({human_bytes(info.file_size)}; "
+                f"{human_bytes(free)} free). Free some space or use the file in place.",
+                code="not_enough_space",
+            )
+        with _copying(path, self.folder, on_progress) as (copy, sha256):
+            self._refuse_same(sha256, path.name)
+            return add(sha256, copy=copy)
+
+    def _in_folder(self, path: Path) -> bool:
+        return os.path.dirname(os.path.realpath(path)) == os.path.realpath(self.folder)
+
+    def _refuse_same(self, sha256: str, name: str) -> None:
         same = self.find_by_sha256(sha256)
         if same is not None:
-            if not in_place:
-                target.unlink()
             raise LibraryError(
-                f"{path.name} is the same file as the installed model '{same.id}'.",
+                f"{name} is the same file as the installed model '{same.id}'.",
                 code="already_installed",
             )
+
+    def _add(
+        self,
+        info: ModelInfo,
+        path: Path,
+        sha256: str,
+        *,
+        copy: Path | None = None,
+        in_place: bool,
+        repo: str | None,
+        file: str | None,
+        name: str | None,
+    ) -> InstalledModel:
+        """Record a checked file; a ``copy`` is renamed into the folder under the same lock,
+        so a leftover scan never sees it unlisted."""
         with self._locked():
             models = self._read()
+            target = path
+            if copy is not None:
+                target = self._free_name(path.name)
+                os.replace(copy, target)
+                _fsync_dir(target.parent)
             final_info = dataclasses.replace(info, path=str(target))
             model = self._record(
                 final_info,
@@ -460,13 +494,27 @@ class ModelLibrary:
         return VerifyResult(model, True, None)
 
 
-def _copy_hashing(source: Path, target: Path, on_progress: BytesCallback | None) -> str:
-    """Copy through a temporary file in the target folder and rename: all or nothing."""
+@contextlib.contextmanager
+def _copying(
+    source: Path, folder: Path, on_progress: BytesCallback | None
+) -> Iterator[tuple[Path, str]]:
+    """A complete copy of ``source`` in a temporary file in ``folder``, and its sha256.
+
+    The temporary file stays locked (``fsutil.is_locked``) until the block ends, so a
+    leftover scan in another process leaves a copy in progress alone; the block renames
+    it (anything left is deleted).
+    """
     size = source.stat().st_size
     digest = hashlib.sha256()
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as out, source.open("rb") as src:
+    fd, tmp = tempfile.mkstemp(prefix=f".{source.name}.", suffix=".tmp", dir=folder)
+    with contextlib.ExitStack() as cleanup:
+        cleanup.callback(lambda: Path(tmp).unlink(missing_ok=True))
+        out = cleanup.enter_context(os.fdopen(fd, "wb"))
+        with contextlib.suppress(ImportError):
+            import fcntl
+
+            fcntl.flock(out.fileno(), fcntl.LOCK_EX)
+        with source.open("rb") as src:
             done = 0
             while block := src.read(_COPY_BLOCK):
                 out.write(block)
@@ -474,15 +522,17 @@ def _copy_hashing(source: Path, target: Path, on_progress: BytesCallback | None)
                 done += len(block)
                 if on_progress is not None:
                     on_progress(done, size)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+        out.flush()
+        os.fsync(out.fileno())
+        yield Path(tmp), digest.hexdigest()
+
+
+def _copy_hashing(source: Path, target: Path, on_progress: BytesCallback | None) -> str:
+    """Copy through a temporary file in the target folder and rename: all or nothing."""
+    with _copying(source, target.parent, on_progress) as (copy, sha256):
+        os.replace(copy, target)
     _fsync_dir(target.parent)
-    return digest.hexdigest()
+    return sha256
 
 
 def _move(source: Path, target: Path) -> None:

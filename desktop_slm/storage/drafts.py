@@ -7,8 +7,17 @@
 
 WAL mode with ``synchronous=NORMAL``: a committed save survives the app being
 killed. One connection guarded by a lock, so the GUI thread and worker threads
-may both call in. A database that cannot be opened is kept aside as
-``drafts.sqlite3.bad`` and a fresh one is started, with a notice for the user.
+may both call in.
+
+Busy is not damaged. While another program holds the database (a second window, a
+backup tool) the store waits a moment, then opens it read-only (or, if even reading
+is blocked, shows nothing of it) and keeps new drafts in memory; they are written as
+soon as the other program lets go. Meanwhile they are also kept in
+``drafts.sqlite3.unsaved.json`` (so a crash does not lose them), which the next
+writable start folds back in. Only a
+real integrity failure (not a SQLite file, ``quick_check`` failing) or a database of a
+newer version sets the file aside under a name of its own (``fsutil.set_aside``) and
+starts a fresh one, with a notice for the user.
 """
 
 from __future__ import annotations
@@ -16,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import sqlite3
 import threading
 import time
@@ -27,6 +35,7 @@ from typing import Any
 
 from desktop_slm.config import AppPaths, app_paths
 from desktop_slm.errors import UserFacingError
+from desktop_slm.fsutil import atomic_write_text, set_aside
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +44,26 @@ SCHEMA_VERSION = 1
 MAX_HISTORY_PER_TAB = 500
 """Older entries beyond this are dropped when a new one is added."""
 TITLE_CHARS = 80
+OPEN_WAIT_MS = 2000
+"""How long opening waits for another program's lock before settling for read-only."""
+WRITE_WAIT_MS = 1000
+"""How long a save waits for a lock (saves run on the GUI thread)."""
+READ_WAIT_MS = 250
+"""How long a read waits once the database is known to be held."""
+RETRY_WRITABLE_S = 5.0
+"""After the database was busy, saving is tried again at most this often."""
+UNSAVED_SUFFIX = ".unsaved.json"
+
+IN_USE_NOTICE = (
+    "Another program (perhaps a second Desktop SLM window) is using your drafts database, "
+    "so this window cannot save to it yet: your drafts are safe, and what you type is kept "
+    "and saved as soon as that program lets go."
+)
+UNREADABLE_NOTICE = (
+    "Another program (perhaps a second Desktop SLM window) is using your drafts database, "
+    "so your saved drafts cannot be shown now: they are safe, and what you type is kept and "
+    "saved as soon as that program lets go."
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS drafts (
@@ -59,6 +88,17 @@ CREATE INDEX IF NOT EXISTS history_by_tab ON history (tab, created DESC);
 
 class StorageError(UserFacingError):
     pass
+
+
+class DatabaseInUse(StorageError):
+    """Another program holds the database; nothing is wrong with it."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Another program (perhaps a second Desktop SLM window) is using your drafts "
+            "database, so this could not be saved to it; try again once that program is closed.",
+            code="drafts_in_use",
+        )
 
 
 @dataclass(frozen=True)
@@ -97,49 +137,145 @@ def _escape_like(text: str) -> str:
 class DraftStore:
     """Drafts and history; every method is safe to call from any thread."""
 
-    def __init__(self, path: Path) -> None:
-        """Open ``path``; a damaged file raises ``sqlite3.DatabaseError`` (see open_store)."""
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        """Open ``path`` for writing (or only reading, when another program holds it).
+
+        A damaged file raises ``sqlite3.DatabaseError``; a locked one raises
+        ``sqlite3.OperationalError`` with SQLITE_BUSY (see :func:`open_store`).
+        """
         self.path = path
         self._lock = threading.RLock()
+        self._pending: dict[str, tuple[str | None, float]] = {}
+        """Drafts not yet in the database (tab: state JSON or None for deleted, time)."""
+        self._next_try = 0.0
+        self._owns_unsaved = False
+        """The unsaved-drafts file holds our drafts: delete it once they are written."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        try:
-            self._prepare()
-        except BaseException:
-            self._db.close()
-            raise
+        self._db: sqlite3.Connection | None
+        if read_only:
+            self.read_only = True
+            self._db = _connect_read_only(path)
+        else:
+            self.read_only = False
+            self._db = _connect_writable(path, OPEN_WAIT_MS)
+            self._take_unsaved()
 
-    def _prepare(self) -> None:
-        db = self._db
-        db.execute("PRAGMA busy_timeout = 5000")
-        version = int(db.execute("PRAGMA user_version").fetchone()[0])
-        if version > SCHEMA_VERSION:
-            raise _NewerSchema(version)
-        check = db.execute("PRAGMA quick_check").fetchone()[0]
-        if check != "ok":
-            raise sqlite3.DatabaseError(f"integrity check failed: {check}")
-        db.execute("PRAGMA journal_mode = WAL")
-        db.execute("PRAGMA synchronous = NORMAL")
-        with self._transaction():
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    db.execute(statement)
-            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    @property
+    def readable(self) -> bool:
+        """False while another program blocks even reading: saved drafts are not shown."""
+        return self._db is not None
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            db = self._writable()
             try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
+                db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if _is_busy(exc):
+                    raise DatabaseInUse from None
                 raise
-            self._db.execute("COMMIT")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    def _writable(self) -> sqlite3.Connection:
+        if self.read_only and not self._become_writable(0):
+            raise DatabaseInUse
+        assert self._db is not None
+        return self._db
+
+    def _become_writable(self, wait_ms: int) -> bool:
+        """Try to open the database for writing again; True once it is."""
+        with self._lock:
+            if not self.read_only:
+                return True
+            try:
+                db = _connect_writable(self.path, wait_ms)
+            except sqlite3.DatabaseError as exc:
+                if not _is_busy(exc):
+                    log.warning("drafts database %s still not writable: %s", self.path, exc)
+                return False
+            if self._db is not None:
+                self._db.close()
+            self._db, self.read_only = db, False
+            log.info("drafts database %s is writable again", self.path)
+            self._take_unsaved()
+            return True
+
+    def _write_pending(self, *, wait_ms: int = 0, now: bool = False) -> None:
+        """Write the drafts kept in memory; if the database is still busy they stay there."""
+        with self._lock:
+            if not self._pending or (not now and time.monotonic() < self._next_try):
+                return
+            try:
+                if self.read_only and not self._become_writable(wait_ms):
+                    raise DatabaseInUse
+                with self._transaction() as db:
+                    for tab, (data, updated) in self._pending.items():
+                        _put_draft(db, tab, data, updated)
+            except DatabaseInUse:
+                # Saves run on the GUI thread: do not wait for the lock on every keystroke.
+                self._next_try = time.monotonic() + RETRY_WRITABLE_S
+                log.info("drafts database busy; %d drafts kept in memory", len(self._pending))
+                return
+            self._pending.clear()
+            if self._owns_unsaved:
+                self._unsaved_file().unlink(missing_ok=True)
+                self._owns_unsaved = False
+
+    def _unsaved_file(self) -> Path:
+        return self.path.with_name(self.path.name + UNSAVED_SUFFIX)
+
+    def _take_unsaved(self) -> None:
+        """Fold in the drafts a window could not save last time (newer ones win)."""
+        unsaved = self._unsaved_file()
+        try:
+            data = json.loads(unsaved.read_text(encoding="utf-8"))
+            kept = {
+                str(tab): (None if state is None else str(state), float(updated))
+                for tab, (state, updated) in data.items()
+            }
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError, TypeError, AttributeError) as exc:
+            log.warning("unreadable unsaved drafts %s: %s", unsaved, exc)
+            with contextlib.suppress(OSError):
+                set_aside(unsaved)
+            return
+        for tab, item in kept.items():
+            if tab not in self._pending or self._pending[tab][1] < item[1]:
+                self._pending[tab] = item
+        self._owns_unsaved = True
+        self._write_pending(now=True)
+
+    def _keep_unsaved(self) -> None:
+        """The database is busy: keep the drafts in a file beside it, safe from a crash."""
+        if not self._pending:
+            return
+        payload = {tab: [data, updated] for tab, (data, updated) in self._pending.items()}
+        try:
+            atomic_write_text(self._unsaved_file(), json.dumps(payload, ensure_ascii=False))
+        except OSError:
+            log.exception("could not keep unsaved drafts in %s", self._unsaved_file())
+            return
+        self._owns_unsaved = True
 
     def close(self) -> None:
+        """Write what is pending (waiting a little for another program), then close."""
         with self._lock:
-            self._db.close()
+            if self._pending:
+                if self._db is not None and not self.read_only:
+                    self._db.execute(f"PRAGMA busy_timeout = {OPEN_WAIT_MS}")
+                self._write_pending(wait_ms=OPEN_WAIT_MS, now=True)
+            if self._pending:
+                self._keep_unsaved()
+                log.warning("drafts database busy at closing; drafts kept in a file beside it")
+            if self._db is not None:
+                self._db.close()
 
     def __enter__(self) -> DraftStore:
         return self
@@ -149,30 +285,40 @@ class DraftStore:
 
     # ------------------------------------------------------------- drafts
     def save_draft(self, tab: str, state: Mapping[str, Any]) -> None:
-        """Replace the draft of ``tab`` with ``state`` (a JSON-serializable mapping)."""
+        """Replace the draft of ``tab`` with ``state`` (a JSON-serializable mapping).
+
+        While another program holds the database the draft is kept in memory (and
+        returned by :meth:`load_draft`) until it can be written.
+        """
         data = json.dumps(dict(state), ensure_ascii=False)
-        with self._transaction() as db:
-            db.execute(
-                "INSERT INTO drafts (tab, state, updated) VALUES (?, ?, ?) "
-                "ON CONFLICT (tab) DO UPDATE SET state = excluded.state, "
-                "updated = excluded.updated",
-                (tab, data, time.time()),
-            )
+        with self._lock:
+            self._pending[tab] = (data, time.time())
+            self._write_pending()
+            self._keep_unsaved()
 
     def load_draft(self, tab: str) -> dict[str, Any] | None:
         with self._lock:
+            if tab in self._pending:
+                data = self._pending[tab][0]
+                return None if data is None else _json_object(data)
+            if self._db is None:
+                return None
             row = self._db.execute("SELECT state FROM drafts WHERE tab = ?", (tab,)).fetchone()
         return _json_object(row[0]) if row else None
 
     def drafts(self) -> dict[str, dict[str, Any]]:
         """Every tab's draft, for restoring the whole window at start."""
         with self._lock:
-            rows = self._db.execute("SELECT tab, state FROM drafts").fetchall()
-        return {tab: _json_object(state) for tab, state in rows}
+            rows = [] if self._db is None else self._db.execute("SELECT tab, state FROM drafts")
+            found = dict(rows)
+            found.update({tab: data for tab, (data, _) in self._pending.items()})
+        return {tab: _json_object(state) for tab, state in found.items() if state is not None}
 
     def delete_draft(self, tab: str) -> None:
-        with self._transaction() as db:
-            db.execute("DELETE FROM drafts WHERE tab = ?", (tab,))
+        with self._lock:
+            self._pending[tab] = (None, time.time())
+            self._write_pending()
+            self._keep_unsaved()
 
     # ------------------------------------------------------------- history
     def add_history(
@@ -219,11 +365,13 @@ class DraftStore:
         sql += " ORDER BY created DESC, id DESC LIMIT ?"
         params.append(limit)
         with self._lock:
-            rows = self._db.execute(sql, params).fetchall()
+            rows = [] if self._db is None else self._db.execute(sql, params).fetchall()
         return [_entry(row) for row in rows]
 
     def get_history(self, entry_id: int) -> HistoryEntry | None:
         with self._lock:
+            if self._db is None:
+                return None
             row = self._db.execute("SELECT * FROM history WHERE id = ?", (entry_id,)).fetchone()
         return _entry(row) if row else None
 
@@ -239,7 +387,7 @@ class DraftStore:
             return db.execute("DELETE FROM history WHERE tab = ?", (tab,)).rowcount
 
 
-class _NewerSchema(Exception):
+class _NewerSchema(sqlite3.DatabaseError):
     def __init__(self, version: int) -> None:
         super().__init__(f"schema version {version} is newer than {SCHEMA_VERSION}")
         self.version = version
@@ -267,18 +415,93 @@ def _entry(row: tuple[Any, ...]) -> HistoryEntry:
     )
 
 
-def _set_aside(path: Path) -> Path:
-    bad = path.with_name(path.name + ".bad")
-    os.replace(path, bad)
-    for suffix in ("-wal", "-shm"):
-        companion = path.with_name(path.name + suffix)
-        with contextlib.suppress(FileNotFoundError):
-            os.replace(companion, bad.with_name(bad.name + suffix))
-    return bad
+def _connect_writable(path: Path, wait_ms: int) -> sqlite3.Connection:
+    db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    try:
+        db.execute(f"PRAGMA busy_timeout = {wait_ms}")
+        _prepare(db)
+        db.execute(f"PRAGMA busy_timeout = {WRITE_WAIT_MS}")
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def _prepare(db: sqlite3.Connection) -> None:
+    version = int(db.execute("PRAGMA user_version").fetchone()[0])
+    if version > SCHEMA_VERSION:
+        raise _NewerSchema(version)
+    check = db.execute("PRAGMA quick_check").fetchone()[0]
+    if check != "ok":
+        raise _Damaged(f"integrity check failed: {check}")
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = NORMAL")
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        for statement in _SCHEMA.split(";"):
+            if statement.strip():
+                db.execute(statement)
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection | None:
+    """A read-only connection, or None if another program blocks even reading."""
+    db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+    try:
+        db.execute(f"PRAGMA busy_timeout = {READ_WAIT_MS}")  # opening waited already
+        db.execute("SELECT count(*) FROM drafts").fetchone()
+    except sqlite3.OperationalError as exc:
+        db.close()
+        if _is_busy(exc):
+            return None
+        raise
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def _put_draft(db: sqlite3.Connection, tab: str, data: str | None, updated: float) -> None:
+    """Write one draft unless the database holds a newer one (from another window)."""
+    if data is None:
+        db.execute("DELETE FROM drafts WHERE tab = ? AND updated <= ?", (tab, updated))
+        return
+    db.execute(
+        "INSERT INTO drafts (tab, state, updated) VALUES (?, ?, ?) "
+        "ON CONFLICT (tab) DO UPDATE SET state = excluded.state, "
+        "updated = excluded.updated WHERE excluded.updated >= drafts.updated",
+        (tab, data, updated),
+    )
+
+
+class _Damaged(sqlite3.DatabaseError):
+    pass
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    """Locked by someone else (SQLITE_BUSY, SQLITE_LOCKED), as opposed to broken."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+def _is_damaged(exc: sqlite3.Error) -> bool:
+    if isinstance(exc, _Damaged):
+        return True
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
 
 
 def open_store(paths: AppPaths | None = None) -> OpenedStore:
-    """The drafts database of this user; a damaged one is set aside and a new one started."""
+    """The drafts database of this user.
+
+    Held by another program: opened read-only, with a notice. Damaged (or from a newer
+    version): set aside under a name of its own and a new one started, with a notice.
+    Any other failure (permissions, a full disk) raises :class:`StorageError`.
+    """
     paths = paths or app_paths()
     path = paths.data_dir / DB_NAME
     try:
@@ -287,10 +510,21 @@ def open_store(paths: AppPaths | None = None) -> OpenedStore:
         log.warning("drafts database %s: %s", path, exc)
         reason = "was written by a newer version of Desktop SLM"
     except sqlite3.DatabaseError as exc:
+        if _is_busy(exc):
+            log.warning("drafts database %s is held by another program: %s", path, exc)
+            store = DraftStore(path, read_only=True)
+            return OpenedStore(store, IN_USE_NOTICE if store.readable else UNREADABLE_NOTICE)
+        if not _is_damaged(exc):
+            log.warning("drafts database %s cannot be opened: %s", path, exc)
+            raise StorageError(
+                f"Your drafts database {path} cannot be opened ({exc}), so drafts are not "
+                "saved in this session; check that the folder is writable and the disk not full.",
+                code="drafts_unusable",
+            ) from None
         log.warning("damaged drafts database %s: %s", path, exc)
         reason = "was damaged"
     try:
-        bad = _set_aside(path)
+        bad = set_aside(path, companions=("-wal", "-shm"))
     except OSError as exc:
         raise StorageError(
             f"Your drafts database {path} {reason} and could not be moved aside "

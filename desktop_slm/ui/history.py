@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_slm.storage.drafts import DraftStore, HistoryEntry
+from desktop_slm.storage.drafts import DraftStore, HistoryEntry, StorageError
+from desktop_slm.ui import messages
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +157,11 @@ class HistoryPanel(QWidget):
         if entry_id is None or self._store is None:
             return
         row = self.entries.currentRow()
-        self._store.delete_history(entry_id)
+        try:
+            self._store.delete_history(entry_id)
+        except StorageError as exc:  # another program holds the database
+            messages.error(self, str(exc))
+            return
         self.refresh()
         if self.entries.count():
             self.entries.setCurrentRow(min(row, self.entries.count() - 1))
@@ -170,6 +175,10 @@ class HistoryPanel(QWidget):
             "Delete every entry in this tab's history? This cannot be undone.",
         ):
             return
-        self._store.clear_history(self.tab_id)
+        try:
+            self._store.clear_history(self.tab_id)
+        except StorageError as exc:
+            messages.error(self, str(exc))
+            return
         self.search.clear()
         self.refresh()

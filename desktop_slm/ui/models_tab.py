@@ -50,6 +50,7 @@ from desktop_slm.models.selection import ModelSelection
 from desktop_slm.ui import messages
 from desktop_slm.ui.bridge.engine import EngineBridge
 from desktop_slm.ui.bridge.models import CatalogView, LibraryView, ModelManagerBridge
+from desktop_slm.ui.leftovers import LeftoversNotice
 
 log = logging.getLogger(__name__)
 
@@ -466,6 +467,10 @@ class ModelsTab(QWidget):
         self.offers_box = QVBoxLayout()
         self.offers_box.setSpacing(4)
         column.addLayout(self.offers_box)
+
+        # confirm is looked up when used: tests answer it
+        self.leftovers = LeftoversNotice(self._manager, lambda *args: confirm(*args))  # noqa: PLW0108
+        column.addWidget(self.leftovers)
         return holder
 
     def _build_card(self) -> QWidget:

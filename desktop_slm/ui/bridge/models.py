@@ -21,10 +21,11 @@ from desktop_slm.models.download import (
     DownloadRequest,
     JobState,
     PartialDownload,
+    discard_partial,
     partial_downloads,
-    remove_part,
 )
 from desktop_slm.models.fit import Fit, Memory
+from desktop_slm.models.leftovers import Leftover, delete_leftover, find_leftovers
 from desktop_slm.models.library import InstalledModel, ModelLibrary
 from desktop_slm.models.selection import ModelSelection
 
@@ -73,6 +74,7 @@ class ModelManagerBridge(QObject):
     catalogLoaded = Signal(object)  # CatalogView
     libraryChanged = Signal(object)  # LibraryView
     partialsFound = Signal(object)  # tuple[PartialDownload, ...]
+    leftoversFound = Signal(object)  # tuple[Leftover, ...] in the models folder
     searchFinished = Signal(str, object)  # query, tuple[HubModel, ...]
     filesListed = Signal(object)  # RepoFiles
     downloadProgress = Signal(object)  # DownloadProgress
@@ -103,6 +105,7 @@ class ModelManagerBridge(QObject):
         def work() -> None:
             self._emit(self.libraryChanged, self._library_view())
             self._emit(self.partialsFound, tuple(partial_downloads(self._library.paths)))
+            self._emit_leftovers()
             catalog = load_catalog()
             memory = Memory.detect()
             ctx = n_ctx or hardware.DEFAULT_CONTEXT
@@ -162,7 +165,7 @@ class ModelManagerBridge(QObject):
             queue.add(DownloadRequest.from_partial(partial))
 
     def discard_partial(self, partial: PartialDownload) -> None:
-        self._spawn("discard", lambda: remove_part(partial.part_path))
+        self._spawn("discard", lambda: discard_partial(partial.part_path))
 
     def pause(self, job_id: int) -> None:
         if queue := self._downloads():
@@ -194,6 +197,34 @@ class ModelManagerBridge(QObject):
             self._emit(self.libraryChanged, self._library_view())
 
         self._spawn("import", work)
+
+    def _emit_leftovers(self) -> None:
+        # Partial downloads are offered for resuming by partialsFound already.
+        self._emit(self.leftoversFound, tuple(find_leftovers(self._library, downloads=False)))
+
+    def add_leftovers(self, leftovers: tuple[Leftover, ...]) -> None:
+        """Check and record the unlisted model files where they are (no copy)."""
+
+        def work() -> None:
+            try:
+                for leftover in leftovers:
+                    if leftover.can_add:
+                        self._library.import_file(leftover.path)
+            finally:
+                self._emit(self.libraryChanged, self._library_view())
+                self._emit_leftovers()
+
+        self._spawn("import", work)
+
+    def delete_leftovers(self, leftovers: tuple[Leftover, ...]) -> None:
+        def work() -> None:
+            try:
+                for leftover in leftovers:
+                    delete_leftover(self._library, leftover.path)
+            finally:
+                self._emit_leftovers()
+
+        self._spawn("clean", work)
 
     def find_other_apps(self) -> None:
         """Look for the GGUF models other apps keep (local folders only, time-limited)."""
