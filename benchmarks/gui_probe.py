@@ -66,11 +66,10 @@ def main() -> int:
     )
     finished: list[object] = []
     window.bridge.generationFinished.connect(finished.append)
-    window.bridge.generationFailed.connect(finished.append)
     phase[0] = "generating"
     last[0] = time.perf_counter()
     window.email_tab.generate()
-    wait(lambda: bool(finished))
+    wait(lambda: bool(finished) or not window.email_tab.running)  # answered, or failed
     phase[0] = "done"
     active = window.bridge.active_model
     assert active is not None

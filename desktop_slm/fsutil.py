@@ -1,17 +1,22 @@
-"""Safe file handling: atomic writes, damaged files set aside, locks between processes.
+"""Safe file handling: atomic writes, hashing, damaged files set aside, locks between processes.
 
-An atomic write leaves a reader the old file or the new one, never half of one.
+The one implementation of each for the whole app. An atomic write leaves a reader the
+old file or the new one, never half of one.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import itertools
 import os
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
+
+HASH_BLOCK_BYTES = 4 * 1024 * 1024
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -28,15 +33,15 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp_name)
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def _fsync_dir(directory: Path) -> None:
-    # Makes the rename itself durable; not possible (nor needed) on Windows.
+def fsync_dir(directory: Path) -> None:
+    """Make a rename into ``directory`` durable; not possible (nor needed) on Windows."""
     if os.name != "posix":
         return
     try:
@@ -49,6 +54,35 @@ def _fsync_dir(directory: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+class HashStopped(Exception):
+    """:func:`sha256_file` was told to stop (``should_stop`` returned True)."""
+
+
+def sha256_file(
+    path: Path,
+    *,
+    on_bytes: Callable[[int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> tuple[Any, int]:
+    """A ``hashlib.sha256`` object over the whole of ``path`` and the number of bytes read.
+
+    The object (not only its hex digest) lets a caller go on hashing data it appends
+    (a resumed download). ``on_bytes(done)`` follows progress; ``should_stop`` is asked
+    after each block and raises :class:`HashStopped` when it says so.
+    """
+    digest = hashlib.sha256()
+    done = 0
+    with path.open("rb") as handle:
+        while block := handle.read(HASH_BLOCK_BYTES):
+            digest.update(block)
+            done += len(block)
+            if on_bytes is not None:
+                on_bytes(done)
+            if should_stop is not None and should_stop():
+                raise HashStopped(str(path))
+    return digest, done
 
 
 def set_aside(path: Path, *, companions: Sequence[str] = ()) -> Path:
@@ -69,7 +103,7 @@ def set_aside(path: Path, *, companions: Sequence[str] = ()) -> Path:
         companion = path.with_name(path.name + suffix)
         with contextlib.suppress(FileNotFoundError):
             os.replace(companion, bad.with_name(bad.name + suffix))
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
     return bad
 
 
@@ -93,8 +127,14 @@ class FileBusy(Exception):
 
 
 @contextlib.contextmanager
-def exclusive_lock(lock_path: Path, *, remove: bool = False) -> Iterator[None]:
+def exclusive_lock(
+    lock_path: Path, *, remove: bool = False, wait: float | None = None
+) -> Iterator[None]:
     """Hold an exclusive lock on ``lock_path`` across processes, or raise :class:`FileBusy`.
+
+    Another holder is waited for up to ``wait`` seconds (None: only long enough to let a
+    brief :func:`is_locked` probe pass). Locks are per open file: the same process
+    locking the same path twice waits for itself, so never nest them.
 
     ``remove`` deletes the lock file on the way out, while it is still locked; a process
     that locked the old file meanwhile notices it is gone and starts again, so two
@@ -107,7 +147,7 @@ def exclusive_lock(lock_path: Path, *, remove: bool = False) -> Iterator[None]:
         with lock_path.open("a+b"):
             yield
         return
-    deadline = time.monotonic() + _PROBE_GRACE_S
+    deadline = time.monotonic() + (_PROBE_GRACE_S if wait is None else wait)
     while True:
         handle = lock_path.open("a+b")
         try:

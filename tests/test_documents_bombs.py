@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from desktop_slm.documents import reader
-from desktop_slm.documents.reader import MAX_FILE_BYTES, MAX_PDF_PAGES
+from desktop_slm.documents.limits import MAX_FILE_BYTES, MAX_PDF_PAGES
 
 MEMORY_BOUND = 1024 * 1024 * 1024  # the bound: no input may take more
 GIB = 1024 * 1024 * 1024

@@ -9,6 +9,7 @@ import io
 from pathlib import Path
 from typing import Any
 
+from desktop_slm.documents.limits import DocumentError
 from desktop_slm.documents.markdown import (
     CodeBlock,
     Heading,
@@ -22,7 +23,6 @@ from desktop_slm.documents.markdown import (
     plain_text,
     to_html_document,
 )
-from desktop_slm.documents.reader import DocumentError
 from desktop_slm.fsutil import atomic_write_bytes, atomic_write_text
 
 EXPORT_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".docx")

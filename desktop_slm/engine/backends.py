@@ -201,16 +201,6 @@ def load_cpu_backend() -> CpuBackend:
     return CpuBackend(variant, library, features, searched)
 
 
-def loaded_variant_files() -> list[str]:
-    """Linux only: the ``libggml-cpu*`` files mapped into this process (a cross-check)."""
-    try:
-        with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
-            paths = {line.split(maxsplit=5)[-1].strip() for line in maps if "ggml-cpu" in line}
-    except OSError:
-        return []
-    return sorted(p for p in paths if _VARIANT_FILE.match(os.path.basename(p)))
-
-
 def describe(report: dict[str, Any]) -> str:
     """One line for people from :meth:`CpuBackend.as_dict` (used by ``doctor``)."""
     if report.get("error"):

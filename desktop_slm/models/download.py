@@ -41,7 +41,14 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Final
 from desktop_slm.config import AppPaths, app_paths
 from desktop_slm.engine.hardware import human_bytes
 from desktop_slm.errors import UserFacingError
-from desktop_slm.fsutil import FileBusy, atomic_write_text, exclusive_lock, is_locked
+from desktop_slm.fsutil import (
+    FileBusy,
+    HashStopped,
+    atomic_write_text,
+    exclusive_lock,
+    is_locked,
+    sha256_file,
+)
 from desktop_slm.models import hub
 from desktop_slm.models.errors import DownloadError, HubError
 
@@ -54,7 +61,6 @@ log = logging.getLogger(__name__)
 
 SIDECAR_SCHEMA_VERSION: Final = 1
 WRITE_BLOCK_BYTES: Final = 1024 * 1024
-HASH_BLOCK_BYTES: Final = 4 * 1024 * 1024
 SYNC_EVERY_BYTES: Final = 32 * 1024 * 1024
 """Written data is flushed to disk in the background this often while downloading."""
 # Room left on the disk beyond the file itself (file system metadata, the library file).
@@ -258,23 +264,6 @@ def free_space(path: Path) -> int:
 def open_part(path: Path) -> BinaryIO:
     """Open the partial file for appending (a module function so tests can fake a full disk)."""
     return path.open("ab")
-
-
-def sha256_of(
-    path: Path, *, on_bytes: Callable[[int], None] | None = None, should_stop: Callable[[], bool]
-) -> tuple[Any, int]:
-    """A sha256 object over the whole of ``path`` and the number of bytes read."""
-    digest = hashlib.sha256()
-    done = 0
-    with path.open("rb") as handle:
-        while block := handle.read(HASH_BLOCK_BYTES):
-            digest.update(block)
-            done += len(block)
-            if on_bytes is not None:
-                on_bytes(done)
-            if should_stop():
-                raise _Stopped
-    return digest, done
 
 
 # ---------------------------------------------------------------- the transfer
@@ -636,11 +625,14 @@ class DownloadJob:
         if self._digest is not None and self._digest_len == done:
             return _PartState(self._digest.copy(), done)
         self._emit(JobState.CHECKING, done=0, force=True)
-        digest, hashed = sha256_of(
-            part,
-            on_bytes=lambda n: self._emit(JobState.CHECKING, done=n),
-            should_stop=self._stopping,
-        )
+        try:
+            digest, hashed = sha256_file(
+                part,
+                on_bytes=lambda n: self._emit(JobState.CHECKING, done=n),
+                should_stop=self._stopping,
+            )
+        except HashStopped:
+            raise _Stopped from None
         if hashed != done:  # the file changed while it was read: trust none of it
             with part.open("wb"):
                 pass
@@ -671,9 +663,9 @@ class DownloadJob:
                     resumable=done > 0,
                 )
 
-    def _request_headers(self, offset: int) -> dict[str, str]:
+    def _request_headers(self, url: str, offset: int) -> dict[str, str]:
         token = self._hub.token if self._hub is not None else hub.get_token()
-        headers = hub.request_headers(token)
+        headers = hub.request_headers(token, url)  # the token only where it may go
         headers["Accept-Encoding"] = "identity"
         if offset:
             headers["Range"] = f"bytes={offset}-"
@@ -689,7 +681,10 @@ class DownloadJob:
         self._emit(JobState.DOWNLOADING, done=state.done, force=True)
         try:
             with session.stream(
-                "GET", remote.url, headers=self._request_headers(state.done), timeout=timeout
+                "GET",
+                remote.url,
+                headers=self._request_headers(remote.url, state.done),
+                timeout=timeout,
             ) as response:
                 self._accept(response, remote, part, state)
                 with open_part(part) as out:

@@ -31,7 +31,14 @@ from desktop_slm.config import AppPaths, app_paths
 from desktop_slm.engine.gguf_check import ModelInfo, inspect_model
 from desktop_slm.engine.hardware import human_bytes
 from desktop_slm.errors import ModelFileError
-from desktop_slm.fsutil import atomic_write_text, set_aside
+from desktop_slm.fsutil import (
+    FileBusy,
+    atomic_write_text,
+    exclusive_lock,
+    fsync_dir,
+    set_aside,
+    sha256_file,
+)
 from desktop_slm.models.errors import LibraryError
 
 if TYPE_CHECKING:
@@ -41,6 +48,8 @@ log = logging.getLogger(__name__)
 
 LIBRARY_SCHEMA_VERSION: Final = 1
 _COPY_BLOCK: Final = 4 * 1024 * 1024
+LOCK_WAIT_S: Final = 60.0
+"""How long a change to the library waits for another process's change to finish."""
 
 BytesCallback = Callable[[int, int], None]
 """``(done, total)`` while a file is hashed or copied."""
@@ -117,28 +126,11 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _fsync_dir(directory: Path) -> None:
-    if os.name != "posix":
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def hash_file(path: Path, on_bytes: BytesCallback | None = None) -> str:
+    """The sha256 of ``path`` as hex; ``on_bytes(done, total)`` follows progress."""
     size = path.stat().st_size
-    digest = hashlib.sha256()
-    done = 0
-    with path.open("rb") as handle:
-        while block := handle.read(_COPY_BLOCK):
-            digest.update(block)
-            done += len(block)
-            if on_bytes is not None:
-                on_bytes(done, size)
-    return digest.hexdigest()
+    report = None if on_bytes is None else (lambda done: on_bytes(done, size))
+    return str(sha256_file(path, on_bytes=report)[0].hexdigest())
 
 
 class ModelLibrary:
@@ -161,19 +153,18 @@ class ModelLibrary:
     # ------------------------------------------------------------- storage
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        """One writer at a time, across threads and across processes (POSIX)."""
+        """One writer at a time, across threads and across processes."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        with self._thread_lock, (self.folder / ".library.lock").open("a+b") as handle:
+        with self._thread_lock:
             try:
-                import fcntl
-            except ImportError:  # Windows: threads are still serialised
-                yield
-                return
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+                with exclusive_lock(self.folder / ".library.lock", wait=LOCK_WAIT_S):
+                    yield
+            except FileBusy:
+                raise LibraryError(
+                    "Another Desktop SLM window or command has been busy with the model "
+                    f"library for over {LOCK_WAIT_S:.0f} seconds; try again when it is done.",
+                    code="library_busy",
+                ) from None
 
     @contextlib.contextmanager
     def holding_lock(self) -> Iterator[list[InstalledModel]]:
@@ -420,7 +411,7 @@ class ModelLibrary:
             if copy is not None:
                 target = self._free_name(path.name)
                 os.replace(copy, target)
-                _fsync_dir(target.parent)
+                fsync_dir(target.parent)
             final_info = dataclasses.replace(info, path=str(target))
             model = self._record(
                 final_info,
@@ -510,10 +501,7 @@ def _copying(
     with contextlib.ExitStack() as cleanup:
         cleanup.callback(lambda: Path(tmp).unlink(missing_ok=True))
         out = cleanup.enter_context(os.fdopen(fd, "wb"))
-        with contextlib.suppress(ImportError):
-            import fcntl
-
-            fcntl.flock(out.fileno(), fcntl.LOCK_EX)
+        cleanup.enter_context(exclusive_lock(Path(tmp)))
         with source.open("rb") as src:
             done = 0
             while block := src.read(_COPY_BLOCK):
@@ -531,7 +519,7 @@ def _copy_hashing(source: Path, target: Path, on_progress: BytesCallback | None)
     """Copy through a temporary file in the target folder and rename: all or nothing."""
     with _copying(source, target.parent, on_progress) as (copy, sha256):
         os.replace(copy, target)
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
     return sha256
 
 
@@ -545,7 +533,7 @@ def _move(source: Path, target: Path) -> None:
             raise
         _copy_hashing(source, target, None)
         source.unlink()
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
 
 
 def _find(models: Iterable[InstalledModel], model_id: str) -> InstalledModel:

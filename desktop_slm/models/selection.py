@@ -29,7 +29,7 @@ from typing import Any, Final
 from desktop_slm import APP_NAME
 from desktop_slm.config import AppPaths, Settings, app_paths
 from desktop_slm.errors import UserFacingError
-from desktop_slm.fsutil import atomic_write_text
+from desktop_slm.fsutil import atomic_write_text, exclusive_lock
 
 log = logging.getLogger(__name__)
 
@@ -108,10 +108,8 @@ class ModelSelection:
     @contextlib.contextmanager
     def _lock(self) -> Iterator[None]:
         """One reader-writer at a time across threads and processes (the window and the CLI)."""
-        from filelock import FileLock
-
         self.file.parent.mkdir(parents=True, exist_ok=True)
-        with self._thread_lock, FileLock(self.file.with_name(".selection.lock"), timeout=30):
+        with self._thread_lock, exclusive_lock(self.file.with_name(".selection.lock"), wait=30):
             yield
 
     @property

@@ -80,10 +80,6 @@ class ModelLimits:
         contents = sum(self.count_tokens(m["content"]) for m in prompt.messages)
         return contents + TEMPLATE_TOKENS_PER_MESSAGE * len(prompt.messages) + TEMPLATE_TOKENS
 
-    def room_for_text(self, empty_prompt: ToolPrompt, answer_tokens: int) -> int:
-        """Tokens of input text that fit into ``empty_prompt`` (built with no text)."""
-        return self.n_ctx - self.prompt_tokens(empty_prompt) - answer_tokens - SAFETY_TOKENS
-
     def fit_answer(self, prompt: ToolPrompt, answer_tokens: int, *, what: str) -> int:
         """The answer budget ``prompt`` leaves room for: ``answer_tokens`` or less.
 

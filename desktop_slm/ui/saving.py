@@ -12,8 +12,8 @@ from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
 from desktop_slm import APP_DISPLAY_NAME
 from desktop_slm.documents.export import export
+from desktop_slm.documents.limits import DocumentError
 from desktop_slm.documents.markdown import to_html_document
-from desktop_slm.documents.reader import DocumentError
 
 SAVE_FILTERS = (
     "Word document (*.docx)",

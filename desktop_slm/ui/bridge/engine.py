@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal, SignalInstance
 
 from desktop_slm.engine.client import ActiveModel, EngineClient
-from desktop_slm.engine.protocol import Completion, SamplingOptions, TokenEvent
 from desktop_slm.errors import ModelFileError, UserFacingError
-from desktop_slm.tools.prompt import ToolPrompt, prefill, stream
+from desktop_slm.tools.prompt import ToolPrompt, prefill
 
 log = logging.getLogger(__name__)
 
@@ -24,9 +22,9 @@ PREFILL_YIELD_S = 2.0
 class EngineBridge(QObject):
     """Runs engine work on background threads and reports back through signals.
 
-    Signals carry plain data only. A generation emits ``generationStarted``, then
-    ``token`` any number of times, then exactly one of ``generationFinished`` or
-    ``generationFailed``. ``busyChanged(False)`` follows once the engine takes the next
+    Signals carry plain data only. The writing tools' jobs (``bridge.jobs``) report each
+    answered request as ``generationFinished`` and the speed as ``throughput``.
+    ``busyChanged(False)`` follows once the engine takes the next
     request, so controls that depend on :meth:`is_busy` must refresh on it. Nothing is
     emitted from background work once :meth:`shutdown` has begun.
     """
@@ -35,11 +33,8 @@ class EngineBridge(QObject):
     modelLoading = Signal(str)  # path
     modelLoaded = Signal(object)  # ActiveModel
     modelFailed = Signal(str)  # message for people
-    generationStarted = Signal()
-    token = Signal(str)
     throughput = Signal(float)  # tokens/s while streaming
     generationFinished = Signal(object)  # Completion
-    generationFailed = Signal(str)
     busyChanged = Signal(bool)  # False once a finished request has let go of the engine
     prefilled = Signal(object)  # Prefilled: a request was evaluated ahead of time
 
@@ -173,37 +168,6 @@ class EngineBridge(QObject):
     def _forget_model_unless_active(self) -> None:
         if self._client.active_model is None:
             self._model = None
-
-    def generate(self, prompt: ToolPrompt, options: SamplingOptions) -> bool:
-        """Stream an answer to ``prompt`` in the background; False if busy."""
-
-        def work() -> None:
-            self._emit(self.generationStarted)
-            first: float | None = None
-            count = 0
-            last_report = 0.0
-            try:
-                events: Iterator[TokenEvent | Completion] = stream(self._client, prompt, options)
-                for event in events:
-                    if isinstance(event, TokenEvent):
-                        self._emit(self.token, event.text)
-                        now = time.perf_counter()
-                        if first is None:  # speed counts from the first text, without it
-                            first = now
-                        else:
-                            count += event.tokens
-                        if count > 0 and now - last_report > 0.25:
-                            last_report = now
-                            self._emit(self.throughput, count / (now - first))
-                    else:
-                        self._emit(self.generationFinished, event)
-            except UserFacingError as exc:
-                self._emit(self.generationFailed, str(exc))
-            except Exception as exc:
-                log.exception("generation failed")
-                self._emit(self.generationFailed, f"The answer could not be generated: {exc}")
-
-        return self.run_exclusive("engine-generate", work)
 
     def stop(self) -> None:
         """Stop the running generation at once (the partial answer is kept)."""
