@@ -13,19 +13,19 @@ from typing import BinaryIO
 import pytest
 
 from desktop_slm.config import app_paths
-from desktop_slm.models import download, hub
+from desktop_slm.models import download, hub, partials
 from desktop_slm.models.download import (
     DownloadJob,
     DownloadProgress,
-    DownloadQueue,
     DownloadRequest,
     JobState,
     RetryPolicy,
-    partial_downloads,
 )
+from desktop_slm.models.download_queue import DownloadQueue
 from desktop_slm.models.errors import DownloadError
 from desktop_slm.models.fit import Memory
 from desktop_slm.models.library import ModelLibrary
+from desktop_slm.models.partials import partial_downloads
 from desktop_slm.models.selection import ModelSelection
 from tests.fakehub import GEMMA_REPO, SMOLLM2_REPO, SPLIT_REPO, FakeHub
 from tests.support.test_models import GEMMA3_BASE, SMOLLM2
@@ -72,7 +72,7 @@ def resolved(repo: str = SMOLLM2_REPO, filename: str = SMOLLM2.filename) -> hub.
 
 
 def part_of(library: ModelLibrary, repo: str = SMOLLM2_REPO, name: str = SMOLLM2.filename) -> Path:
-    return download.part_path(library.paths, repo, name)
+    return partials.part_path(library.paths, repo, name)
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
@@ -190,7 +190,7 @@ def test_wrong_bytes_are_caught_deleted_and_reported_as_corrupt(
     assert "corrupt" in str(caught.value)
     assert "deleted" in str(caught.value)
     assert not part_of(library).exists()
-    assert not download.sidecar_path(part_of(library)).exists()
+    assert not partials.sidecar_path(part_of(library)).exists()
     assert library.models() == []
     assert not list(library.folder.glob("*.gguf"))
 

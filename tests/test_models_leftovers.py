@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from desktop_slm.config import app_paths
-from desktop_slm.models import download
+from desktop_slm.models import partials
+from desktop_slm.models.errors import DownloadError
 from desktop_slm.models.leftovers import LeftoverKind, delete_leftover, find_leftovers
 from desktop_slm.models.library import ModelLibrary
 from tests.test_gguf_check import CHATML, write_tiny_model
@@ -91,14 +92,14 @@ LIVE_DOWNLOAD = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from desktop_slm.models import download, hub
+    from desktop_slm.models import download, hub, partials
 
     part = Path(sys.argv[1])
     remote = hub.RemoteFile(
         "someone/Tiny-GGUF", "tiny-Q4_K_M.gguf", "main", "http://127.0.0.1:9/x", 10_000, "0" * 64
     )
     with download._exclusive(part, remote.filename):
-        download._write_sidecar(part, remote)
+        partials.write_sidecar(part, remote)
         part.write_bytes(b"\\0" * 4_000)
         print("downloading", flush=True)
         sys.stdin.readline()
@@ -109,7 +110,7 @@ LIVE_DOWNLOAD = textwrap.dedent(
 @pytest.fixture
 def live_download(library: ModelLibrary) -> Iterator[tuple[Path, subprocess.Popen[str]]]:
     """A second process in the middle of downloading, holding the download's lock."""
-    part = download.part_path(library.paths, REPO, FILENAME)
+    part = partials.part_path(library.paths, REPO, FILENAME)
     part.parent.mkdir(parents=True, exist_ok=True)
     proc = subprocess.Popen(
         [sys.executable, "-c", LIVE_DOWNLOAD, str(part)],
@@ -133,18 +134,18 @@ def test_a_download_running_in_another_process_is_never_offered_or_deleted(
     library: ModelLibrary, live_download: tuple[Path, subprocess.Popen[str]]
 ) -> None:
     part, proc = live_download
-    sidecar = download.sidecar_path(part)
+    sidecar = partials.sidecar_path(part)
 
     assert find_leftovers(library) == []
-    assert download.partial_downloads(library.paths) == []  # not offered for resuming either
+    assert partials.partial_downloads(library.paths) == []  # not offered for resuming either
     listing = cli("models", "list")
     assert str(part) not in listing.stdout
     refused = cli("models", "clean", part, "--yes")
     assert refused.returncode == 1
     assert part.exists()
     assert sidecar.exists()
-    with pytest.raises(download.DownloadError) as caught:
-        download.discard_partial(part)
+    with pytest.raises(DownloadError) as caught:
+        partials.discard_partial(part)
     assert caught.value.code == "busy"
     assert part.stat().st_size == 4_000
 

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
 from desktop_slm.config import app_paths
-from desktop_slm.models import catalog, discover, download, hub
+from desktop_slm.models import catalog, discover, hub, partials
 from desktop_slm.models.download import JobState
 from desktop_slm.models.fit import Memory
 from desktop_slm.ui import models_tab
@@ -412,7 +412,7 @@ def test_pause_resume_and_cancel_in_the_downloads_list(
     wait_row(qtbot, tab, SMOLLM2.filename, JobState.PAUSED)
     assert row.pause_button.text() == "Resume"
     assert row.detail.text().startswith("Paused")
-    part = download.part_path(window.model_manager.library.paths, SMOLLM2_REPO, SMOLLM2.filename)
+    part = partials.part_path(window.model_manager.library.paths, SMOLLM2_REPO, SMOLLM2.filename)
     kept = part.stat().st_size
     assert 2_000_000 <= kept < SMOLLM2.size
     assert installed(tab) == {}
@@ -445,8 +445,8 @@ def test_a_download_left_by_a_previous_run_is_offered_and_resumes(
     qtbot.waitUntil(lambda: smol.progress.done >= 2_000_000, timeout=WORK_MS)
     first.close()  # pauses the running download; its part stays on disk
 
-    smol_part = download.part_path(paths, SMOLLM2_REPO, SMOLLM2.filename)
-    gemma_part = download.part_path(paths, GEMMA_REPO, GEMMA3_BASE.filename)
+    smol_part = partials.part_path(paths, SMOLLM2_REPO, SMOLLM2.filename)
+    gemma_part = partials.part_path(paths, GEMMA_REPO, GEMMA3_BASE.filename)
     kept = smol_part.stat().st_size
     assert 2_000_000 <= kept < SMOLLM2.size
     assert gemma_part.stat().st_size >= 1_000_000
@@ -466,7 +466,7 @@ def test_a_download_left_by_a_previous_run_is_offered_and_resumes(
     assert smol_offer.isVisible()
 
     click(qtbot, gemma_offer.discard_button)
-    gemma_sidecar = download.sidecar_path(gemma_part)
+    gemma_sidecar = partials.sidecar_path(gemma_part)
     qtbot.waitUntil(lambda: not gemma_part.exists() and not gemma_sidecar.exists(), timeout=WORK_MS)
     click(qtbot, smol_offer.resume_button)
     assert tab.resume_offers == []

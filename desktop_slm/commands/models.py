@@ -359,12 +359,8 @@ def _duration(seconds: float) -> str:
 
 
 def _pull(args: argparse.Namespace) -> int:
-    from desktop_slm.models.download import (
-        DownloadJob,
-        DownloadRequest,
-        part_path,
-        partial_downloads,
-    )
+    from desktop_slm.models.download import DownloadJob, DownloadRequest
+    from desktop_slm.models.partials import part_path, partial_downloads
 
     if args.file and args.quant:
         return _usage("pull", "give either FILE or --quant, not both")

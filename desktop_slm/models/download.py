@@ -1,4 +1,4 @@
-"""Resumable, sha256-verified downloads of model files, and a queue that runs them in turn.
+"""Resumable, sha256-verified downloads of model files (``download_queue`` runs them in turn).
 
 huggingface_hub resolves the URL, commit, size and sha256 (see :meth:`HubClient.resolve`)
 and lends its HTTP session; the transfer is ours because huggingface_hub 2.x neither
@@ -19,47 +19,51 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import dataclasses
 import enum
 import errno
 import hashlib
 import itertools
-import json
 import logging
 import os
 import queue
 import re
-import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Final
 
-from desktop_slm.config import AppPaths, app_paths
 from desktop_slm.engine.hardware import human_bytes
 from desktop_slm.errors import UserFacingError
 from desktop_slm.fsutil import (
     FileBusy,
     HashStopped,
-    atomic_write_text,
     exclusive_lock,
-    is_locked,
     sha256_file,
 )
 from desktop_slm.models import hub
-from desktop_slm.models.errors import DownloadError, HubError
+from desktop_slm.models.errors import DownloadError
+from desktop_slm.models.partials import (
+    discard_partial,
+    free_space,
+    lock_path,
+    open_part,
+    part_path,
+    read_sidecar,
+    remove_part,
+    sidecar_path,
+    write_sidecar,
+)
 
 if TYPE_CHECKING:
     import httpx2
 
     from desktop_slm.models.library import InstalledModel, ModelLibrary
+    from desktop_slm.models.partials import PartialDownload
 
 log = logging.getLogger(__name__)
 
-SIDECAR_SCHEMA_VERSION: Final = 1
 WRITE_BLOCK_BYTES: Final = 1024 * 1024
 SYNC_EVERY_BYTES: Final = 32 * 1024 * 1024
 """Written data is flushed to disk in the background this often while downloading."""
@@ -128,142 +132,6 @@ class RetryPolicy:
 
     def delay(self, attempt: int) -> float:
         return float(min(self.max_delay_s, self.base_delay_s * 2 ** (attempt - 1)))
-
-
-@dataclass(frozen=True)
-class PartialDownload:
-    """A download a previous run left unfinished; the app offers to resume it."""
-
-    remote: hub.RemoteFile
-    part_path: Path
-    done: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "repo": self.remote.repo,
-            "file": self.remote.filename,
-            "revision": self.remote.revision,
-            "done_bytes": self.done,
-            "size_bytes": self.remote.size,
-            "part_path": str(self.part_path),
-        }
-
-
-# ---------------------------------------------------------------- files on disk
-def downloads_dir(paths: AppPaths) -> Path:
-    return paths.cache_dir / "downloads"
-
-
-def part_name(repo: str, filename: str) -> str:
-    """A readable, file-system-safe name for a download: ``owner--repo--file.gguf``."""
-    raw = f"{repo}/{filename}".replace("/", "--")
-    return re.sub(r"[^A-Za-z0-9._-]", "_", raw)
-
-
-def part_path(paths: AppPaths, repo: str, filename: str) -> Path:
-    return downloads_dir(paths) / (part_name(repo, filename) + ".part")
-
-
-def sidecar_path(part: Path) -> Path:
-    return part.with_name(part.name + ".json")
-
-
-def lock_path(part: Path) -> Path:
-    """The file a live download holds locked (``fsutil.exclusive_lock``) while it runs."""
-    return part.with_name(part.name + ".lock")
-
-
-def is_live(part: Path) -> bool:
-    """True while a download (in this or another process) is writing ``part``."""
-    return is_locked(lock_path(part))
-
-
-def _write_sidecar(part: Path, remote: hub.RemoteFile) -> None:
-    payload = {
-        "schema_version": SIDECAR_SCHEMA_VERSION,
-        **dataclasses.asdict(remote),
-        "started": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
-    atomic_write_text(sidecar_path(part), json.dumps(payload, indent=2) + "\n")
-
-
-def _read_sidecar(path: Path) -> hub.RemoteFile | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict) or data.get("schema_version") != SIDECAR_SCHEMA_VERSION:
-            return None
-        values = {f.name: data[f.name] for f in dataclasses.fields(hub.RemoteFile)}
-        remote = hub.RemoteFile(**values)
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    ok = all(isinstance(getattr(remote, k), str) for k in ("repo", "filename", "url", "sha256"))
-    return remote if ok and isinstance(remote.size, int) else None
-
-
-def remove_part(part: Path) -> None:
-    """Delete a partial file and its sidecar; only for the holder of its lock."""
-    for path in (part, sidecar_path(part)):
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-
-
-def discard_partial(part: Path) -> None:
-    """Delete a partial download unless a live download holds it (then DownloadError)."""
-    try:
-        with exclusive_lock(lock_path(part), remove=True):
-            remove_part(part)
-    except FileBusy:
-        raise DownloadError(
-            f"{part.name} is being downloaded by another window or command right now, so it "
-            "was not deleted. Cancel it there.",
-            code="busy",
-            resumable=True,
-        ) from None
-
-
-def partial_downloads(paths: AppPaths | None = None) -> list[PartialDownload]:
-    """Unfinished downloads on disk, oldest first; stray files without a partner are removed.
-
-    A download running in another process (its lock is held) is neither listed nor touched.
-    """
-    folder = downloads_dir(paths or app_paths())
-    found: list[PartialDownload] = []
-    if not folder.is_dir():
-        return found
-    for sidecar in sorted(folder.glob("*.part.json"), key=_mtime):
-        part = sidecar.with_name(sidecar.name.removesuffix(".json"))
-        if is_live(part):
-            continue
-        remote = _read_sidecar(sidecar)
-        if remote is None or not part.is_file():
-            log.info("removing stray download files %s", part)
-            with contextlib.suppress(DownloadError):
-                discard_partial(part)
-            continue
-        found.append(PartialDownload(remote, part, part.stat().st_size))
-    for part in folder.glob("*.part"):
-        # nothing says what it is, so it cannot be verified
-        if not sidecar_path(part).exists() and not is_live(part):
-            with contextlib.suppress(DownloadError):
-                discard_partial(part)
-    return found
-
-
-def _mtime(path: Path) -> float:
-    try:
-        return path.stat().st_mtime
-    except FileNotFoundError:  # deleted meanwhile by the download that owned it
-        return 0.0
-
-
-def free_space(path: Path) -> int:
-    """Free bytes on the disk holding ``path`` (a module function so tests can fake it)."""
-    return shutil.disk_usage(path).free
-
-
-def open_part(path: Path) -> BinaryIO:
-    """Open the partial file for appending (a module function so tests can fake a full disk)."""
-    return path.open("ab")
 
 
 # ---------------------------------------------------------------- the transfer
@@ -574,17 +442,17 @@ class DownloadJob:
             return self._fetch_locked(remote, part)
 
     def _fetch_locked(self, remote: hub.RemoteFile, part: Path) -> Path:
-        previous = _read_sidecar(sidecar_path(part))
+        previous = read_sidecar(sidecar_path(part))
         if previous is None or (previous.sha256, previous.size) != (remote.sha256, remote.size):
             if part.exists() or previous is not None:
                 log.info("starting %s afresh: no record of it, or the file changed", part.name)
             remove_part(part)
             self._digest, self._digest_len = None, 0
-        _write_sidecar(part, remote)
+        write_sidecar(part, remote)
         done = part.stat().st_size if part.exists() else 0
         if done > remote.size:
             remove_part(part)
-            _write_sidecar(part, remote)
+            write_sidecar(part, remote)
             done = 0
             self._digest, self._digest_len = None, 0
         self._check_space(remote, done, part)
@@ -898,149 +766,3 @@ def _transport_reason(exc: BaseException) -> str:
     if isinstance(exc, httpx2.TimeoutException):
         return "the Hub stopped sending data"
     return "the connection dropped"
-
-
-# ---------------------------------------------------------------- the queue
-class DownloadQueue:
-    """Runs downloads one after another on a background thread.
-
-    ``on_progress`` receives :class:`DownloadProgress` snapshots on that thread (a Qt
-    adapter re-emits them as signals). A failed or paused job stays in :meth:`jobs` and
-    can be resumed; a finished job's model is in the library.
-    """
-
-    def __init__(
-        self,
-        library: ModelLibrary,
-        *,
-        on_progress: ProgressCallback | None = None,
-        hub_client: hub.HubClient | None = None,
-        retry: RetryPolicy | None = None,
-    ) -> None:
-        self._library = library
-        self._on_progress = on_progress
-        self._hub = hub_client
-        self._retry = retry
-        self._jobs: dict[int, DownloadJob] = {}
-        self._pending: collections.deque[DownloadJob] = collections.deque()
-        self._cond = threading.Condition()
-        self._current: DownloadJob | None = None
-        self._closed = False
-        self._thread = threading.Thread(target=self._work, name="model-downloads", daemon=True)
-        self._thread.start()
-
-    def add(self, request: DownloadRequest) -> DownloadJob:
-        """Queue a download (or return the job already fetching the same file)."""
-        with self._cond:
-            for job in self._jobs.values():
-                same = (job.request.repo, job.request.filename) == (
-                    request.repo,
-                    request.filename,
-                )
-                if same and not job.state.finished and job.state is not JobState.PAUSED:
-                    return job
-            job = DownloadJob(
-                request,
-                self._library,
-                hub_client=self._hub,
-                on_progress=self._on_progress,
-                retry=self._retry,
-            )
-            self._jobs[job.id] = job
-            self._pending.append(job)
-            self._cond.notify_all()
-        job._emit(JobState.QUEUED, force=True)
-        return job
-
-    def jobs(self) -> list[DownloadJob]:
-        with self._cond:
-            return list(self._jobs.values())
-
-    def get(self, job_id: int) -> DownloadJob:
-        with self._cond:
-            return self._jobs[job_id]
-
-    def pause(self, job_id: int) -> None:
-        job = self.get(job_id)
-        with self._cond:
-            if job in self._pending:
-                self._pending.remove(job)
-                job._emit(JobState.PAUSED, force=True, message="Paused.")
-                return
-        job.pause()
-
-    def resume(self, job_id: int) -> None:
-        """Queue a paused or failed job again, ahead of the others; it continues its part."""
-        job = self.get(job_id)
-        with self._cond:
-            if job.state not in (JobState.PAUSED, JobState.FAILED) or job in self._pending:
-                return
-            self._pending.appendleft(job)
-            self._cond.notify_all()
-        job._emit(JobState.QUEUED, force=True)
-
-    def cancel(self, job_id: int) -> None:
-        job = self.get(job_id)
-        with self._cond:
-            if job in self._pending:
-                self._pending.remove(job)
-        job.cancel()
-
-    def wait_idle(self, timeout: float | None = None) -> bool:
-        """True once nothing runs and nothing waits (for tests and for quitting)."""
-        with self._cond:
-            return self._cond.wait_for(
-                lambda: self._current is None and not self._pending, timeout=timeout
-            )
-
-    def close(self, timeout: float = 5.0) -> None:
-        """Pause the running job (its part is kept) and stop the worker thread."""
-        with self._cond:
-            self._closed = True
-            current = self._current
-            self._cond.notify_all()
-        if current is not None:
-            current.pause()
-        self._thread.join(timeout)
-
-    def _work(self) -> None:
-        while True:
-            with self._cond:
-                self._cond.wait_for(lambda: self._closed or bool(self._pending))
-                if self._closed:
-                    return
-                job = self._current = self._pending.popleft()
-            try:
-                job.run()
-            except UserFacingError:
-                pass  # the job's state and progress carry the message
-            except Exception as exc:
-                log.exception("download job %d failed unexpectedly", job.id)
-                error = DownloadError(
-                    f"The download of {job.request.filename} failed unexpectedly ({exc}). "
-                    "Details are in the log.",
-                    code="bug",
-                    resumable=True,
-                )
-                job.error = error
-                job._emit(JobState.FAILED, force=True, error=error)
-            finally:
-                with self._cond:
-                    self._current = None
-                    self._cond.notify_all()
-
-
-__all__ = [
-    "DownloadError",
-    "DownloadJob",
-    "DownloadProgress",
-    "DownloadQueue",
-    "DownloadRequest",
-    "HubError",
-    "JobState",
-    "PartialDownload",
-    "ProgressCallback",
-    "RetryPolicy",
-    "discard_partial",
-    "partial_downloads",
-]

@@ -8,7 +8,7 @@ at start and offered for adding (``models import PATH``) or deleting (``models c
 Nothing in use is ever offered: the folder is scanned under the library's lock (so a
 model being added is either listed or not yet there), a copy in progress holds a lock on
 its temporary file, and a live download holds the lock of its partial file
-(``download.is_live``), in this process or another.
+(``partials.is_live``), in this process or another.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from typing import Any
 from desktop_slm import APP_NAME
 from desktop_slm.engine.hardware import human_bytes
 from desktop_slm.fsutil import FileBusy, exclusive_lock, is_locked
-from desktop_slm.models.download import discard_partial, partial_downloads
 from desktop_slm.models.errors import LibraryError
 from desktop_slm.models.library import InstalledModel, ModelLibrary
+from desktop_slm.models.partials import discard_partial, partial_downloads
 
 log = logging.getLogger(__name__)
 

@@ -42,10 +42,11 @@ from desktop_slm.engine.client import ActiveModel
 from desktop_slm.engine.hardware import human_bytes
 from desktop_slm.models.catalog import CatalogEntry
 from desktop_slm.models.discover import Discovery, FoundModel
-from desktop_slm.models.download import DownloadProgress, JobState, PartialDownload
+from desktop_slm.models.download import DownloadProgress, JobState
 from desktop_slm.models.fit import Fit
 from desktop_slm.models.hub import GgufFileSet, HubModel, RepoFiles
 from desktop_slm.models.library import InstalledModel, VerifyResult
+from desktop_slm.models.partials import PartialDownload
 from desktop_slm.models.selection import ModelSelection
 from desktop_slm.ui import messages
 from desktop_slm.ui.bridge.engine import EngineBridge

@@ -15,18 +15,12 @@ from desktop_slm.errors import UserFacingError
 from desktop_slm.models import discover, hub
 from desktop_slm.models.catalog import CatalogEntry, load_catalog
 from desktop_slm.models.discover import FoundModel
-from desktop_slm.models.download import (
-    DownloadProgress,
-    DownloadQueue,
-    DownloadRequest,
-    JobState,
-    PartialDownload,
-    discard_partial,
-    partial_downloads,
-)
+from desktop_slm.models.download import DownloadProgress, DownloadRequest, JobState
+from desktop_slm.models.download_queue import DownloadQueue
 from desktop_slm.models.fit import Fit, Memory
 from desktop_slm.models.leftovers import Leftover, delete_leftover, find_leftovers
 from desktop_slm.models.library import InstalledModel, ModelLibrary
+from desktop_slm.models.partials import PartialDownload, discard_partial, partial_downloads
 from desktop_slm.models.selection import ModelSelection
 
 log = logging.getLogger(__name__)
