@@ -86,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args_list[:1] == ["engine-worker"]:
         from desktop_slm.engine import worker
 
-        return worker.main()
+        return worker.main(args_list[1:])
     window_model = _plain_launch(args_list)
     if window_model is not None:  # the everyday launch skips building every command's parser
         return _open_window(window_model or None)
