@@ -18,7 +18,7 @@ import pytest
 from desktop_slm.engine.client import EngineClient
 from desktop_slm.engine.gguf_check import inspect_model
 from desktop_slm.engine.protocol import Completion, SamplingOptions, TokenEvent
-from desktop_slm.errors import EngineError, ModelFileError
+from desktop_slm.errors import EngineCrashed, EngineError, ModelFileError
 from desktop_slm.tools.budget import ModelLimits
 from tests.support.processes import wait_gone
 from tests.support.tiny_llama import write_tiny_llama
@@ -36,9 +36,7 @@ SPIN = "{% for i in range(99999) %}{% for j in range(99999) %}{% endfor %}{% end
 LOOPING = SPIN + CHATML
 HUGE_STRING = "{{ 'x' * 999999999 }}" + CHATML
 TRIGGER = "avalanche"
-LOOPS_ON_A_WORD = (
-    f"{{% if '{TRIGGER}' in messages[-1]['content'] %}}{SPIN}{{% endif %}}" + CHATML
-)
+LOOPS_ON_A_WORD = f"{{% if '{TRIGGER}' in messages[-1]['content'] %}}{SPIN}{{% endif %}}" + CHATML
 GROWS_ON_A_WORD = (
     f"{{% if '{TRIGGER}' in messages[-1]['content'] %}}"
     "{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}"
@@ -237,7 +235,7 @@ def test_cancel_kills_a_worker_that_does_not_answer_and_keeps_the_text(
 def test_a_worker_silent_for_too_long_is_restarted_with_a_clear_error(
     smollm2_path: Path,
 ) -> None:
-    with EngineClient(event_timeout_s=3.0) as engine:
+    with EngineClient(event_timeout_s=8.0) as engine:
         engine.load(smollm2_path, n_ctx=1024)
         first_pid = engine.pid
         assert first_pid is not None
@@ -245,7 +243,7 @@ def test_a_worker_silent_for_too_long_is_restarted_with_a_clear_error(
         with pytest.raises(EngineError) as caught:
             collect(engine.chat(CALM, SHORT))
         assert caught.value.code == "engine_timeout"
-        assert "did not answer for 3 seconds and was restarted" in str(caught.value)
+        assert "did not answer for 8 seconds and was restarted" in str(caught.value)
         assert wait_gone(first_pid)
         _, after = collect(engine.chat(CALM, SHORT))
         assert after.completion_tokens > 0
@@ -256,10 +254,13 @@ def test_model_limits_work_after_a_worker_crash(engine: EngineClient, smollm2_pa
     before = ModelLimits.of(engine)
     pid = engine.pid
     assert pid is not None
-    os.kill(pid, signal.SIGKILL)
-    assert wait_gone(pid)
-    with pytest.raises(EngineError):
-        engine.count_tokens("the crash is noticed here")
+
+    def kill_while_answering() -> None:
+        for _event in engine.chat(CALM, SamplingOptions(max_tokens=200, temperature=0)):
+            os.kill(pid, signal.SIGKILL)
+
+    with pytest.raises(EngineCrashed):
+        kill_while_answering()
 
     limits = ModelLimits.of(engine)  # said "No model is loaded" before
     assert limits.n_ctx == before.n_ctx == 1024

@@ -218,7 +218,8 @@ class EngineClient:
                 proc.wait()
         for stream in (proc.stdin, proc.stdout, proc.stderr):
             if stream is not None:
-                stream.close()
+                with contextlib.suppress(OSError):  # stdin of a dead worker: broken pipe
+                    stream.close()
 
     def close(self) -> None:
         """Stop the worker; the client may be used again afterwards."""

@@ -737,6 +737,10 @@ def render_problem(template: str) -> str | None:
         raise
     except Exception as exc:  # any failure inside the template's own logic
         return f"{type(exc).__name__}: {exc}"
+    return _output_problem(rendered)
+
+
+def _output_problem(rendered: str) -> str | None:
     if len(rendered) > _MAX_RENDERED_CHARS:
         return f"it turns a one-line chat into {len(rendered):,} characters"
     if "Hello" not in rendered:

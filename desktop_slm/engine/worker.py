@@ -259,11 +259,15 @@ class Worker:
             eos_id, bos_id = llama.token_eos(), llama.token_bos()
             eos = llama._model.token_get_text(eos_id) if eos_id != -1 else ""
             bos = llama._model.token_get_text(bos_id) if bos_id != -1 else ""
+
             # Compiling runs template code too (Jinja folds constants such as 'x' * 10**9).
+            def compile_template() -> Any:
+                return Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos)
+
             try:
                 with memory_cap():
                     self._formatter = run_bounded(
-                        lambda: Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos),
+                        compile_template,
                         cancelled=lambda: False,
                         on_stuck=lambda _exc: os._exit(3),
                     )
