@@ -84,9 +84,13 @@ def _temperature(value: str) -> float:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list[:1] == ["engine-worker"]:
+        if args_list[1:] == ["check-template"]:  # engine/template_guard.py's checker
+            from desktop_slm.engine.template_guard import child_main
+
+            return child_main()
         from desktop_slm.engine import worker
 
-        return worker.main(args_list[1:])
+        return worker.main()
     window_model = _plain_launch(args_list)
     if window_model is not None:  # the everyday launch skips building every command's parser
         return _open_window(window_model or None)

@@ -602,12 +602,8 @@ def _stop_prefix_len(text: str, stops: list[str]) -> int:
     return best
 
 
-def main(arguments: list[str] | None = None) -> int:
-    """Entry point of ``desktop-slm engine-worker`` (``check-template``: the checker)."""
-    if arguments == ["check-template"]:
-        from desktop_slm.engine.template_guard import child_main
-
-        return child_main()
+def main() -> int:
+    """Entry point of ``desktop-slm engine-worker``."""
     # Ctrl+C in a terminal reaches the whole process group; the app decides what to cancel.
     with contextlib.suppress(ValueError):
         signal.signal(signal.SIGINT, signal.SIG_IGN)
