@@ -66,7 +66,7 @@ class ActiveModel:
 StateCallback = Callable[[str], None]
 
 
-def worker_command(*arguments: str) -> list[str]:
+def worker_command(subcommand: str = "engine-worker") -> list[str]:
     """The command that starts a worker: the same program, hidden subcommand.
 
     ``-P`` keeps the current folder off ``sys.path`` (``python -m`` would put it first,
@@ -75,8 +75,8 @@ def worker_command(*arguments: str) -> list[str]:
     the same site-packages as the app, including a ``pip install --user``.
     """
     if getattr(sys, "frozen", False):
-        return [sys.executable, "engine-worker", *arguments]
-    return [sys.executable, "-E", "-P", "-u", "-m", "desktop_slm", "engine-worker", *arguments]
+        return [sys.executable, subcommand]
+    return [sys.executable, "-E", "-P", "-u", "-m", "desktop_slm", subcommand]
 
 
 def worker_environment() -> dict[str, str]:

@@ -80,7 +80,7 @@ def check_in_child(template: str) -> str | None:
     from desktop_slm.engine.client import worker_command, worker_environment
 
     proc = subprocess.Popen(
-        worker_command("check-template"),
+        worker_command("check-template"),  # a hidden command, like "engine-worker"
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -134,7 +134,7 @@ def _read_lines(stream: IO[bytes], lines: queue.Queue[bytes]) -> None:
 
 
 def child_main() -> int:
-    """Entry point of ``desktop-slm engine-worker check-template`` (template on stdin)."""
+    """Entry point of the hidden ``desktop-slm check-template`` (the template on stdin)."""
     with contextlib.suppress(ValueError):  # Ctrl+C in a terminal: the app decides
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     _limit_child()
