@@ -707,7 +707,11 @@ _MAX_RENDERED_CHARS: Final = 1_000_000
 
 
 def render_problem(template: str) -> str | None:
-    """Render ``template`` for a one-message chat, here: only for a bounded process."""
+    """Why ``template`` cannot format a one-message chat, or None if it can.
+
+    It runs the model's template code in this process: call it only in the bounded
+    checker process (:func:`desktop_slm.engine.template_guard.child_main`).
+    """
     import jinja2
 
     try:
