@@ -68,6 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["check-template"]:  # hidden too: engine/template_guard.py
+        from desktop_slm.engine.template_guard import child_main
+
+        return child_main()
     if args_list[:1] == ["engine-worker"]:
         from desktop_slm.engine import worker
 

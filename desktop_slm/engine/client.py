@@ -34,6 +34,14 @@ log = logging.getLogger(__name__)
 
 HELLO_TIMEOUT_S = 120.0
 STOP_TIMEOUT_S = 5.0
+CANCEL_GRACE_S = 1.0
+"""A worker that has not answered a cancel within this is stuck (in native code or a
+template) and is killed; the next request starts a fresh one."""
+EVENT_TIMEOUT_ENV = "DESKTOP_SLM_ENGINE_TIMEOUT_S"
+DEFAULT_EVENT_TIMEOUT_S = 900.0
+"""Longest a request may go without any event from the worker (a long prompt on a
+large model on two cores takes minutes; a quarter of an hour of silence is a hang)."""
+_CANCELLABLE_OPS = frozenset({"chat", "complete", "prefill"})
 
 _EXITED = object()
 
@@ -58,11 +66,36 @@ class ActiveModel:
 StateCallback = Callable[[str], None]
 
 
-def worker_command() -> list[str]:
-    """The command that starts a worker: the same program, hidden subcommand."""
+def worker_command(subcommand: str = "engine-worker") -> list[str]:
+    """The command that starts a worker: the same program, hidden subcommand.
+
+    ``-P`` keeps the current folder off ``sys.path`` (``python -m`` would put it first,
+    so a ``llama_cpp/`` folder where the app was started would be imported) and ``-E``
+    ignores PYTHON* variables. ``-s`` (the rest of ``-I``) is left out: the worker sees
+    the same site-packages as the app, including a ``pip install --user``.
+    """
     if getattr(sys, "frozen", False):
-        return [sys.executable, "engine-worker"]
-    return [sys.executable, "-m", "desktop_slm", "engine-worker"]
+        return [sys.executable, subcommand]
+    return [sys.executable, "-E", "-P", "-u", "-m", "desktop_slm", subcommand]
+
+
+def worker_environment() -> dict[str, str]:
+    """The app's environment without PYTHON* variables (a frozen build may not ignore them)."""
+    return {k: v for k, v in os.environ.items() if not k.upper().startswith("PYTHON")}
+
+
+def _event_timeout_from_environment() -> float:
+    try:
+        value = float(os.environ.get(EVENT_TIMEOUT_ENV, DEFAULT_EVENT_TIMEOUT_S))
+    except ValueError:
+        return DEFAULT_EVENT_TIMEOUT_S
+    return value if value > 0 else DEFAULT_EVENT_TIMEOUT_S
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 120:
+        return f"{seconds / 60:g} minutes"
+    return f"{seconds:g} seconds"
 
 
 def _signal_name(returncode: int) -> str:
@@ -76,9 +109,14 @@ def _signal_name(returncode: int) -> str:
 
 class EngineClient:
     def __init__(
-        self, *, on_state: StateCallback | None = None, command: list[str] | None = None
+        self,
+        *,
+        on_state: StateCallback | None = None,
+        command: list[str] | None = None,
+        event_timeout_s: float | None = None,
     ) -> None:
         self._command = command or worker_command()
+        self._event_timeout_s = event_timeout_s or _event_timeout_from_environment()
         self._on_state = on_state
         self._proc: subprocess.Popen[bytes] | None = None
         self._events: queue.Queue[Any] = queue.Queue()
@@ -88,7 +126,11 @@ class EngineClient:
         self._request_lock = threading.RLock()
         self._next_id = 0
         self._current_id: int | None = None
+        self._current_op = ""
+        self._answered_id = 0  # the last request whose final event arrived
+        self._killed_id = 0  # the last request whose worker was killed by cancel()
         self._active: ActiveModel | None = None
+        self._worker_has_model = False
         self._wanted: tuple[Path, int | None, int | None] | None = None
         self.hello: dict[str, Any] = {}
 
@@ -99,6 +141,7 @@ class EngineClient:
 
     @property
     def active_model(self) -> ActiveModel | None:
+        """The model requests use: after a crash, the one the next request reloads."""
         return self._active
 
     def _state(self, state: str) -> None:
@@ -118,7 +161,7 @@ class EngineClient:
             stderr=subprocess.PIPE,
             bufsize=-1,  # buffered reads: one read() per burst of lines, not per byte
             creationflags=creationflags,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env=worker_environment(),
         )
         self._proc = proc
         assert proc.stdout is not None
@@ -138,14 +181,19 @@ class EngineClient:
             self._stop_process()
             raise EngineError(f"The engine answered with an unexpected protocol ({hello}).")
         self.hello = hello
-        self._active = None
+        self._worker_has_model = False
 
     def _read_events(self, stream: IO[bytes], events: queue.Queue[Any]) -> None:
         for line in stream:
             try:
-                events.put(protocol.decode(line))
+                event = protocol.decode(line)
             except ValueError:
                 log.warning("engine wrote a malformed line: %r", line[:200])
+                continue
+            request_id = event.get("id")
+            if event.get("event") in protocol.FINAL_EVENTS and isinstance(request_id, int):
+                self._answered_id = max(self._answered_id, request_id)
+            events.put(event)
         events.put(_EXITED)
 
     def _read_stderr(self, stream: IO[bytes]) -> None:
@@ -157,7 +205,7 @@ class EngineClient:
 
     def _stop_process(self) -> None:
         proc, self._proc = self._proc, None
-        self._active = None
+        self._worker_has_model = False  # self._active stays: the next request reloads it
         if proc is None:
             return
         if proc.poll() is None:
@@ -170,7 +218,8 @@ class EngineClient:
                 proc.wait()
         for stream in (proc.stdin, proc.stdout, proc.stderr):
             if stream is not None:
-                stream.close()
+                with contextlib.suppress(OSError):  # stdin of a dead worker: broken pipe
+                    stream.close()
 
     def close(self) -> None:
         """Stop the worker; the client may be used again afterwards."""
@@ -179,6 +228,7 @@ class EngineClient:
         got_lock = self._request_lock.acquire(timeout=STOP_TIMEOUT_S)
         try:
             self._wanted = None
+            self._active = None
             self._stop_process()
         finally:
             if got_lock:
@@ -215,11 +265,14 @@ class EngineClient:
 
     def _next_event(self, timeout: float | None = None) -> dict[str, Any]:
         try:
-            event = self._events.get(timeout=timeout)
+            event = self._events.get(timeout=timeout or self._event_timeout_s)
         except queue.Empty:
             self._stop_process()
+            waited = timeout or self._event_timeout_s
             raise EngineError(
-                "The model engine did not answer in time and was restarted."
+                f"The model engine did not answer for {_duration(waited)} and was restarted. "
+                "Your text is kept; try again, with a shorter text or a smaller model.",
+                code="engine_timeout",
             ) from None
         if event is _EXITED:
             raise EngineCrashed(self._crash_message())
@@ -243,6 +296,7 @@ class EngineClient:
         self._next_id += 1
         request_id = self._next_id
         self._current_id = request_id
+        self._current_op = op
         self._send({"op": op, "id": request_id, **fields})
         return request_id
 
@@ -263,7 +317,7 @@ class EngineClient:
 
     def _ensure_model(self) -> ActiveModel:
         self._ensure_worker()
-        if self._active is None:
+        if self._active is None or not self._worker_has_model:
             if self._wanted is None:
                 raise EngineError("No model is loaded. Choose a model first.", code="no_model")
             self._load_now(*self._wanted)
@@ -284,7 +338,7 @@ class EngineClient:
             from desktop_slm.engine.gguf_check import inspect_model
 
             info = inspect_model(resolved)  # fails fast, in this process, on a bad file
-            previous = self._wanted
+            previous, previous_active = self._wanted, self._active
             self._wanted = (resolved, n_ctx, n_threads)
             try:
                 self._ensure_worker()
@@ -292,8 +346,8 @@ class EngineClient:
             except BaseException:
                 # The worker drops its model before loading the next one: the previous
                 # model is reloaded by the next request, as after a crash.
-                self._wanted = previous
-                self._active = None
+                self._wanted, self._active = previous, previous_active
+                self._worker_has_model = False
                 raise
 
     def _load_now(
@@ -318,6 +372,7 @@ class EngineClient:
             requested=n_ctx,
         )
         threads = n_threads or hardware.physical_cores()
+        self._worker_has_model = False  # the worker drops its model first
         self._state("loading")
         try:
             request_id = self._request(
@@ -338,6 +393,7 @@ class EngineClient:
             load_s=float(event["load_s"]),
         )
         self._active = ActiveModel(info=info, loaded=loaded)
+        self._worker_has_model = True
         return self._active
 
     def chat(
@@ -391,7 +447,18 @@ class EngineClient:
                         raise EngineError(str(event.get("message")), code=str(event.get("code")))
             except EngineCrashed:
                 finished = True
-                raise
+                if self._killed_id != request_id:
+                    raise
+                # Killed because it did not answer a cancel: stopped, and what was
+                # written so far is kept. The next request starts a fresh worker.
+                yield Completion(
+                    request_id=request_id,
+                    text="".join(parts),
+                    finish_reason="cancelled",
+                    prompt_tokens=0,
+                    completion_tokens=0,
+                    cancelled_during="generation" if parts else "prompt",
+                )
             finally:
                 self._current_id = None
                 if not finished:
@@ -412,12 +479,29 @@ class EngineClient:
             self._stop_process()
 
     def cancel(self) -> None:
-        """Stop the running request (generation or prompt evaluation). Thread-safe."""
-        request_id = self._current_id
-        if request_id is None or self._proc is None:
+        """Stop the running request (generation or prompt evaluation). Thread-safe.
+
+        A worker that does not answer within ``CANCEL_GRACE_S`` (stuck in native code or
+        in a chat template) is killed; the request then ends as cancelled.
+        """
+        request_id, proc = self._current_id, self._proc
+        if request_id is None or proc is None:
             return
         with contextlib.suppress(EngineCrashed):
             self._send({"op": "cancel", "id": request_id})
+        if self._current_op in _CANCELLABLE_OPS:
+            timer = threading.Timer(
+                CANCEL_GRACE_S, self._kill_if_unanswered, args=(proc, request_id)
+            )
+            timer.daemon = True
+            timer.start()
+
+    def _kill_if_unanswered(self, proc: subprocess.Popen[bytes], request_id: int) -> None:
+        if self._answered_id >= request_id or proc.poll() is not None:
+            return
+        log.warning("the engine did not answer a cancel within %.1f s: killed", CANCEL_GRACE_S)
+        self._killed_id = request_id
+        proc.kill()
 
     def prefill(
         self,
@@ -445,6 +529,10 @@ class EngineClient:
                 self.cancel()
             try:
                 event = self._final(request_id)
+            except EngineCrashed:
+                if self._killed_id != request_id:
+                    raise
+                event = {"cancelled": True}  # stuck and killed: a fresh worker comes next
             finally:
                 self._current_id = None
         return Prefilled(

@@ -226,7 +226,7 @@ def _inspect_file(name: str, full_path: str) -> ModelInfo:
 
 def check_chat_template(template: str) -> None:
     """Raise ``ModelFileError(code="bad_chat_template")`` unless ``template`` renders a chat."""
-    problem = _template_problem(template)
+    problem = _template_problem(template, None)
     if problem is not None:
         raise ModelFileError(
             f"The model's chat template does not work ({problem}). Choose a different model.",
@@ -569,7 +569,7 @@ def _build_info(name: str, full_path: str, size: int, parsed: _Parsed) -> ModelI
     template = meta.get("tokenizer.chat_template")
     chat_template = template if isinstance(template, str) and template.strip() else None
     if chat_template is not None:
-        problem = _template_problem(chat_template)
+        problem = _template_problem(chat_template, name)
         if problem is not None:
             raise ModelFileError(
                 f"'{name}' has a chat template that does not work ({problem}). "
@@ -679,22 +679,47 @@ def _strftime_now(fmt: str) -> str:
     return datetime.now().strftime(fmt)
 
 
-def _template_problem(template: str) -> str | None:
-    """Return why ``template`` cannot format a one-message chat, or None if it can."""
-    problem = _render_problem(template)
+def _template_problem(template: str, file_name: str | None) -> str | None:
+    """Return why ``template`` cannot format a one-message chat, or None if it can.
+
+    The template is the model's own code: it runs in a child process with a deadline
+    and a memory cap (:mod:`desktop_slm.engine.template_guard`).
+    """
+    from desktop_slm.engine.template_guard import (
+        TemplateLimitExceeded,
+        check_in_child,
+        limit_sentence,
+    )
+
+    try:
+        problem = check_in_child(template)
+    except TemplateLimitExceeded as exc:
+        raise ModelFileError(
+            limit_sentence(file_name, exc.kind), code="bad_chat_template"
+        ) from None
     if problem is None:
         return None
     problem = problem.strip().rstrip(".")
     return problem if len(problem) <= 200 else problem[:199] + "…"
 
 
-def _render_problem(template: str) -> str | None:
+_MAX_RENDERED_CHARS: Final = 1_000_000
+
+
+def render_problem(template: str) -> str | None:
+    """Why ``template`` cannot format a one-message chat, or None if it can.
+
+    It runs the model's template code in this process: call it only in the bounded
+    checker process (:func:`desktop_slm.engine.template_guard.child_main`).
+    """
     import jinja2
 
     try:
         compiled = _template_environment().from_string(template)
     except jinja2.TemplateSyntaxError as exc:
         return f"line {exc.lineno}: {exc.message or 'syntax error'}"
+    except MemoryError:
+        raise  # past the cap of the process this runs in
     except Exception as exc:  # e.g. RecursionError on absurdly nested expressions
         return f"{type(exc).__name__}: {exc}"
     try:
@@ -712,8 +737,16 @@ def _render_problem(template: str) -> str | None:
         )
     except _TemplateRaised as exc:
         return f"it refused a simple chat: {exc}"
+    except MemoryError:
+        raise
     except Exception as exc:  # any failure inside the template's own logic
         return f"{type(exc).__name__}: {exc}"
+    return _output_problem(rendered)
+
+
+def _output_problem(rendered: str) -> str | None:
+    if len(rendered) > _MAX_RENDERED_CHARS:
+        return f"it turns a one-line chat into {len(rendered):,} characters"
     if "Hello" not in rendered:
         return "it leaves out the message it is given"
     return None

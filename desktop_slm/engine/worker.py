@@ -23,6 +23,13 @@ from typing import IO, Any
 from desktop_slm.engine import protocol
 from desktop_slm.engine.cpu_load import OtherLoad, choose_threads
 from desktop_slm.engine.protocol import SamplingOptions
+from desktop_slm.engine.template_guard import (
+    RenderCancelled,
+    RenderTimedOut,
+    limit_sentence,
+    memory_cap,
+    run_bounded,
+)
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +94,7 @@ class Worker:
         self._abort = AbortFlag()
         self._cancel_early: set[int] = set()
         self._current_id: int | None = None
+        self._current_op = ""
         self._current_lock = threading.Lock()
         self._llama: Any = None
         self._model_path: str | None = None
@@ -106,9 +114,18 @@ class Worker:
 
     def read_requests(self, stdin: IO[bytes]) -> None:
         """Reader thread: queue requests, act on cancel at once, exit when the app is gone."""
-        for raw in stdin:
+        while True:
+            try:
+                raw = stdin.readline()
+            except MemoryError:  # a template at its memory cap: this thread must live on
+                time.sleep(0.01)
+                continue
+            if not raw:
+                break
             try:
                 message = protocol.decode(raw)
+            except MemoryError:
+                continue
             except ValueError:
                 self.emit(
                     {
@@ -156,6 +173,7 @@ class Worker:
                 return
             request_id = request.get("id")
             op = request.get("op")
+            self._current_op = str(op)
             with self._current_lock:
                 self._current_id = request_id
                 if request_id in self._cancel_early:
@@ -239,11 +257,26 @@ class Worker:
         self._formatter = None
         if template:
             eos_id, bos_id = llama.token_eos(), llama.token_bos()
-            self._formatter = Jinja2ChatFormatter(
-                template=template,
-                eos_token=llama._model.token_get_text(eos_id) if eos_id != -1 else "",
-                bos_token=llama._model.token_get_text(bos_id) if bos_id != -1 else "",
-            )
+            eos = llama._model.token_get_text(eos_id) if eos_id != -1 else ""
+            bos = llama._model.token_get_text(bos_id) if bos_id != -1 else ""
+
+            # Compiling runs template code too (Jinja folds constants such as 'x' * 10**9).
+            def compile_template() -> Any:
+                return Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos)
+
+            try:
+                with memory_cap():
+                    self._formatter = run_bounded(
+                        compile_template,
+                        cancelled=lambda: False,
+                        on_stuck=lambda _exc: os._exit(3),
+                    )
+            except (RenderTimedOut, MemoryError):
+                llama.close()
+                kind = "memory" if sys.exc_info()[0] is MemoryError else "time"
+                raise _UserError(
+                    "bad_chat_template", limit_sentence(os.path.basename(path), kind)
+                ) from None
         self._llama = llama
         self._model_path = path
         self._threads_now = n_threads
@@ -295,15 +328,65 @@ class Worker:
                     "This is a base model (not instruction-tuned): it has no chat format. "
                     "Choose an instruction-tuned model for the writing tools.",
                 )
-            try:
-                rendered = self._formatter(messages=list(request["messages"])).prompt
-            except Exception as exc:  # Jinja raising inside the model's own template
-                raise _UserError(
-                    "bad_chat_template", f"The model's chat template failed: {exc}"
-                ) from exc
+            rendered = self._render_chat(list(request["messages"]), request.get("id"))
             return list(llama.tokenize(rendered.encode("utf-8"), add_bos=False, special=True))
         prompt = str(request.get("prompt", ""))
         return list(llama.tokenize(prompt.encode("utf-8"), add_bos=True, special=False))
+
+    def _render_chat(self, messages: list[dict[str, str]], request_id: Any) -> str:
+        """The model's own template applied to ``messages``, within its time and memory.
+
+        Raises ``_Cancelled`` when the request is cancelled meanwhile.
+        """
+        formatter = self._formatter
+        file_name = os.path.basename(self._model_path or "") or None
+
+        def stuck(exc: type[BaseException]) -> None:
+            # Stuck where the watchdog's exception cannot reach: answer, then give up
+            # the process (the app starts a fresh worker for the next request).
+            if exc is RenderCancelled:
+                self._emit_cancelled_before_prompt(request_id)
+            else:
+                self._error(request_id, "bad_chat_template", limit_sentence(file_name, "time"))
+            sys.stderr.flush()
+            os._exit(3)
+
+        try:
+            with memory_cap():
+                prompt: str = run_bounded(
+                    lambda: formatter(messages=messages).prompt,
+                    cancelled=self._abort.is_set,
+                    on_stuck=stuck,
+                )
+                return prompt
+        except RenderCancelled:
+            raise _Cancelled from None
+        except RenderTimedOut:
+            raise _UserError("bad_chat_template", limit_sentence(file_name, "time")) from None
+        except MemoryError:
+            raise _UserError("bad_chat_template", limit_sentence(file_name, "memory")) from None
+        except Exception as exc:  # Jinja raising inside the model's own template
+            raise _UserError(
+                "bad_chat_template", f"The model's chat template failed: {exc}"
+            ) from exc
+
+    def _emit_cancelled_before_prompt(self, request_id: Any) -> None:
+        if self._current_op == "prefill":
+            self.emit({"event": "result", "id": request_id, "cancelled": True})
+            return
+        self.emit(
+            {
+                "event": "done",
+                "id": request_id,
+                "finish_reason": "cancelled",
+                "cancelled_during": "prompt",
+                "prompt_tokens": 0,
+                "cached_prompt_tokens": 0,
+                "completion_tokens": 0,
+                "n_threads": self._threads_now,
+                "timings": {},
+            }
+        )
 
     def _prefill(self, request: dict[str, Any]) -> None:
         """Evaluate a prompt ahead of time, so the request that sends it starts at once.
@@ -316,7 +399,11 @@ class Worker:
         import llama_cpp
 
         llama = self._require_model()
-        prompt = self._prompt_tokens(request)
+        try:
+            prompt = self._prompt_tokens(request)
+        except _Cancelled:
+            self._emit_cancelled_before_prompt(request["id"])
+            return
         if len(prompt) >= llama.n_ctx():
             self.emit({"event": "result", "id": request["id"], "evaluated_tokens": 0})
             return  # the real request will say what is wrong
@@ -352,7 +439,11 @@ class Worker:
         llama = self._require_model()
         request_id = request["id"]
         options = SamplingOptions.from_wire(request)
-        prompt = self._prompt_tokens(request)
+        try:
+            prompt = self._prompt_tokens(request)
+        except _Cancelled:
+            self._emit_cancelled_before_prompt(request_id)
+            return
         n_ctx = llama.n_ctx()
         if len(prompt) >= n_ctx:
             raise _UserError(
