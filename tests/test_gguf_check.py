@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 
 from desktop_slm.engine import gguf_check
+from desktop_slm.engine.chat_template import check_chat_template
 from desktop_slm.engine.gguf_check import (
     SUPPORTED_ARCHITECTURES,
     ModelInfo,
-    check_chat_template,
     inspect_model,
 )
 from desktop_slm.errors import ModelFileError

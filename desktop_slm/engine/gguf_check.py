@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import mmap
 import os
@@ -12,14 +11,11 @@ import struct
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import Final, TypeVar
 
+from desktop_slm.engine.chat_template import template_problem
 from desktop_slm.errors import ModelFileError
-
-if TYPE_CHECKING:
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 logger = logging.getLogger(__name__)
 
@@ -222,16 +218,6 @@ def _inspect_file(name: str, full_path: str) -> ModelInfo:
     except OSError as exc:
         raise _unreadable(name, exc) from None
     return _build_info(name, full_path, size, parsed)
-
-
-def check_chat_template(template: str) -> None:
-    """Raise ``ModelFileError(code="bad_chat_template")`` unless ``template`` renders a chat."""
-    problem = _template_problem(template, None)
-    if problem is not None:
-        raise ModelFileError(
-            f"The model's chat template does not work ({problem}). Choose a different model.",
-            code="bad_chat_template",
-        )
 
 
 # ---------------------------------------------------------------- header and metadata
@@ -569,7 +555,7 @@ def _build_info(name: str, full_path: str, size: int, parsed: _Parsed) -> ModelI
     template = meta.get("tokenizer.chat_template")
     chat_template = template if isinstance(template, str) and template.strip() else None
     if chat_template is not None:
-        problem = _template_problem(chat_template, name)
+        problem = template_problem(chat_template, name)
         if problem is not None:
             raise ModelFileError(
                 f"'{name}' has a chat template that does not work ({problem}). "
@@ -626,127 +612,3 @@ def _quantization(file_type: MetadataValue, tensors: list[_Tensor]) -> str:
     for tensor in tensors:
         by_bytes[tensor.type_name] += tensor.n_bytes
     return by_bytes.most_common(1)[0][0]
-
-
-# ---------------------------------------------------------------- chat template
-
-
-class _TemplateRaised(Exception):
-    pass
-
-
-@functools.cache
-def _template_environment() -> ImmutableSandboxedEnvironment:
-    # Mirrors Jinja2ChatFormatter in llama-cpp-python 0.3.36 (llama_cpp/llama_chat_format.py).
-    import jinja2
-    import jinja2.ext
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
-
-    class IgnoreGenerationTags(jinja2.ext.Extension):
-        tags = {"generation"}  # noqa: RUF012 (jinja2's own attribute type)
-
-        def parse(self, parser: jinja2.parser.Parser) -> list[jinja2.nodes.Node]:
-            parser.stream.skip(1)
-            return parser.parse_statements(("name:endgeneration",), drop_needle=True)
-
-    environment = ImmutableSandboxedEnvironment(
-        loader=jinja2.BaseLoader(),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        extensions=[IgnoreGenerationTags, jinja2.ext.loopcontrols],
-    )
-    environment.filters["tojson"] = _tojson
-    return environment
-
-
-def _tojson(
-    x: Any,
-    ensure_ascii: bool = False,
-    indent: int | None = None,
-    separators: tuple[str, str] | None = None,
-    sort_keys: bool = False,
-) -> str:
-    return json.dumps(
-        x, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys
-    )
-
-
-def _raise_exception(message: str) -> None:
-    raise _TemplateRaised(message)
-
-
-def _strftime_now(fmt: str) -> str:
-    return datetime.now().strftime(fmt)
-
-
-def _template_problem(template: str, file_name: str | None) -> str | None:
-    """Return why ``template`` cannot format a one-message chat, or None if it can.
-
-    The template is the model's own code: it runs in a child process with a deadline
-    and a memory cap (:mod:`desktop_slm.engine.template_guard`).
-    """
-    from desktop_slm.engine.template_guard import (
-        TemplateLimitExceeded,
-        check_in_child,
-        limit_sentence,
-    )
-
-    try:
-        problem = check_in_child(template)
-    except TemplateLimitExceeded as exc:
-        raise ModelFileError(
-            limit_sentence(file_name, exc.kind), code="bad_chat_template"
-        ) from None
-    if problem is None:
-        return None
-    problem = problem.strip().rstrip(".")
-    return problem if len(problem) <= 200 else problem[:199] + "…"
-
-
-_MAX_RENDERED_CHARS: Final = 1_000_000
-
-
-def render_problem(template: str) -> str | None:
-    """Why ``template`` cannot format a one-message chat, or None if it can.
-
-    It runs the model's template code in this process: call it only in the bounded
-    checker process (:func:`desktop_slm.engine.template_guard.child_main`).
-    """
-    import jinja2
-
-    try:
-        compiled = _template_environment().from_string(template)
-    except jinja2.TemplateSyntaxError as exc:
-        return f"line {exc.lineno}: {exc.message or 'syntax error'}"
-    except MemoryError:
-        raise  # past the cap of the process this runs in
-    except Exception as exc:  # e.g. RecursionError on absurdly nested expressions
-        return f"{type(exc).__name__}: {exc}"
-    try:
-        rendered = compiled.render(
-            messages=[{"role": "user", "content": "Hello"}],
-            add_generation_prompt=True,
-            bos_token="",
-            eos_token="",
-            raise_exception=_raise_exception,
-            functions=None,
-            function_call=None,
-            tools=None,
-            tool_choice=None,
-            strftime_now=_strftime_now,
-        )
-    except _TemplateRaised as exc:
-        return f"it refused a simple chat: {exc}"
-    except MemoryError:
-        raise
-    except Exception as exc:  # any failure inside the template's own logic
-        return f"{type(exc).__name__}: {exc}"
-    return _output_problem(rendered)
-
-
-def _output_problem(rendered: str) -> str | None:
-    if len(rendered) > _MAX_RENDERED_CHARS:
-        return f"it turns a one-line chat into {len(rendered):,} characters"
-    if "Hello" not in rendered:
-        return "it leaves out the message it is given"
-    return None

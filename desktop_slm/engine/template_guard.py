@@ -4,7 +4,7 @@ A chat template is code that comes with the model file. Jinja's sandbox stops it
 touching the system, but not from looping for hours (nested ``range(99999)``) or
 building a gigabyte string (``'x' * 999999999``). Two places render templates:
 
-* the load-time check (:mod:`desktop_slm.engine.gguf_check`), in the app's own
+* the load-time check (:mod:`desktop_slm.engine.chat_template`), in the app's own
   process and in ``models import``: it renders in a short-lived child process
   (:func:`check_in_child`) with ``RLIMIT_AS`` set and a wall-clock deadline, so
   nothing the template does can hang or bloat the app;
@@ -138,15 +138,15 @@ def child_main() -> int:
     with contextlib.suppress(ValueError):  # Ctrl+C in a terminal: the app decides
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     _limit_child()
-    from desktop_slm.engine import gguf_check
+    from desktop_slm.engine import chat_template
 
-    gguf_check.render_problem("{{ messages[0].content }}")  # imports and set-up before "ready"
+    chat_template.render_problem("{{ messages[0].content }}")  # imports and set-up before "ready"
     template = sys.stdin.buffer.read().decode("utf-8", errors="replace")
     out = sys.stdout
     out.write(_READY + "\n")
     out.flush()
     try:
-        result: dict[str, str | None] = {"problem": gguf_check.render_problem(template)}
+        result: dict[str, str | None] = {"problem": chat_template.render_problem(template)}
     except MemoryError:
         result = {"limit": "memory"}
     out.write(json.dumps(result) + "\n")

@@ -17,7 +17,6 @@ worker thread; its ``on_progress`` callback is called on that thread with frozen
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import enum
 import errno
@@ -25,8 +24,6 @@ import hashlib
 import itertools
 import logging
 import os
-import queue
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -55,6 +52,12 @@ from desktop_slm.models.partials import (
     sidecar_path,
     write_sidecar,
 )
+from desktop_slm.models.transfer import (
+    BackgroundHash,
+    Meter,
+    content_range_start,
+    transport_reason,
+)
 
 if TYPE_CHECKING:
     import httpx2
@@ -65,12 +68,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WRITE_BLOCK_BYTES: Final = 1024 * 1024
-SYNC_EVERY_BYTES: Final = 32 * 1024 * 1024
-"""Written data is flushed to disk in the background this often while downloading."""
 # Room left on the disk beyond the file itself (file system metadata, the library file).
 SPACE_MARGIN_BYTES: Final = 16 * 1024 * 1024
 PROGRESS_INTERVAL_S: Final = 0.1
-SPEED_WINDOW_S: Final = 3.0
 
 
 class JobState(enum.StrEnum):
@@ -154,73 +154,6 @@ class _PartState:
     done: int
 
 
-class _BackgroundHash:
-    """sha256 on its own thread: hashlib lets go of the GIL, so hashing overlaps the network.
-
-    With ``sync_fd`` it also flushes the file to disk every SYNC_EVERY_BYTES, so the
-    fsync before the file joins the library has little left to do.
-    """
-
-    def __init__(self, digest: Any, sync_fd: int | None = None) -> None:
-        self._digest = digest
-        self._sync_fd = sync_fd
-        self._queue: queue.Queue[list[bytes] | None] = queue.Queue(maxsize=32)
-        self._thread = threading.Thread(target=self._run, name="download-sha256", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        unsynced = 0
-        sync = getattr(os, "fdatasync", os.fsync)
-        while (chunks := self._queue.get()) is not None:
-            for chunk in chunks:
-                self._digest.update(chunk)
-                unsynced += len(chunk)
-            if self._sync_fd is not None and unsynced >= SYNC_EVERY_BYTES:
-                unsynced = 0
-                try:
-                    sync(self._sync_fd)
-                except OSError as exc:  # the final fsync reports real trouble
-                    log.debug("background sync failed: %s", exc)
-
-    def update(self, chunks: list[bytes]) -> None:
-        """Hash these pieces next, in order (the list is handed over: do not change it)."""
-        self._queue.put(chunks)
-
-    def finish(self) -> None:
-        self._queue.put(None)
-        self._thread.join()
-
-
-class _Meter:
-    """Speed over a sliding window, and the time left."""
-
-    def __init__(self) -> None:
-        self._samples: collections.deque[tuple[float, int]] = collections.deque()
-
-    def reset(self) -> None:
-        self._samples.clear()
-
-    def add(self, done: int) -> None:
-        now = time.monotonic()
-        self._samples.append((now, done))
-        while len(self._samples) > 2 and now - self._samples[0][0] > SPEED_WINDOW_S:
-            self._samples.popleft()
-
-    def speed(self) -> float:
-        if len(self._samples) < 2:
-            return 0.0
-        (t0, d0), (t1, d1) = self._samples[0], self._samples[-1]
-        return (d1 - d0) / (t1 - t0) if t1 > t0 else 0.0
-
-
-def _content_range_start(value: str | None) -> tuple[int, int | None] | None:
-    match = re.fullmatch(r"bytes (\d+)-\d+/(\d+|\*)", (value or "").strip())
-    if not match:
-        return None
-    total = match.group(2)
-    return int(match.group(1)), (None if total == "*" else int(total))
-
-
 # ---------------------------------------------------------------- jobs
 @dataclass(frozen=True)
 class DownloadRequest:
@@ -267,7 +200,7 @@ class DownloadJob:
         self._remote: hub.RemoteFile | None = request.remote
         self._digest: Any = None  # kept across pause/resume in this process
         self._digest_len = 0
-        self._meter = _Meter()
+        self._meter = Meter()
         self._last_emit = 0.0
         self.result: InstalledModel | None = None
         self.error: UserFacingError | None = None
@@ -557,7 +490,7 @@ class DownloadJob:
                 self._accept(response, remote, part, state)
                 with open_part(part) as out:
                     fileno = getattr(out, "fileno", None)
-                    hasher = _BackgroundHash(state.digest, fileno() if fileno else None)
+                    hasher = BackgroundHash(state.digest, fileno() if fileno else None)
                     try:
                         self._copy(response, out, hasher, remote, state)
                     except OSError as exc:
@@ -565,7 +498,7 @@ class DownloadJob:
                     finally:
                         hasher.finish()  # from here on, state.digest covers state.done bytes
         except httpx2.TransportError as exc:
-            raise _Retry(_transport_reason(exc)) from None
+            raise _Retry(transport_reason(exc)) from None
         except OfflineModeIsEnabled:
             raise DownloadError(
                 f"Downloads are switched off (HF_HUB_OFFLINE is set), so {remote.filename} "
@@ -580,7 +513,7 @@ class DownloadJob:
         self,
         response: httpx2.Response,
         out: BinaryIO,
-        hasher: _BackgroundHash,
+        hasher: BackgroundHash,
         remote: hub.RemoteFile,
         state: _PartState,
     ) -> None:
@@ -632,7 +565,7 @@ class DownloadJob:
         done = state.done
         status = response.status_code
         if status == 206:
-            start_total = _content_range_start(response.headers.get("Content-Range"))
+            start_total = content_range_start(response.headers.get("Content-Range"))
             if start_total is None or start_total[0] != done:
                 raise _Retry("the server sent the wrong part of the file")
             if start_total[1] is not None and start_total[1] != remote.size:
@@ -756,13 +689,3 @@ def _exclusive(part: Path, filename: str) -> Iterator[None]:
             code="busy",
             resumable=True,
         ) from None
-
-
-def _transport_reason(exc: BaseException) -> str:
-    import httpx2
-
-    if isinstance(exc, httpx2.ConnectError | httpx2.ConnectTimeout):
-        return "cannot connect to the Hub"
-    if isinstance(exc, httpx2.TimeoutException):
-        return "the Hub stopped sending data"
-    return "the connection dropped"
