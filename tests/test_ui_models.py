@@ -776,3 +776,28 @@ def test_files_left_by_a_crash_are_offered_for_adding_or_deleting(
     qtbot.waitUntil(lambda: not copy.exists(), timeout=WORK_MS)
     qtbot.waitUntil(lambda: not notice.isVisible(), timeout=WORK_MS)
     assert orphan.exists()
+
+
+def test_every_failure_of_the_model_manager_is_told_once_by_the_part_it_concerns(
+    qtbot: QtBot, open_window: OpenWindow, machine: None, shown: Shown
+) -> None:
+    from desktop_slm.ui.bridge.models import Action, Failure
+
+    window = open_window()
+    tab = open_models(qtbot, window)
+    manager = window.model_manager
+    for action in Action:
+        manager.failed.emit(Failure(action, f"The {action.value} step broke.", "bug"))
+        if action is Action.CATALOG:  # said where the catalog would be, not in a dialog
+            assert shown.take() == []
+            assert tab.catalog.note.text() == "The catalog step broke."
+            assert tab.card.text.text() == "The catalog step broke."
+        else:
+            assert [text for _title, text in shown.take()] == [f"The {action.value} step broke."]
+
+    # Offline: the banner says it, no dialog; the page says what did not happen.
+    manager.failed.emit(Failure(Action.SEARCH, "You are offline.", "offline"))
+    assert shown.take() == []
+    assert tab.offline_banner.isVisible()
+    assert tab.hub.search_status.text() == "Offline: the Hub cannot be searched right now."
+    assert tab.hub.search_button.isEnabled()
