@@ -9,6 +9,21 @@ One module per part: :mod:`.tab` composes them; :mod:`.card` (the recommendation
 the failures of its own actions.
 """
 
-from desktop_slm.ui.models.tab import ModelsTab
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from desktop_slm.ui.models.tab import ModelsTab
 
 __all__ = ["ModelsTab"]
+
+
+def __getattr__(name: str) -> object:
+    # Imported when asked for: importing the package (as the core's import check does,
+    # with Qt blocked) must not import Qt.
+    if name == "ModelsTab":
+        from desktop_slm.ui.models.tab import ModelsTab
+
+        return ModelsTab
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
