@@ -23,9 +23,10 @@ from desktop_slm.config import app_paths
 from desktop_slm.models import catalog, discover, hub, partials
 from desktop_slm.models.download import JobState
 from desktop_slm.models.fit import Memory
-from desktop_slm.ui import models_tab
 from desktop_slm.ui.main_window import MainWindow
-from desktop_slm.ui.models_tab import BASE_MODEL, BUSY_HINT, DownloadRow, ModelsTab
+from desktop_slm.ui.models import ModelsTab, dialogs
+from desktop_slm.ui.models.downloads import DownloadRow
+from desktop_slm.ui.models.installed import BASE_MODEL, BUSY_HINT
 from tests import test_ui
 from tests.fakehub import GATED_REPO, GEMMA_REPO, SMOLLM2_REPO, SPLIT_REPO, FakeHub
 from tests.support.test_models import GEMMA3_BASE, SMOLLM2
@@ -141,7 +142,7 @@ def confirmations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         asked.append(text)
         return True
 
-    monkeypatch.setattr(models_tab, "confirm", confirm)
+    monkeypatch.setattr(dialogs, "confirm", confirm)
     return asked
 
 
@@ -150,7 +151,7 @@ def open_models(qtbot: QtBot, window: MainWindow) -> ModelsTab:
     tab = window.models_tab
     window.show_tab(tab)
     qtbot.waitUntil(
-        lambda: tab.catalog_view is not None and tab.library_view is not None, timeout=WORK_MS
+        lambda: tab.catalog.view is not None and tab.installed.view is not None, timeout=WORK_MS
     )
     return tab
 
@@ -161,21 +162,21 @@ def click(qtbot: QtBot, button: QPushButton) -> None:
 
 
 def search(qtbot: QtBot, tab: ModelsTab, query: str, expect: str) -> None:
-    tab.sections.setCurrentWidget(tab.hub_page)
-    tab.search_edit.clear()
-    tab.search_edit.setFocus()
-    qtbot.keyClicks(tab.search_edit, query)
-    qtbot.keyClick(tab.search_edit, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: expect in tab.result_buttons, timeout=WORK_MS)
+    tab.sections.setCurrentWidget(tab.hub)
+    tab.hub.search_edit.clear()
+    tab.hub.search_edit.setFocus()
+    qtbot.keyClicks(tab.hub.search_edit, query)
+    qtbot.keyClick(tab.hub.search_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: expect in tab.hub.result_buttons, timeout=WORK_MS)
 
 
 def open_files(qtbot: QtBot, tab: ModelsTab, repo: str, expect: str) -> None:
-    click(qtbot, tab.result_buttons[repo])
-    qtbot.waitUntil(lambda: expect in tab.file_buttons, timeout=WORK_MS)
+    click(qtbot, tab.hub.result_buttons[repo])
+    qtbot.waitUntil(lambda: expect in tab.hub.file_buttons, timeout=WORK_MS)
 
 
 def row_for(tab: ModelsTab, filename: str) -> DownloadRow | None:
-    rows = [r for r in tab.download_rows.values() if r.progress.filename == filename]
+    rows = [r for r in tab.downloads.rows.values() if r.progress.filename == filename]
     return rows[-1] if rows else None
 
 
@@ -194,13 +195,13 @@ def wait_row(
 
 def installed(tab: ModelsTab) -> dict[str, str]:
     """File name -> path of every model the library shows."""
-    view = tab.library_view
+    view = tab.installed.view
     assert view is not None
     return {m.file: m.path for m in view.models}
 
 
 def cell(tab: ModelsTab, filename: str, column: int) -> str:
-    table = tab.library_table
+    table = tab.installed.table
     for row in range(table.rowCount()):
         if table.item(row, 9).text().endswith(filename):
             return table.item(row, column).text()
@@ -208,12 +209,12 @@ def cell(tab: ModelsTab, filename: str, column: int) -> str:
 
 
 def select(qtbot: QtBot, tab: ModelsTab, filename: str) -> None:
-    view = tab.library_view
+    view = tab.installed.view
     assert view is not None
     model = next(m for m in view.models if m.file == filename)
-    tab.sections.setCurrentWidget(tab.installed_page)
-    assert tab.select_model(model.id)
-    qtbot.waitUntil(lambda: tab.selected_model() == model, timeout=WORK_MS)
+    tab.sections.setCurrentWidget(tab.installed)
+    assert tab.installed.select_model(model.id)
+    qtbot.waitUntil(lambda: tab.installed.selected_model() == model, timeout=WORK_MS)
 
 
 def closed_port() -> int:
@@ -235,15 +236,15 @@ def test_the_tab_opens_without_a_network_request(
     assert window.current_tab() is window.models_tab
 
     tab = open_models(qtbot, window)
-    assert "Welcome" in tab.card_title.text()
-    assert "SmolLM2 135M Instruct" in tab.card_text.text()
-    assert "Runs well" in tab.card_text.text()
-    assert tab.recommended_button.text() == "Download"
-    assert tab.recommended_button.isEnabled()
-    assert tab.have_file_button.isVisible()
+    assert "Welcome" in tab.card.title.text()
+    assert "SmolLM2 135M Instruct" in tab.card.text.text()
+    assert "Runs well" in tab.card.text.text()
+    assert tab.card.download_button.text() == "Download"
+    assert tab.card.download_button.isEnabled()
+    assert tab.card.have_file_button.isVisible()
 
-    tab.sections.setCurrentWidget(tab.catalog_page)
-    table = tab.catalog_table
+    tab.sections.setCurrentWidget(tab.catalog)
+    table = tab.catalog.table
     assert table.rowCount() == 2
     rows = {table.item(r, 0).text(): r for r in range(table.rowCount())}
     smol, gemma = rows["★ SmolLM2 135M Instruct"], rows["Gemma 3 270M (base)"]
@@ -252,13 +253,13 @@ def test_the_tab_opens_without_a_network_request(
     assert table.item(smol, 1).text() == "135M"
     assert table.item(smol, 5).text() == "8K tokens"
     assert table.item(smol, 6).text() == "Runs well"
-    assert "context of 4,096 tokens" in tab.catalog_note.text()
-    assert "No model is installed yet" in tab.library_status.text()
-    assert not tab.downloads_box.isVisible()
+    assert "context of 4,096 tokens" in tab.catalog.note.text()
+    assert "No model is installed yet" in tab.installed.status.text()
+    assert not tab.downloads.isVisible()
     assert not tab.offline_banner.isVisible()
 
-    tab.sections.setCurrentWidget(tab.hub_page)
-    tab.sections.setCurrentWidget(tab.installed_page)
+    tab.sections.setCurrentWidget(tab.hub)
+    tab.sections.setCurrentWidget(tab.installed)
     assert fake_hub.requests == [], "opening the Models tab contacted the Hub"
 
 
@@ -274,8 +275,8 @@ def test_one_click_download_use_switch_generate_and_delete(
     window.model_manager.downloadProgress.connect(lambda p: states.append(p.state))
 
     # One click on the recommended model: a verified model, installed and in use.
-    click(qtbot, tab.recommended_button)
-    assert tab.recommended_button.text() == "Downloading…"
+    click(qtbot, tab.card.download_button)
+    assert tab.card.download_button.text() == "Downloading…"
     row = wait_row(qtbot, tab, SMOLLM2.filename, JobState.DONE)
     assert row.bar.value() == row.bar.maximum()
     assert "verified" in row.detail.text()
@@ -290,13 +291,13 @@ def test_one_click_download_use_switch_generate_and_delete(
     assert cell(tab, SMOLLM2.filename, 1) == SMOLLM2_NAME
     assert cell(tab, SMOLLM2.filename, 7) == "instruction-tuned"
     assert cell(tab, SMOLLM2.filename, 8) == "Hub, sha256 verified"
-    assert tab.recommended_button.text() == "Installed"
-    assert not tab.recommended_button.isEnabled()
+    assert tab.card.download_button.text() == "Installed"
+    assert not tab.card.download_button.isEnabled()
     assert "Open a model" not in window.email_tab.hint.text()
 
     select(qtbot, tab, SMOLLM2.filename)
-    click(qtbot, tab.verify_button)
-    qtbot.waitUntil(lambda: "intact" in tab.library_status.text(), timeout=WORK_MS)
+    click(qtbot, tab.installed.verify_button)
+    qtbot.waitUntil(lambda: "intact" in tab.installed.status.text(), timeout=WORK_MS)
 
     # An email with it.
     window.show_tab(window.email_tab)
@@ -310,16 +311,16 @@ def test_one_click_download_use_switch_generate_and_delete(
     search(qtbot, tab, "gemma", GEMMA_REPO)
     assert fake_hub.api_requests()[-1].query["search"] == ["gemma"]
     open_files(qtbot, tab, GEMMA_REPO, GEMMA3_BASE.filename)
-    files = tab.files_table
+    files = tab.hub.files_table
     assert files.item(0, 0).text() == GEMMA3_BASE.filename
     assert files.item(0, 2).text() == "253.1 MB"  # the size the Hub reports
     assert files.item(0, 3).text() == "Runs well"
-    click(qtbot, tab.file_buttons[GEMMA3_BASE.filename])
+    click(qtbot, tab.hub.file_buttons[GEMMA3_BASE.filename])
     wait_row(qtbot, tab, GEMMA3_BASE.filename, JobState.DONE)
     qtbot.waitUntil(lambda: GEMMA3_BASE.filename in installed(tab), timeout=WORK_MS)
     assert cell(tab, GEMMA3_BASE.filename, 7) == BASE_MODEL
     assert cell(tab, SMOLLM2.filename, 0) == "● Active"  # a second model does not take over
-    assert f"2 models installed, {351.5:.1f} MB on disk" in tab.library_status.text()
+    assert f"2 models installed, {351.5:.1f} MB on disk" in tab.installed.status.text()
 
     # Switch while the window keeps handling events.
     gaps: list[float] = []
@@ -338,7 +339,7 @@ def test_one_click_download_use_switch_generate_and_delete(
     window.bridge.modelLoading.connect(lambda _path: loading.append(window.model_label.text()))
     select(qtbot, tab, GEMMA3_BASE.filename)
     timer.start()
-    click(qtbot, tab.use_button)
+    click(qtbot, tab.installed.use_button)
     gemma_path = Path(installed(tab)[GEMMA3_BASE.filename])
     name = wait_loaded(qtbot, window, gemma_path)
     timer.stop()
@@ -356,25 +357,25 @@ def test_one_click_download_use_switch_generate_and_delete(
     press_generate(qtbot, window)
     assert window.email_tab.stop_button.isEnabled()
     select(qtbot, tab, SMOLLM2.filename)
-    assert not tab.use_button.isEnabled()
-    assert tab.use_hint.text() == BUSY_HINT
+    assert not tab.installed.use_button.isEnabled()
+    assert tab.installed.use_hint.text() == BUSY_HINT
     wait_finished(qtbot, window)
     assert window.email_tab.output.toPlainText().startswith("Subject:")
-    qtbot.waitUntil(tab.use_button.isEnabled, timeout=WORK_MS)
+    qtbot.waitUntil(tab.installed.use_button.isEnabled, timeout=WORK_MS)
 
     # Delete the one not in use: gone from the disk and the list.
     window.show_tab(tab)
-    click(qtbot, tab.remove_button)
+    click(qtbot, tab.installed.remove_button)
     assert len(confirmations) == 1
     assert "98.4 MB" in confirmations[0]
     qtbot.waitUntil(lambda: SMOLLM2.filename not in installed(tab), timeout=WORK_MS)
     assert not smol_path.exists()
-    assert tab.library_table.rowCount() == 1
-    assert "1 model installed" in tab.library_status.text()
+    assert tab.installed.table.rowCount() == 1
+    assert "1 model installed" in tab.installed.status.text()
     # The loaded model cannot be removed from under the engine.
     select(qtbot, tab, GEMMA3_BASE.filename)
-    assert not tab.remove_button.isEnabled()
-    assert "switch to another model" in tab.use_hint.text()
+    assert not tab.installed.remove_button.isEnabled()
+    assert "switch to another model" in tab.installed.use_hint.text()
 
 
 def test_pause_resume_and_cancel_in_the_downloads_list(
@@ -385,7 +386,7 @@ def test_pause_resume_and_cancel_in_the_downloads_list(
     tab = open_models(qtbot, window)
     search(qtbot, tab, "test-org", SMOLLM2_REPO)
     open_files(qtbot, tab, SMOLLM2_REPO, SMOLLM2.filename)
-    click(qtbot, tab.file_buttons[SMOLLM2.filename])
+    click(qtbot, tab.hub.file_buttons[SMOLLM2.filename])
     row = wait_row(qtbot, tab, SMOLLM2.filename, JobState.DOWNLOADING)
     qtbot.waitUntil(
         lambda: row.progress.done >= 2_000_000 and row.progress.eta_s is not None,
@@ -399,7 +400,7 @@ def test_pause_resume_and_cancel_in_the_downloads_list(
 
     # A second download waits its turn; cancelling it leaves nothing.
     open_files(qtbot, tab, GEMMA_REPO, GEMMA3_BASE.filename)
-    click(qtbot, tab.file_buttons[GEMMA3_BASE.filename])
+    click(qtbot, tab.hub.file_buttons[GEMMA3_BASE.filename])
     waiting = wait_row(qtbot, tab, GEMMA3_BASE.filename, JobState.QUEUED)
     assert waiting.detail.text().startswith("Waiting")
     click(qtbot, waiting.cancel_button)
@@ -434,13 +435,13 @@ def test_a_download_left_by_a_previous_run_is_offered_and_resumes(
     tab = open_models(qtbot, first)
     paths = first.model_manager.library.paths
     # Two unfinished downloads: Gemma paused by hand, SmolLM2 running when the app closes.
-    tab.sections.setCurrentWidget(tab.catalog_page)
-    click(qtbot, tab.catalog_buttons["gemma-3-270m"])
+    tab.sections.setCurrentWidget(tab.catalog)
+    click(qtbot, tab.catalog.download_buttons["gemma-3-270m"])
     gemma = wait_row(qtbot, tab, GEMMA3_BASE.filename, JobState.DOWNLOADING)
     qtbot.waitUntil(lambda: gemma.progress.done >= 1_000_000, timeout=WORK_MS)
     click(qtbot, gemma.pause_button)
     wait_row(qtbot, tab, GEMMA3_BASE.filename, JobState.PAUSED)
-    click(qtbot, tab.catalog_buttons["smollm2-135m-instruct"])
+    click(qtbot, tab.catalog.download_buttons["smollm2-135m-instruct"])
     smol = wait_row(qtbot, tab, SMOLLM2.filename, JobState.DOWNLOADING)
     qtbot.waitUntil(lambda: smol.progress.done >= 2_000_000, timeout=WORK_MS)
     first.close()  # pauses the running download; its part stays on disk
@@ -455,9 +456,9 @@ def test_a_download_left_by_a_previous_run_is_offered_and_resumes(
 
     second = open_window(settings=FAST_SETTINGS)
     tab = open_models(qtbot, second)
-    qtbot.waitUntil(lambda: len(tab.resume_offers) == 2, timeout=WORK_MS)
+    qtbot.waitUntil(lambda: len(tab.downloads.resume_offers) == 2, timeout=WORK_MS)
     assert len(fake_hub.requests) == before, "offering a resume contacted the Hub"
-    offers = {o.partial.remote.filename: o for o in tab.resume_offers}
+    offers = {o.partial.remote.filename: o for o in tab.downloads.resume_offers}
     smol_offer, gemma_offer = offers[SMOLLM2.filename], offers[GEMMA3_BASE.filename]
     percent = int(100 * kept / SMOLLM2.size)
     assert smol_offer.label.text().startswith(
@@ -469,7 +470,7 @@ def test_a_download_left_by_a_previous_run_is_offered_and_resumes(
     gemma_sidecar = partials.sidecar_path(gemma_part)
     qtbot.waitUntil(lambda: not gemma_part.exists() and not gemma_sidecar.exists(), timeout=WORK_MS)
     click(qtbot, smol_offer.resume_button)
-    assert tab.resume_offers == []
+    assert tab.downloads.resume_offers == []
     wait_row(qtbot, tab, SMOLLM2.filename, JobState.DONE)
     # Only the missing bytes were fetched; the part was re-hashed, not downloaded again.
     assert fake_hub.file_requests(SMOLLM2.filename)[-1].headers["range"] == f"bytes={kept}-"
@@ -492,41 +493,41 @@ def test_offline_says_so_and_installed_models_still_work(
     broken = tmp_path / "notes.gguf"
     broken.write_bytes(b"GGUF" + bytes(300))
     chosen = iter([str(broken), str(smollm2_path)])
-    monkeypatch.setattr(models_tab, "choose_gguf_file", lambda _parent: next(chosen))
-    monkeypatch.setattr(models_tab, "ask_import_mode", lambda _parent, _path: "in_place")
+    monkeypatch.setattr(dialogs, "choose_gguf_file", lambda _parent: next(chosen))
+    monkeypatch.setattr(dialogs, "ask_import_mode", lambda _parent, _path: "in_place")
     window = open_window(settings=FAST_SETTINGS)
     tab = open_models(qtbot, window)
-    click(qtbot, tab.have_file_button)
+    click(qtbot, tab.card.have_file_button)
     qtbot.waitUntil(lambda: bool(shown.calls), timeout=WORK_MS)
     [(_title, text)] = shown.take()
     assert "notes.gguf" in text
     assert "Traceback" not in text
-    assert tab.library_status.text() == "Nothing was imported."
-    click(qtbot, tab.have_file_button)  # enabled again
+    assert tab.installed.status.text() == "Nothing was imported."
+    click(qtbot, tab.card.have_file_button)  # enabled again
     qtbot.waitUntil(lambda: SMOLLM2.filename in installed(tab), timeout=WORK_MS)
     assert installed(tab)[SMOLLM2.filename] == str(smollm2_path)
     assert cell(tab, SMOLLM2.filename, 8) == "Imported, used in place"
     wait_loaded(qtbot, window, smollm2_path)
-    assert "0 B on disk" in tab.library_status.text()  # a file used in place takes no room
+    assert "0 B on disk" in tab.installed.status.text()  # a file used in place takes no room
 
     started = time.perf_counter()
-    tab.sections.setCurrentWidget(tab.hub_page)
-    qtbot.keyClicks(tab.search_edit, "qwen")
-    click(qtbot, tab.search_button)
+    tab.sections.setCurrentWidget(tab.hub)
+    qtbot.keyClicks(tab.hub.search_edit, "qwen")
+    click(qtbot, tab.hub.search_button)
     qtbot.waitUntil(tab.offline_banner.isVisible, timeout=10_000)
     assert time.perf_counter() - started < 10
     assert tab.offline_banner.text().startswith("<b>Offline</b>")
     assert "Installed models still work" in tab.offline_banner.text()
-    assert "Offline" in tab.search_status.text()
-    assert tab.search_button.isEnabled()
+    assert "Offline" in tab.hub.search_status.text()
+    assert tab.hub.search_button.isEnabled()
 
     # A download asked for while offline fails in its row, not in a dialog.
-    tab.sections.setCurrentWidget(tab.catalog_page)
-    click(qtbot, tab.catalog_buttons["gemma-3-270m"])
+    tab.sections.setCurrentWidget(tab.catalog)
+    click(qtbot, tab.catalog.download_buttons["gemma-3-270m"])
     row = wait_row(qtbot, tab, GEMMA3_BASE.filename, JobState.FAILED)
     assert "offline" in row.detail.text()
     assert row.pause_button.text() == "Try again"
-    assert tab.offline
+    assert tab.offline_banner.isVisible()
 
     # The installed model writes an email as usual.
     window.show_tab(window.email_tab)
@@ -549,7 +550,7 @@ def test_gated_repos_take_a_token_and_split_models_are_refused(
     window = open_window()
     tab = open_models(qtbot, window)
     search(qtbot, tab, "test-org", GATED_REPO)
-    results = tab.results_table
+    results = tab.hub.results_table
     access = {results.item(r, 0).text(): results.item(r, 3).text() for r in range(4)}
     assert access[GATED_REPO] == "Gated: needs a Hub token"
     assert access[SMOLLM2_REPO] == "Public"
@@ -557,10 +558,10 @@ def test_gated_repos_take_a_token_and_split_models_are_refused(
 
     # A multi-part model is listed as one set and refused with the downloader's reason.
     open_files(qtbot, tab, SPLIT_REPO, "big-model-Q8_0.gguf")
-    files = tab.files_table
+    files = tab.hub.files_table
     notes = {files.item(r, 0).text(): files.item(r, 4).text() for r in range(files.rowCount())}
-    assert notes["big-model-Q8_0.gguf"] == "In 3 parts"
-    click(qtbot, tab.file_buttons["big-model-Q8_0.gguf"])
+    assert notes["big-model-Q8_0.gguf"] == "Split in 3 parts: not supported"
+    click(qtbot, tab.hub.file_buttons["big-model-Q8_0.gguf"])
     qtbot.waitUntil(lambda: bool(shown.calls), timeout=WORK_MS)
     [(_title, text)] = shown.take()
     assert "split into several files" in text
@@ -569,15 +570,15 @@ def test_gated_repos_take_a_token_and_split_models_are_refused(
 
     # A gated file: a clear message and a way to add a token, which is then used.
     open_files(qtbot, tab, GATED_REPO, "gated-Q4_K_M.gguf")
-    click(qtbot, tab.file_buttons["gated-Q4_K_M.gguf"])
+    click(qtbot, tab.hub.file_buttons["gated-Q4_K_M.gguf"])
     qtbot.waitUntil(tab.gated_bar.isVisible, timeout=WORK_MS)
-    assert "gated" in tab.gated_label.text()
-    assert "token" in tab.gated_label.text()
+    assert "gated" in tab.gated_bar.label.text()
+    assert "token" in tab.gated_bar.label.text()
     assert fake_hub.file_requests("gated-Q4_K_M.gguf", "HEAD")
     assert not shown.calls  # no dialog on top of the bar
 
-    monkeypatch.setattr(models_tab, "ask_token", lambda _parent: "hf_test_secret")
-    click(qtbot, tab.token_button)
+    monkeypatch.setattr(dialogs, "ask_token", lambda _parent: "hf_test_secret")
+    click(qtbot, tab.gated_bar.token_button)
     qtbot.waitUntil(lambda: tokens.get("token") == "hf_test_secret", timeout=WORK_MS)
     # The failed download is retried with the token; the fake's gated file is no model.
     qtbot.waitUntil(lambda: bool(shown.calls), timeout=DOWNLOAD_MS)
@@ -634,47 +635,47 @@ def test_models_of_other_apps_are_offered_on_the_welcome_page_and_used_in_place(
     tab = open_models(qtbot, window)
 
     # Nothing installed: the welcome page looks by itself and says what it found.
-    qtbot.waitUntil(lambda: tab.found_view is not None, timeout=WORK_MS)
-    assert tab.found_hint.isVisible()
-    assert "2 found (Hugging Face cache, Ollama)" in tab.found_hint.text()
-    tab.found_hint.linkActivated.emit("found")
-    assert tab.sections.currentWidget() is tab.found_page
+    qtbot.waitUntil(lambda: tab.found.view is not None, timeout=WORK_MS)
+    assert tab.card.found_hint.isVisible()
+    assert "2 found (Hugging Face cache, Ollama)" in tab.card.found_hint.text()
+    tab.card.found_hint.linkActivated.emit("found")
+    assert tab.sections.currentWidget() is tab.found
     rows = [
-        (tab.found_table.item(r, 0).text(), tab.found_table.item(r, 1).text())
-        for r in range(tab.found_table.rowCount())
+        (tab.found.table.item(r, 0).text(), tab.found.table.item(r, 1).text())
+        for r in range(tab.found.table.rowCount())
     ]
     assert rows == [("Hugging Face cache", SMOLLM2.filename), ("Ollama", "gemma3:270m")]
 
-    click(qtbot, tab.found_buttons[str(snapshot)])
+    click(qtbot, tab.found.buttons[str(snapshot)])
     qtbot.waitUntil(lambda: SMOLLM2.filename in installed(tab), timeout=WORK_MS)
     wait_loaded(qtbot, window, snapshot)  # the first model is used at once
-    [model] = tab.library_view.models if tab.library_view else ()
+    [model] = tab.installed.view.models if tab.installed.view else ()
     assert (model.path, model.repo, model.in_place) == (str(snapshot), SMOLLM2_REPO, True)
-    assert tab.found_buttons[str(snapshot)].text() == "In the library"
-    assert not tab.found_buttons[str(snapshot)].isEnabled()
-    assert not tab.found_hint.isVisible()  # no longer the welcome page
+    assert tab.found.buttons[str(snapshot)].text() == "In the library"
+    assert not tab.found.buttons[str(snapshot)].isEnabled()
+    assert not tab.card.found_hint.isVisible()  # no longer the welcome page
     # The catalog knows the file came from its repository: nothing to download.
-    assert tab.catalog_buttons["smollm2-135m-instruct"].text() == "Installed"
+    assert tab.catalog.download_buttons["smollm2-135m-instruct"].text() == "Installed"
 
-    assert tab.sections.currentWidget() is tab.installed_page  # where the new model is
-    tab.sections.setCurrentWidget(tab.found_page)
-    click(qtbot, tab.found_buttons[str(blob)])
+    assert tab.sections.currentWidget() is tab.installed  # where the new model is
+    tab.sections.setCurrentWidget(tab.found)
+    click(qtbot, tab.found.buttons[str(blob)])
     qtbot.waitUntil(lambda: "gemma3:270m" in names(tab), timeout=WORK_MS)
     assert cell(tab, blob.name, 8) == "Imported, used in place"
-    assert "0 B on disk" in tab.library_status.text()  # nothing was copied
+    assert "0 B on disk" in tab.installed.status.text()  # nothing was copied
     select(qtbot, tab, blob.name)
-    click(qtbot, tab.use_button)
+    click(qtbot, tab.installed.use_button)
     qtbot.waitUntil(lambda: window.model_label.text().startswith("gemma3:270m ("), timeout=LOAD_MS)
 
     # Looking again (only when asked) marks both as already in the library.
-    tab.sections.setCurrentWidget(tab.found_page)
-    click(qtbot, tab.find_button)
-    qtbot.waitUntil(tab.find_button.isEnabled, timeout=WORK_MS)
-    assert [b.text() for b in tab.found_buttons.values()] == ["In the library"] * 2
+    tab.sections.setCurrentWidget(tab.found)
+    click(qtbot, tab.found.find_button)
+    qtbot.waitUntil(tab.found.find_button.isEnabled, timeout=WORK_MS)
+    assert [b.text() for b in tab.found.buttons.values()] == ["In the library"] * 2
 
 
 def names(tab: ModelsTab) -> set[str]:
-    view = tab.library_view
+    view = tab.installed.view
     return {m.name for m in view.models} if view else set()
 
 
@@ -727,7 +728,7 @@ def test_each_model_keeps_its_own_context_size_and_temperature(
 
     # Gemma loads with its own context size; the tools use its temperature.
     select(qtbot, tab, GEMMA3_BASE.filename)
-    click(qtbot, tab.use_button)
+    click(qtbot, tab.installed.use_button)
     loaded(gemma_base_path, 768)
     assert window.email_tab.sampling().temperature == 0.5
     dialog = PreferencesDialog(window.preferences_settings(), window)
@@ -736,7 +737,7 @@ def test_each_model_keeps_its_own_context_size_and_temperature(
 
     # Back to SmolLM2: its remembered values again.
     select(qtbot, tab, SMOLLM2.filename)
-    click(qtbot, tab.use_button)
+    click(qtbot, tab.installed.use_button)
     loaded(smollm2_path, 1536)
     assert window.email_tab.sampling().temperature == 0.0
 
@@ -762,11 +763,11 @@ def test_files_left_by_a_crash_are_offered_for_adding_or_deleting(
 
     click(qtbot, notice.add_button)
     qtbot.waitUntil(
-        lambda: tab.library_view is not None and len(tab.library_view.models) == 1,
+        lambda: tab.installed.view is not None and len(tab.installed.view.models) == 1,
         timeout=WORK_MS,
     )
-    assert tab.library_view is not None
-    assert tab.library_view.models[0].path == str(orphan)
+    assert tab.installed.view is not None
+    assert tab.installed.view.models[0].path == str(orphan)
     qtbot.waitUntil(lambda: notice.isVisible() and notice.leftovers != (), timeout=WORK_MS)
     assert not notice.add_button.isVisible()  # only the unfinished copy is left
 
@@ -775,3 +776,28 @@ def test_files_left_by_a_crash_are_offered_for_adding_or_deleting(
     qtbot.waitUntil(lambda: not copy.exists(), timeout=WORK_MS)
     qtbot.waitUntil(lambda: not notice.isVisible(), timeout=WORK_MS)
     assert orphan.exists()
+
+
+def test_every_failure_of_the_model_manager_is_told_once_by_the_part_it_concerns(
+    qtbot: QtBot, open_window: OpenWindow, machine: None, shown: Shown
+) -> None:
+    from desktop_slm.ui.bridge.models import Action, Failure
+
+    window = open_window()
+    tab = open_models(qtbot, window)
+    manager = window.model_manager
+    for action in Action:
+        manager.failed.emit(Failure(action, f"The {action.value} step broke.", "bug"))
+        if action is Action.CATALOG:  # said where the catalog would be, not in a dialog
+            assert shown.take() == []
+            assert tab.catalog.note.text() == "The catalog step broke."
+            assert tab.card.text.text() == "The catalog step broke."
+        else:
+            assert [text for _title, text in shown.take()] == [f"The {action.value} step broke."]
+
+    # Offline: the banner says it, no dialog; the page says what did not happen.
+    manager.failed.emit(Failure(Action.SEARCH, "You are offline.", "offline"))
+    assert shown.take() == []
+    assert tab.offline_banner.isVisible()
+    assert tab.hub.search_status.text() == "Offline: the Hub cannot be searched right now."
+    assert tab.hub.search_button.isEnabled()

@@ -18,10 +18,11 @@ from desktop_slm.commands.common import (
 )
 from desktop_slm.engine.hardware import human_bytes
 from desktop_slm.errors import UserFacingError
+from desktop_slm.models.formatting import file_set_notes, parameters_label, transfer_parts
 
 if TYPE_CHECKING:
     from desktop_slm.models.download import DownloadProgress
-    from desktop_slm.models.hub import GgufFileSet, HubClient
+    from desktop_slm.models.hub import HubClient
     from desktop_slm.models.library import InstalledModel, ModelLibrary
     from desktop_slm.models.selection import ModelSelection
 
@@ -109,10 +110,6 @@ def _usage(action: str, message: str) -> int:
     return usage(f"models {action}", message)
 
 
-def _params(count: int) -> str:
-    return f"{count / 1e9:.1f}B" if count >= 1_000_000_000 else f"{round(count / 1e6)}M"
-
-
 def _table(rows: list[list[str]]) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join(
@@ -171,7 +168,7 @@ def _list(args: argparse.Namespace) -> int:
                 m.quant,
                 human_bytes(m.size_bytes),
                 m.architecture,
-                _params(m.parameters),
+                parameters_label(m.parameters),
                 str(m.trained_context),
                 kind,
                 where,
@@ -218,17 +215,6 @@ def _search(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _setnote(s: GgufFileSet, recommended: str | None) -> str:
-    notes = []
-    if s.name == recommended:
-        notes.append("recommended")
-    if s.is_split:
-        notes.append(f"split in {s.expected_parts} parts: not supported")
-    if s.is_projector:
-        notes.append("image encoder, not a model")
-    return ", ".join(notes)
-
-
 def _files(args: argparse.Namespace) -> int:
     repo = _repo_name(args.repo)
     listing = _hub().list_files(repo)
@@ -251,7 +237,7 @@ def _files(args: argparse.Namespace) -> int:
             s.quant or "?",
             human_bytes(s.size),
             str(s.fit),
-            _setnote(s, listing.recommended),
+            ", ".join(file_set_notes(s, listing.recommended)),
         ]
         for s in listing.sets
     ]
@@ -322,11 +308,7 @@ class _ProgressPrinter:
                 self._line(p.message)
         if p.state is not JobState.DOWNLOADING or not p.total:
             return
-        text = f"{p.fraction:4.0%}  {human_bytes(p.done)} of {human_bytes(p.total)}"
-        if p.speed > 0:
-            text += f"  {human_bytes(p.speed)}/s"
-        if p.eta_s is not None:
-            text += f"  {_duration(p.eta_s)} left"
+        text = "  ".join([f"{p.fraction:4.0%}", *transfer_parts(p)])
         if self._tty:
             now = time.monotonic()
             if now - self._last_draw >= 0.2 or p.done == p.total:
@@ -348,14 +330,6 @@ class _ProgressPrinter:
         if self._tty and self._last_state is not None:
             sys.stderr.write("\n")
             sys.stderr.flush()
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
 
 
 def _pull(args: argparse.Namespace) -> int:

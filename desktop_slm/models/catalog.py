@@ -12,6 +12,7 @@ from typing import Any, Final
 from desktop_slm.engine import hardware
 from desktop_slm.models.errors import CatalogError
 from desktop_slm.models.fit import Fit, Memory, fit_label
+from desktop_slm.models.formatting import parameters_label
 from desktop_slm.resources import resource_path
 
 CATALOG_SCHEMA_VERSION: Final = 1
@@ -44,9 +45,7 @@ class CatalogEntry:
     @property
     def parameters_label(self) -> str:
         """ "360M", "1.5B": how model cards name sizes."""
-        if self.parameters >= 1_000_000_000:
-            return f"{self.parameters / 1e9:.1f}B".replace(".0B", "B")
-        return f"{round(self.parameters / 1e6)}M"
+        return parameters_label(self.parameters)
 
     def fit(self, *, n_ctx: int | None = None, memory: Memory | None = None) -> Fit:
         ctx = min(n_ctx or hardware.DEFAULT_CONTEXT, self.trained_context)

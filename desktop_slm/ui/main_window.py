@@ -33,7 +33,7 @@ from desktop_slm.ui.drafts import DraftKeeper
 if TYPE_CHECKING:
     from desktop_slm.ui.bridge.models import ModelManagerBridge
     from desktop_slm.ui.email_tab import EmailTab
-    from desktop_slm.ui.models_tab import ModelsTab
+    from desktop_slm.ui.models import ModelsTab
     from desktop_slm.ui.preferences import PreferencesDialog
     from desktop_slm.ui.report_tab import ReportTab
     from desktop_slm.ui.summarize_tab import SummarizeTab
@@ -144,7 +144,7 @@ class MainWindow(QMainWindow):
 
     @property
     def models_info(self) -> QLabel:
-        return self.models_tab.models_info
+        return self.models_tab.installed.models_info
 
     @property
     def model_manager(self) -> ModelManagerBridge:
@@ -202,7 +202,7 @@ class MainWindow(QMainWindow):
             from desktop_slm.ui.summarize_tab import SummarizeTab
 
             return SummarizeTab(self.bridge, self.settings, tuning=self.model_settings)
-        from desktop_slm.ui.models_tab import ModelsTab
+        from desktop_slm.ui.models import ModelsTab
 
         return ModelsTab(self.bridge, self.model_manager, self.settings, self.selection)
 
@@ -422,6 +422,8 @@ class MainWindow(QMainWindow):
         self.model_label.setText(f"Loading {Path(path).name}…")
 
     def _on_model_loaded(self, active: ActiveModel) -> None:
+        from desktop_slm.models.formatting import parameters_label
+
         info = active.info
         known = self.models_tab.library_model(info.path)  # e.g. "gemma3:270m", not "sha256-…"
         self.model_label.setText(known.display_name if known else info.display_name())
@@ -440,7 +442,7 @@ class MainWindow(QMainWindow):
         self.models_info.setText(
             f"<b>{info.display_name()}</b><br>{info.path}<br>"
             f"Architecture {info.architecture}, {info.quantization}, "
-            f"{info.parameter_count / 1e6:.0f}M parameters, {kind}.<br>"
+            f"{parameters_label(info.parameter_count)} parameters, {kind}.<br>"
             f"Context {active.loaded.n_ctx} tokens (trained for {info.context_length}), "
             f"{active.loaded.n_threads} threads, loaded in {active.loaded.load_s:.2f} s."
         )

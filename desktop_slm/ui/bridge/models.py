@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import logging
 import threading
 from collections.abc import Callable
@@ -24,6 +25,34 @@ from desktop_slm.models.partials import PartialDownload, discard_partial, partia
 from desktop_slm.models.selection import ModelSelection
 
 log = logging.getLogger(__name__)
+
+
+class Action(enum.Enum):
+    """What the model manager was doing when it failed; one part of the Models tab owns each."""
+
+    CATALOG = "catalog"  # the recommendation card and the Catalog page
+    LIBRARY = "library"  # the Installed page
+    IMPORT = "import"
+    REMOVE = "remove"
+    VERIFY = "verify"
+    SEARCH = "search"  # the Hub page
+    FILES = "files"
+    TOKEN = "token"  # the bar that asks for a Hub token
+    DISCARD = "discard"  # the downloads panel: a partial download
+    DISCOVER = "discover"  # the Found page
+    USE_FOUND = "use_found"
+    ADD_LEFTOVERS = "add_leftovers"  # the leftovers notice
+    CLEAN = "clean"
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A model manager call that did not work: ``message`` is for people, ``code`` for code."""
+
+    action: Action
+    message: str
+    code: str
+    """The core's error code, e.g. ``offline`` or ``gated``; ``bug`` for an unexpected error."""
 
 
 @dataclass(frozen=True)
@@ -58,9 +87,8 @@ class ModelManagerBridge(QObject):
 
     Every core call blocks, so each runs on a Python thread; downloads run on the
     :class:`DownloadQueue`'s own thread. Results come back as signals carrying plain
-    data (the core's frozen dataclasses). A failure arrives as
-    ``failed(action, message, code)``: ``message`` is the core's sentence for people and
-    ``code`` lets the window react to ``offline`` or ``gated``. Nothing touches the
+    data (the core's frozen dataclasses). A failure arrives as ``failed(Failure)``: its
+    :class:`Action` says which part of the tab handles it. Nothing touches the
     network until :meth:`search`, :meth:`list_files` or a download is asked for, and
     nothing is emitted once :meth:`shutdown` has begun.
     """
@@ -78,7 +106,7 @@ class ModelManagerBridge(QObject):
     verified = Signal(object)  # VerifyResult
     tokenSaved = Signal(bool)  # True: stored, False: forgotten
     modelsFound = Signal(object)  # Discovery: models other apps keep
-    failed = Signal(str, str, str)  # action, message, code
+    failed = Signal(object)  # Failure
 
     def __init__(self, paths: AppPaths | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -107,10 +135,10 @@ class ModelManagerBridge(QObject):
             recommended = catalog.recommended(memory=memory)
             self._emit(self.catalogLoaded, CatalogView(rows, recommended, ctx, memory))
 
-        self._spawn("catalog", work)
+        self._spawn(Action.CATALOG, work)
 
     def refresh_library(self) -> None:
-        self._spawn("library", lambda: self._emit(self.libraryChanged, self._library_view()))
+        self._spawn(Action.LIBRARY, lambda: self._emit(self.libraryChanged, self._library_view()))
 
     def _library_view(self) -> LibraryView:
         models = tuple(self._library.models())
@@ -124,11 +152,11 @@ class ModelManagerBridge(QObject):
             found = hub.HubClient().search(query)
             self._emit(self.searchFinished, query, tuple(found))
 
-        self._spawn("search", work)
+        self._spawn(Action.SEARCH, work)
 
     def list_files(self, repo: str, n_ctx: int | None = None) -> None:
         self._spawn(
-            "files",
+            Action.FILES,
             lambda: self._emit(self.filesListed, hub.HubClient().list_files(repo, n_ctx=n_ctx)),
         )
 
@@ -139,7 +167,7 @@ class ModelManagerBridge(QObject):
             hub.set_token(token)
             self._emit(self.tokenSaved, bool(token))
 
-        self._spawn("token", work)
+        self._spawn(Action.TOKEN, work)
 
     # ------------------------------------------------------------- downloads
     def _downloads(self) -> DownloadQueue | None:
@@ -159,7 +187,7 @@ class ModelManagerBridge(QObject):
             queue.add(DownloadRequest.from_partial(partial))
 
     def discard_partial(self, partial: PartialDownload) -> None:
-        self._spawn("discard", lambda: discard_partial(partial.part_path))
+        self._spawn(Action.DISCARD, lambda: discard_partial(partial.part_path))
 
     def pause(self, job_id: int) -> None:
         if queue := self._downloads():
@@ -190,7 +218,7 @@ class ModelManagerBridge(QObject):
             self._emit(self.imported, model)
             self._emit(self.libraryChanged, self._library_view())
 
-        self._spawn("import", work)
+        self._spawn(Action.IMPORT, work)
 
     def _emit_leftovers(self) -> None:
         # Partial downloads are offered for resuming by partialsFound already.
@@ -208,7 +236,7 @@ class ModelManagerBridge(QObject):
                 self._emit(self.libraryChanged, self._library_view())
                 self._emit_leftovers()
 
-        self._spawn("import", work)
+        self._spawn(Action.ADD_LEFTOVERS, work)
 
     def delete_leftovers(self, leftovers: tuple[Leftover, ...]) -> None:
         def work() -> None:
@@ -218,7 +246,7 @@ class ModelManagerBridge(QObject):
             finally:
                 self._emit_leftovers()
 
-        self._spawn("clean", work)
+        self._spawn(Action.CLEAN, work)
 
     def find_other_apps(self) -> None:
         """Look for the GGUF models other apps keep (local folders only, time-limited)."""
@@ -227,7 +255,7 @@ class ModelManagerBridge(QObject):
             paths = [m.path for m in self._library.models()]
             self._emit(self.modelsFound, discover.find_models(installed_paths=paths))
 
-        self._spawn("discover", work)
+        self._spawn(Action.DISCOVER, work)
 
     def use_found(self, found: FoundModel) -> None:
         """Add a model another app keeps to the library, where it is (checked first)."""
@@ -245,7 +273,7 @@ class ModelManagerBridge(QObject):
             self._emit(self.imported, model)
             self._emit(self.libraryChanged, self._library_view())
 
-        self._spawn("use_found", work)
+        self._spawn(Action.USE_FOUND, work)
 
     def remove(self, model_id: str) -> None:
         def work() -> None:
@@ -253,13 +281,15 @@ class ModelManagerBridge(QObject):
             self._emit(self.removed, model)
             self._emit(self.libraryChanged, self._library_view())
 
-        self._spawn("remove", work)
+        self._spawn(Action.REMOVE, work)
 
     def verify(self, model_id: str) -> None:
-        self._spawn("verify", lambda: self._emit(self.verified, self._library.verify(model_id)))
+        self._spawn(
+            Action.VERIFY, lambda: self._emit(self.verified, self._library.verify(model_id))
+        )
 
     # ------------------------------------------------------------- plumbing
-    def _spawn(self, action: str, work: Callable[[], None]) -> None:
+    def _spawn(self, action: Action, work: Callable[[], None]) -> None:
         if self._closing:
             return
 
@@ -267,18 +297,16 @@ class ModelManagerBridge(QObject):
             try:
                 work()
             except UserFacingError as exc:
-                self._emit(self.failed, action, str(exc), exc.code)
+                self._emit(self.failed, Failure(action, str(exc), exc.code))
             except Exception as exc:
-                log.exception("model manager: %s failed", action)
-                self._emit(
-                    self.failed,
-                    action,
+                log.exception("model manager: %s failed", action.value)
+                message = (
                     f"Something went wrong in the model manager ({type(exc).__name__}). "
-                    "Details are in the log.",
-                    "bug",
+                    "Details are in the log."
                 )
+                self._emit(self.failed, Failure(action, message, "bug"))
 
-        threading.Thread(target=target, name=f"models-{action}", daemon=True).start()
+        threading.Thread(target=target, name=f"models-{action.value}", daemon=True).start()
 
     def _emit(self, signal: SignalInstance, *args: object) -> None:
         if not self._closing:

@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from desktop_slm.models.leftovers import Leftover
-from desktop_slm.ui.bridge.models import ModelManagerBridge
-
-Confirm = Callable[[QWidget, str, str, str], bool]
-"""``(parent, title, text, action)``: True if the user chose ``action``."""
+from desktop_slm.ui.bridge.models import Action, Failure, ModelManagerBridge
+from desktop_slm.ui.models import dialogs
+from desktop_slm.ui.models.common import show_failure
 
 
 class LeftoversNotice(QWidget):
     """Shown while leftovers exist; Add records the model files, Delete removes them all."""
 
-    def __init__(self, manager: ModelManagerBridge, confirm: Confirm) -> None:
+    def __init__(self, manager: ModelManagerBridge) -> None:
         super().__init__()
         self.setObjectName("leftoversNotice")
         self.setStyleSheet("QWidget#leftoversNotice { background: #fff4ce; border-radius: 4px; }")
         self._manager = manager
-        self._confirm = confirm
         self.leftovers: tuple[Leftover, ...] = ()
         self.label = QLabel()
         self.label.setWordWrap(True)
@@ -37,6 +33,7 @@ class LeftoversNotice(QWidget):
         row.addWidget(self.add_button)
         row.addWidget(self.delete_button)
         manager.leftoversFound.connect(self.show_leftovers)
+        manager.failed.connect(self._on_failed)
         self.hide()
 
     def show_leftovers(self, leftovers: tuple[Leftover, ...]) -> None:
@@ -57,6 +54,12 @@ class LeftoversNotice(QWidget):
 
     def delete(self) -> None:
         count = len(self.leftovers)
-        if self._confirm(self, "Delete leftovers", f"Delete {count} left over file(s)?", "Delete"):
+        if dialogs.confirm(
+            self, "Delete leftovers", f"Delete {count} left over file(s)?", "Delete"
+        ):
             self.hide()
             self._manager.delete_leftovers(self.leftovers)
+
+    def _on_failed(self, failure: Failure) -> None:
+        if failure.action in (Action.ADD_LEFTOVERS, Action.CLEAN):
+            show_failure(self, failure)
