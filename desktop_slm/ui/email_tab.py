@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from desktop_slm.languages import LANGUAGES as ALL_LANGUAGES
 from desktop_slm.tools import email
-from desktop_slm.tools.jobs import JobProgress, JobResult
+from desktop_slm.tools.jobs import JobResult
 from desktop_slm.tools.prompt import ToolPrompt
 from desktop_slm.ui.tool.spec import (
     Controls,
@@ -37,6 +37,7 @@ from desktop_slm.ui.tool.spec import (
     OutputInfo,
     Run,
     RunMode,
+    TextForm,
     ToolSpec,
     state_text,
 )
@@ -85,13 +86,13 @@ EMAIL = ToolSpec(
 )
 
 
-class EmailForm:
+class EmailForm(TextForm):
     """Write an email from notes, or reply to one. Generate: Ctrl+Enter. Stop: Esc."""
 
     def __init__(self, tab: ToolTab[EmailForm]) -> None:
-        self._tab = tab
+        super().__init__(tab)
         settings = tab.settings
-        self.input = self.notes = tab.input
+        self.notes = self.input
         self._request: email.EmailRequest | None = None
         self.new_mode = QRadioButton("New email")
         self.new_mode.setObjectName("emailModeNew")
@@ -259,10 +260,6 @@ class EmailForm:
     def _long_text(self) -> str:
         notes, original = self.input.toPlainText(), self.original.toPlainText()
         return original if self.is_reply and len(original) > len(notes) else notes
-
-    def show_step(self, progress: JobProgress | None, preview: str, step_text: str) -> bool:
-        """An email is one step, streamed straight into the output."""
-        return False
 
     def finish(self, mode: RunMode, result: JobResult) -> Finished:
         """The email with the names filled in (a rewrite's too)."""

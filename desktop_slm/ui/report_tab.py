@@ -20,7 +20,6 @@ from desktop_slm.documents.markdown import to_html_document
 from desktop_slm.languages import LANGUAGES
 from desktop_slm.tools import report
 from desktop_slm.tools.jobs import JobProgress, JobResult
-from desktop_slm.tools.prompt import ToolPrompt
 from desktop_slm.ui.tool.spec import (
     Controls,
     Finished,
@@ -28,6 +27,7 @@ from desktop_slm.ui.tool.spec import (
     OutputInfo,
     Run,
     RunMode,
+    TextForm,
     ToolSpec,
     set_combo_data,
     state_text,
@@ -59,12 +59,11 @@ REPORT = ToolSpec(
 )
 
 
-class ReportForm:
+class ReportForm(TextForm):
     """Plan (Ctrl+Enter), edit the outline, write the report; Esc stops either step."""
 
     def __init__(self, tab: ToolTab[ReportForm]) -> None:
-        self._tab = tab
-        self.input = tab.input
+        super().__init__(tab)
         self._outline: report.Outline | None = None
         self.kind = QComboBox()
         self.kind.setObjectName("reportKind")
@@ -188,12 +187,6 @@ class ReportForm:
             max_sections=self.sections.value(),
         )
 
-    def has_input(self) -> bool:
-        return bool(self.input.toPlainText().strip())
-
-    def prefill_prompt(self) -> ToolPrompt | None:
-        return None  # the outline comes first; its prompt changes with every note
-
     def refresh(self, controls: Controls) -> str | None:
         has_outline = bool(self.outline.toPlainText().strip())
         ready = controls.can_run and has_outline and self.has_input()
@@ -268,9 +261,6 @@ class ReportForm:
         elif result.text.strip():
             self.outline.setPlainText(result.text)
         return Finished(None, note)
-
-    def document_target(self) -> QPlainTextEdit:
-        return self.input
 
     def output_info(self) -> OutputInfo:
         title = self.title.text().strip() or self._outline_title()

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QLineEdit, QPlainTextEdit
+from PySide6.QtWidgets import QComboBox, QLineEdit
 
 from desktop_slm.languages import LANGUAGES
 from desktop_slm.tools import summarize
-from desktop_slm.tools.jobs import JobProgress, JobResult
-from desktop_slm.tools.prompt import ToolPrompt
+from desktop_slm.tools.jobs import JobResult
 from desktop_slm.ui.tool.spec import (
-    Controls,
     Finished,
     FormState,
     OutputInfo,
     Run,
     RunMode,
+    TextForm,
     ToolSpec,
     set_combo_data,
     state_text,
@@ -38,12 +37,11 @@ SUMMARIZE = ToolSpec(
 )
 
 
-class SummarizeForm:
+class SummarizeForm(TextForm):
     """Summarize pasted text or a document. Generate: Ctrl+Enter. Stop: Esc."""
 
     def __init__(self, tab: ToolTab[SummarizeForm]) -> None:
-        self._tab = tab
-        self.input = tab.input
+        super().__init__(tab)
         self.length = QComboBox()
         self.length.setObjectName("summarizeLength")
         for key, length in summarize.LENGTHS.items():
@@ -74,23 +72,11 @@ class SummarizeForm:
             language=str(self.language.currentData() or ""),
         )
 
-    def has_input(self) -> bool:
-        return bool(self.input.toPlainText().strip())
-
     def run(self, *, again: bool) -> Run:
         """Generate and Regenerate both summarize the text as it is."""
         request = self.request()
         request.check()
         return Run(lambda limits: summarize.job(request, limits), too_long_text=request.text)
-
-    def prefill_prompt(self) -> ToolPrompt | None:
-        return None  # a long text is split first; nothing to evaluate ahead
-
-    def refresh(self, controls: Controls) -> str | None:
-        return None
-
-    def show_step(self, progress: JobProgress | None, preview: str, step_text: str) -> bool:
-        return False  # the parts' summaries show as "working"; the last one is the output
 
     def finish(self, mode: RunMode, result: JobResult) -> Finished:
         chunks = result.detail.get("chunks")
@@ -101,9 +87,6 @@ class SummarizeForm:
             merged = f", merged in {rounds} round{'s' if rounds != 1 else ''}" if rounds else ""
             note = f" · {done} of {chunks} parts summarized{merged}"
         return Finished(result.text.strip(), note)
-
-    def document_target(self) -> QPlainTextEdit:
-        return self.input
 
     def output_info(self) -> OutputInfo:
         return OutputInfo(language=str(self.language.currentData() or ""))

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton
 
 from desktop_slm.languages import LANGUAGES, Detection, detect_language, find_language
 from desktop_slm.tools import translate
-from desktop_slm.tools.jobs import JobProgress, JobResult
-from desktop_slm.tools.prompt import ToolPrompt
+from desktop_slm.tools.jobs import JobResult
 from desktop_slm.ui.bridge.background import Background
 from desktop_slm.ui.tool.spec import (
-    Controls,
     Finished,
     FormState,
     OutputInfo,
     Run,
     RunMode,
+    TextForm,
     ToolSpec,
     set_combo_data,
     state_text,
@@ -62,12 +61,11 @@ TRANSLATE = ToolSpec(
 )
 
 
-class TranslateForm:
+class TranslateForm(TextForm):
     """Translate text, keeping its layout. Generate: Ctrl+Enter. Stop: Esc."""
 
     def __init__(self, tab: ToolTab[TranslateForm]) -> None:
-        self._tab = tab
-        self.input = tab.input
+        super().__init__(tab)
         self._background = Background(tab)
         self._detection: Detection | None = None
         self._detect_serial = 0
@@ -167,23 +165,11 @@ class TranslateForm:
             formality=str(self.formality.currentData()),
         )
 
-    def has_input(self) -> bool:
-        return bool(self.input.toPlainText().strip())
-
     def run(self, *, again: bool) -> Run:
         """Generate and Regenerate both translate the source text as it is."""
         request = self.request()
         request.check()
         return Run(lambda limits: translate.job(request, limits), too_long_text=request.text)
-
-    def prefill_prompt(self) -> ToolPrompt | None:
-        return None  # a long text is split first; nothing to evaluate ahead
-
-    def refresh(self, controls: Controls) -> str | None:
-        return None
-
-    def show_step(self, progress: JobProgress | None, preview: str, step_text: str) -> bool:
-        return False  # paragraphs stream into the output
 
     def finish(self, mode: RunMode, result: JobResult) -> Finished:
         blocks = result.detail.get("blocks")
@@ -195,9 +181,6 @@ class TranslateForm:
         if isinstance(name, str) and name and self.source.currentData() == translate.AUTO:
             note += f" · from {name}"
         return Finished(result.text, note)
-
-    def document_target(self) -> QPlainTextEdit:
-        return self.input
 
     def output_info(self) -> OutputInfo:
         return OutputInfo(language=find_language(str(self.target.currentData())).name)

@@ -19,6 +19,7 @@ from desktop_slm.ui.bridge.jobs import JobFactory
 
 if TYPE_CHECKING:
     from desktop_slm.tools.prompt import ToolPrompt
+    from desktop_slm.ui.tool.tab import ToolTab
 
 
 class RunMode(Enum):
@@ -145,6 +146,33 @@ class ToolForm(Protocol):
     def document_target(self) -> QPlainTextEdit:
         """Where an opened or dropped document goes."""
         ...
+
+
+class TextForm:
+    """The plain answers of :class:`ToolForm` for a tool whose input is the tab's text box.
+
+    Nothing is evaluated ahead, no control of its own needs refreshing, and only the
+    output streams; a form says otherwise by defining the method itself.
+    """
+
+    def __init__(self, tab: ToolTab[Any]) -> None:
+        self._tab = tab
+        self.input = tab.input
+
+    def has_input(self) -> bool:
+        return bool(self.input.toPlainText().strip())
+
+    def prefill_prompt(self) -> ToolPrompt | None:
+        return None  # a long text is split first: there is no one request to evaluate
+
+    def refresh(self, controls: Controls) -> str | None:
+        return None
+
+    def show_step(self, progress: JobProgress | None, preview: str, step_text: str) -> bool:
+        return False
+
+    def document_target(self) -> QPlainTextEdit:
+        return self.input
 
 
 def state_text(state: Mapping[str, Any], key: str) -> str:
