@@ -26,7 +26,7 @@ def main() -> int:
     window = create_window(model=model)
     window.settings.temperature = 0.0
     window.settings.max_tokens = max_tokens
-    window.email_tab.length.setCurrentText("long")
+    window.email_tab.form.length.setCurrentText("long")
     window.show()
 
     gaps: dict[str, list[float]] = {"starting": [], "idle": [], "generating": [], "done": []}
@@ -60,7 +60,7 @@ def main() -> int:
     last[0] = time.perf_counter()
     idle_until = time.monotonic() + 2.0
     wait(lambda: time.monotonic() > idle_until)
-    window.email_tab.notes.setPlainText(
+    window.email_tab.form.notes.setPlainText(
         "- thank the whole team for the launch\n- explain the new on-call rota in detail\n"
         "- invite everyone to the retrospective on Friday at 10:00 in room 4"
     )

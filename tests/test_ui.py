@@ -158,7 +158,7 @@ def wait_loaded(qtbot: QtBot, window: MainWindow, model: Path) -> str:
 
 
 def type_notes(qtbot: QtBot, window: MainWindow, text: str = NOTES) -> None:
-    notes = window.email_tab.notes
+    notes = window.email_tab.form.notes
     notes.setFocus()
     qtbot.waitUntil(notes.hasFocus)
     for number, line in enumerate(text.split("\n")):
@@ -169,7 +169,7 @@ def type_notes(qtbot: QtBot, window: MainWindow, text: str = NOTES) -> None:
 
 
 def press_generate(qtbot: QtBot, window: MainWindow) -> None:
-    notes = window.email_tab.notes
+    notes = window.email_tab.form.notes
     notes.setFocus()
     qtbot.keyClick(notes, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
 
@@ -240,7 +240,7 @@ def test_model_loads_after_the_window_and_streams_an_email(
     assert tab.stop_button.isEnabled()
     assert not tab.generate_button.isEnabled()
     assert "Esc" in tab.hint.text()
-    assert tab.notes.toPlainText() == NOTES, "Ctrl+Enter typed into the notes"
+    assert tab.form.notes.toPlainText() == NOTES, "Ctrl+Enter typed into the notes"
 
     wait_text(qtbot, window)
     wait_finished(qtbot, window)
@@ -293,7 +293,7 @@ def test_generate_cancels_a_preparation_that_is_still_running(
     window = open_window(smollm2_path, settings)
     tab = window.email_tab
     wait_loaded(qtbot, window, smollm2_path)
-    tab.notes.setPlainText("Write about the harbour.")
+    tab.form.notes.setPlainText("Write about the harbour.")
     long_notes = " ".join(f"Point {i}: the ferry, the pier and the tides." for i in range(500))
     # Several seconds of prompt evaluation on one thread.
     assert window.bridge.prefill(email.build(email.EmailRequest(notes=long_notes)))
@@ -345,7 +345,7 @@ def test_escape_stops_a_long_answer_and_keeps_the_text(
     window = open_window(smollm2_path, {**FAST_SETTINGS, "max_tokens": 700})
     tab = window.email_tab
     wait_loaded(qtbot, window, smollm2_path)
-    tab.length.setCurrentText("long")
+    tab.form.length.setCurrentText("long")
     type_notes(qtbot, window)
     qtbot.waitUntil(tab.generate_button.isEnabled)
 
@@ -362,7 +362,7 @@ def test_escape_stops_a_long_answer_and_keeps_the_text(
     qtbot.waitUntil(tab.generate_button.isEnabled)
     partial = tab.output.toPlainText()
     assert partial.strip()
-    assert tab.notes.toPlainText() == NOTES
+    assert tab.form.notes.toPlainText() == NOTES
     assert not tab.error.isVisible()
     stopped_after = int(tab.stats.text().split(" tokens")[0].split()[-1])
     assert stopped_after < 700, tab.stats.text()
@@ -395,7 +395,7 @@ def test_a_killed_worker_shows_an_inline_error_and_the_next_answer_works(
     assert "Traceback" not in error.text()
     partial = tab.output.toPlainText()
     assert partial.startswith(at_kill), "the partial answer was thrown away"
-    assert tab.notes.toPlainText() == NOTES
+    assert tab.form.notes.toPlainText() == NOTES
     assert wait_gone(first_pid)
     # The model stays chosen: the next request starts a fresh worker and reloads it.
     assert window.model_label.text() == name

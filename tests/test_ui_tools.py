@@ -33,10 +33,11 @@ from pytestqt.qtbot import QtBot
 from desktop_slm.config import Settings, app_paths
 from desktop_slm.storage.drafts import DB_NAME, open_store
 from desktop_slm.tools import report
-from desktop_slm.ui import email_tab, history, tool_tab
+from desktop_slm.ui import email_tab, history
 from desktop_slm.ui.bridge.engine import EngineBridge
 from desktop_slm.ui.main_window import MainWindow
-from desktop_slm.ui.tool_tab import ToolTab
+from desktop_slm.ui.tool import input_panel, output_panel
+from desktop_slm.ui.tool.tab import ToolTab
 from tests import test_ui
 from tests.test_storage import LockHolder
 from tests.test_tools_jobs import FakeEngine, Request
@@ -161,11 +162,11 @@ def make_window(qtbot: QtBot, app_home: Path) -> Iterator[MakeWindow]:
     QApplication.processEvents()
 
 
-def show_tab(window: MainWindow, tab: ToolTab) -> None:
+def show_tab(window: MainWindow, tab: ToolTab[Any]) -> None:
     window.show_tab(tab)
 
 
-def finished(tab: ToolTab) -> Callable[[], bool]:
+def finished(tab: ToolTab[Any]) -> Callable[[], bool]:
     def done() -> bool:
         return not tab.running and not tab._bridge.is_busy() and "tokens/s" in tab.stats.text()
 
@@ -194,13 +195,13 @@ def test_email_streams_subject_and_body_and_opens_the_mail_client(
     assert not tab.generate_button.isEnabled()
     assert "Write a few notes" in tab.hint.text()
 
-    tab.notes.setPlainText("thank Anna for the review; the release moves to Friday")
-    tab.recipient.setText("Anna")
-    tab.relationship.setText("a colleague")
-    tab.sign_off.setText("Sam")
-    tab.tone.setCurrentText("friendly")
+    tab.form.notes.setPlainText("thank Anna for the review; the release moves to Friday")
+    tab.form.recipient.setText("Anna")
+    tab.form.relationship.setText("a colleague")
+    tab.form.sign_off.setText("Sam")
+    tab.form.tone.setCurrentText("friendly")
     assert tab.generate_button.isEnabled()
-    ctrl_enter(qtbot, tab.notes)
+    ctrl_enter(qtbot, tab.form.notes)
     qtbot.waitUntil(finished(tab), timeout=WAIT_MS)
 
     asked = client.requests[0]
@@ -208,27 +209,27 @@ def test_email_streams_subject_and_body_and_opens_the_mail_client(
     assert "Recipient: Anna (a colleague)." in asked.user
     assert "Sign the email as: Sam." in asked.user
     # Subject and body apart; the model's "[Your Name]" replaced by the sign-off.
-    assert tab.draft().subject == "Release moves to Friday"
-    assert tab.draft().body.startswith("Hi Anna,")
-    assert tab.draft().body.rstrip().endswith("Sam")
+    assert tab.form.draft().subject == "Release moves to Friday"
+    assert tab.form.draft().body.startswith("Hi Anna,")
+    assert tab.form.draft().body.rstrip().endswith("Sam")
     assert "[Your Name]" not in tab.output.toPlainText()
-    assert "Release moves to Friday" in tab.subject_view.text()
+    assert "Release moves to Friday" in tab.form.subject_view.text()
     assert tab.stats.text().startswith(f"{len(tab.output.toPlainText().split())} words")
     assert window.settings.email_tone == "friendly"
 
-    tab.to_address.setText("anna@example.com")
-    qtbot.mouseClick(tab.mail_button, Qt.MouseButton.LeftButton)
+    tab.form.to_address.setText("anna@example.com")
+    qtbot.mouseClick(tab.form.mail_button, Qt.MouseButton.LeftButton)
     [url] = opened
     assert url.startswith("mailto:anna@example.com?subject=Release%20moves%20to%20Friday&body=Hi")
     assert "%0D%0A" in url
     assert not tab.error.isVisible()
 
-    qtbot.mouseClick(tab.copy_subject, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(tab.form.copy_subject, Qt.MouseButton.LeftButton)
     assert QGuiApplication.clipboard().text() == "Release moves to Friday"
 
     # A body too long for a mail link is shortened, and the tab says so.
     tab.output.setPlainText("Subject: Minutes\n\n" + "All the details of the meeting. " * 200)
-    qtbot.mouseClick(tab.mail_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(tab.form.mail_button, Qt.MouseButton.LeftButton)
     assert len(opened[-1]) <= 2000
     assert tab.notice.isVisible()
     assert "too long for a mail link" in tab.notice.text()
@@ -240,10 +241,12 @@ def test_a_reply_uses_the_original_email_and_gets_a_re_subject(
     client = FakeClient()
     window = make_window(client)
     tab = window.email_tab
-    tab.reply_mode.setChecked(True)
-    assert tab.original.isVisible()
+    tab.form.reply_mode.setChecked(True)
+    assert tab.form.original.isVisible()
     assert "Paste the email you are answering" in tab.hint.text()
-    tab.original.setPlainText("Subject: Meeting next week\n\nHi Sam, does Tuesday 10:00 work?\nBob")
+    tab.form.original.setPlainText(
+        "Subject: Meeting next week\n\nHi Sam, does Tuesday 10:00 work?\nBob"
+    )
     # Notes are optional in a reply: the original email is enough.
     assert tab.generate_button.isEnabled()
     qtbot.mouseClick(tab.generate_button, Qt.MouseButton.LeftButton)
@@ -251,7 +254,7 @@ def test_a_reply_uses_the_original_email_and_gets_a_re_subject(
 
     assert "does Tuesday 10:00 work?" in client.requests[0].user
     assert "drafts replies" in client.requests[0].system
-    assert tab.draft().subject == "Re: Meeting next week"
+    assert tab.form.draft().subject == "Re: Meeting next week"
     assert tab.output.toPlainText().startswith("Subject: Re: Meeting next week\n\nHi Bob,")
 
 
@@ -273,7 +276,7 @@ def test_follow_ups_rewrite_the_output_and_can_be_undone(
     client = FakeClient()
     window = make_window(client)
     tab = window.email_tab
-    tab.notes.setPlainText("release on Friday")
+    tab.form.notes.setPlainText("release on Friday")
     tab.generate()
     qtbot.waitUntil(finished(tab), timeout=WAIT_MS)
     first = tab.output.toPlainText()
@@ -308,14 +311,14 @@ def test_too_long_notes_are_refused_and_moved_to_summarize(
     window = make_window(client)
     tab = window.email_tab
     long_notes = " ".join(f"point{n}" for n in range(600))
-    tab.notes.setPlainText(long_notes)
+    tab.form.notes.setPlainText(long_notes)
     tab.generate()
     qtbot.waitUntil(tab.error.isVisible, timeout=WAIT_MS)
     assert "Too much text in the notes" in tab.error.text()
     assert "summarize it first" in tab.error.text()
     assert client.requests == [], "a request was sent although the notes cannot fit"
     assert tab.error_action.isVisible()
-    assert tab.notes.toPlainText() == long_notes
+    assert tab.form.notes.toPlainText() == long_notes
     qtbot.waitUntil(tab.generate_button.isEnabled)
 
     qtbot.mouseClick(tab.error_action, Qt.MouseButton.LeftButton)
@@ -344,8 +347,8 @@ def test_a_long_text_is_summarized_chunk_by_chunk_with_progress(
     labels: list[str] = []
     tab._jobs.progress.connect(lambda event: labels.append(event.label))
     tab.input.setPlainText(long_text(paragraphs=40))
-    tab.length.setCurrentIndex(tab.length.findData("bullets"))
-    tab.focus.setText("the budget")
+    tab.form.length.setCurrentIndex(tab.form.length.findData("bullets"))
+    tab.form.focus.setText("the budget")
     ctrl_enter(qtbot, tab.input)
     qtbot.waitUntil(finished(tab), timeout=WAIT_MS)
 
@@ -398,17 +401,17 @@ def test_translate_detects_the_source_and_translates_paragraph_by_paragraph(
     window = make_window(client)
     tab = window.translate_tab
     show_tab(window, tab)
-    assert tab.target.count() >= 20
-    assert tab.source.itemText(0) == "Detect automatically"
+    assert tab.form.target.count() >= 20
+    assert tab.form.source.itemText(0) == "Detect automatically"
 
     text = (
         "Bonjour à tous, la réunion est déplacée à vendredi.\n\n"
         "- apportez vos notes\n- le café est offert\n\n## Ordre du jour"
     )
     tab.input.setPlainText(text)
-    qtbot.waitUntil(lambda: tab.detected.text() == "Detected: French", timeout=WAIT_MS)
-    tab.target.setCurrentIndex(tab.target.findData("de"))
-    tab.formality.setCurrentIndex(tab.formality.findData("formal"))
+    qtbot.waitUntil(lambda: tab.form.detected.text() == "Detected: French", timeout=WAIT_MS)
+    tab.form.target.setCurrentIndex(tab.form.target.findData("de"))
+    tab.form.formality.setCurrentIndex(tab.form.formality.findData("formal"))
     previews: list[str] = []
     tab._jobs.preview.connect(previews.append)
     labels: list[str] = []
@@ -434,9 +437,9 @@ def test_translate_detects_the_source_and_translates_paragraph_by_paragraph(
     assert "3 of 3 paragraphs translated" in tab.stats.text()
     assert "from French" in tab.stats.text()
 
-    tab.swap()
-    assert tab.source.currentData() == "de"
-    assert tab.target.currentData() == "fr"
+    tab.form.swap()
+    assert tab.form.source.currentData() == "de"
+    assert tab.form.target.currentData() == "fr"
     assert tab.input.toPlainText().startswith("[fr] Bonjour")
     assert tab.output.toPlainText() == ""
 
@@ -446,12 +449,12 @@ def test_swap_needs_a_known_source_language(qtbot: QtBot, make_window: MakeWindo
     tab = window.translate_tab
     show_tab(window, tab)
     tab.input.setPlainText("12345")
-    tab.detect_now()
-    qtbot.waitUntil(lambda: "nothing to go on" in tab.detected.text(), timeout=WAIT_MS)
-    tab.swap()
+    tab.form.detect_now()
+    qtbot.waitUntil(lambda: "nothing to go on" in tab.form.detected.text(), timeout=WAIT_MS)
+    tab.form.swap()
     assert tab.error.isVisible()
     assert "source language is not known" in tab.error.text()
-    assert tab.source.currentData() == "auto"
+    assert tab.form.source.currentData() == "auto"
 
 
 # ---------------------------------------------------------------- Report
@@ -463,18 +466,18 @@ def test_report_outline_is_editable_before_the_sections_are_written(
     tab = window.report_tab
     show_tab(window, tab)
     tab.input.setPlainText("- login outage 09:10-09:55\n- cause: expired certificate")
-    tab.kind.setCurrentIndex(tab.kind.findData("incident"))
-    tab.title.setText("Login outage")
+    tab.form.kind.setCurrentIndex(tab.form.kind.findData("incident"))
+    tab.form.title.setText("Login outage")
     ctrl_enter(qtbot, tab.input)
-    qtbot.waitUntil(lambda: not tab.running and tab.write_button.isEnabled(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not tab.running and tab.form.write_button.isEnabled(), timeout=WAIT_MS)
     assert "incident report" in client.requests[0].system
-    assert tab.outline.toPlainText() == "Summary\nImpact\nRoot cause"
+    assert tab.form.outline.toPlainText() == "Summary\nImpact\nRoot cause"
     assert tab.output.toPlainText() == ""
     assert "Write the report" in tab.hint.text()
 
     # The person edits the outline: one section out, one in.
-    tab.outline.setPlainText("Summary\nRoot cause\nFollow-up actions")
-    ctrl_enter(qtbot, tab.outline)  # Ctrl+Enter in the outline writes the report
+    tab.form.outline.setPlainText("Summary\nRoot cause\nFollow-up actions")
+    ctrl_enter(qtbot, tab.form.outline)  # Ctrl+Enter in the outline writes the report
     qtbot.waitUntil(finished(tab), timeout=WAIT_MS)
     asked = [section_of(r) for r in client.requests[1:]]
     assert asked == ["Summary", "Root cause", "Follow-up actions"]
@@ -484,22 +487,22 @@ def test_report_outline_is_editable_before_the_sections_are_written(
     assert "3 of 3 sections written" in tab.stats.text()
 
     # Formatted view: real headings, not "##" characters.
-    tab.render_markdown()
-    assert tab.views.currentWidget() is tab.rendered
-    rendered = tab.rendered.document()
+    tab.form.render_markdown()
+    assert tab.form.views.currentWidget() is tab.form.rendered
+    rendered = tab.form.rendered.document()
     headings = [
         rendered.findBlockByNumber(n).text()
         for n in range(rendered.blockCount())
         if rendered.findBlockByNumber(n).blockFormat().headingLevel() == 2
     ]
     assert headings == ["Summary", "Root cause", "Follow-up actions"]
-    assert "##" not in tab.rendered.toPlainText()
+    assert "##" not in tab.form.rendered.toPlainText()
 
     # Export: .md, .docx with real headings, .pdf through Qt.
     saved: dict[str, Path] = {}
     for suffix in (".md", ".docx", ".pdf"):
         target = tmp_path / f"report{suffix}"
-        monkeypatch.setattr(tool_tab, "ask_save_path", lambda *_a, target=target: str(target))
+        monkeypatch.setattr(output_panel, "ask_save_path", lambda *_a, target=target: str(target))
         qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
         assert not tab.error.isVisible(), tab.error.text()
         saved[suffix] = target
@@ -530,9 +533,9 @@ def test_report_streams_sections_into_the_view_and_stop_keeps_the_done_ones(
     window = make_window(client)
     tab = window.report_tab
     tab.input.setPlainText("notes")
-    tab.outline.setPlainText("Summary\nDetails")
-    tab.title.setText("Weekly")
-    tab.write_report()
+    tab.form.outline.setPlainText("Summary\nDetails")
+    tab.form.title.setText("Weekly")
+    tab.form.write_report()
     qtbot.waitUntil(client.holding.is_set, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: "## Details\n\nBody of Details," in tab.output.toPlainText())
     assert tab.output.toPlainText().startswith("# Weekly\n\n## Summary\n\nBody of Summary")
@@ -550,14 +553,14 @@ def test_a_custom_report_needs_an_instruction(qtbot: QtBot, make_window: MakeWin
     tab = window.report_tab
     show_tab(window, tab)
     tab.input.setPlainText("notes")
-    tab.kind.setCurrentIndex(tab.kind.findData("custom"))
+    tab.form.kind.setCurrentIndex(tab.form.kind.findData("custom"))
     tab.generate()
     assert tab.error.isVisible()
     assert "custom report needs an instruction" in tab.error.text()
     assert client.requests == []
-    tab.instruction.setText("a quarterly review for the board")
+    tab.form.instruction.setText("a quarterly review for the board")
     tab.generate()
-    qtbot.waitUntil(tab.write_button.isEnabled, timeout=WAIT_MS)
+    qtbot.waitUntil(tab.form.write_button.isEnabled, timeout=WAIT_MS)
     assert "Instruction: a quarterly review for the board" in client.requests[0].system
     assert not tab.error.isVisible()
 
@@ -571,7 +574,7 @@ def test_documents_open_or_drop_and_each_bad_file_says_why(
     show_tab(window, tab)
     notes = tmp_path / "notes.md"
     notes.write_text("# Plan\n\nShip on Friday.\n", encoding="utf-8")
-    monkeypatch.setattr(tool_tab, "ask_open_path", lambda *_args: str(notes))
+    monkeypatch.setattr(input_panel, "ask_open_path", lambda *_args: str(notes))
     qtbot.mouseClick(tab.open_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: tab.input.toPlainText() == "# Plan\n\nShip on Friday.\n")
     assert tab.document_info.text() == "notes.md · 5 words"
@@ -670,7 +673,7 @@ def test_drafts_held_by_another_program_are_not_lost_and_typing_goes_on(
         banner = window.notice
         assert banner.isVisible()
         assert banner.text().startswith("Another program (perhaps a second Desktop SLM window)")
-        window.email_tab.notes.setPlainText("typed while another program holds the drafts")
+        window.email_tab.form.notes.setPlainText("typed while another program holds the drafts")
         store = window.store
         assert store is not None
         qtbot.waitUntil(
@@ -696,11 +699,11 @@ def test_a_window_closed_without_typing_does_not_announce_restored_drafts(
     qtbot: QtBot, make_window: MakeWindow
 ) -> None:
     first = make_window()
-    first.email_tab.tone.setCurrentText("friendly")  # a change, but no text
+    first.email_tab.form.tone.setCurrentText("friendly")  # a change, but no text
     first.close()  # flushes the (empty) drafts
 
     again = make_window()
-    assert again.email_tab.tone.currentText() == "friendly"
+    assert again.email_tab.form.tone.currentText() == "friendly"
     qtbot.wait(200)  # past the first paint, when a restore would be announced
     assert again.statusBar().currentMessage() == ""
     assert again.model_label.isVisible()
@@ -710,18 +713,20 @@ def test_every_tab_is_autosaved_and_restored_in_a_new_window(
     qtbot: QtBot, make_window: MakeWindow
 ) -> None:
     window = make_window()
-    window.email_tab.reply_mode.setChecked(True)
-    window.email_tab.original.setPlainText("Can we meet?")
-    window.email_tab.notes.setPlainText("yes, Tuesday")
-    window.email_tab.sign_off.setText("Sam")
+    window.email_tab.form.reply_mode.setChecked(True)
+    window.email_tab.form.original.setPlainText("Can we meet?")
+    window.email_tab.form.notes.setPlainText("yes, Tuesday")
+    window.email_tab.form.sign_off.setText("Sam")
     window.report_tab.input.setPlainText("outage notes")
-    window.report_tab.kind.setCurrentIndex(window.report_tab.kind.findData("minutes"))
-    window.report_tab.outline.setPlainText("Attendees\nDecisions")
+    window.report_tab.form.kind.setCurrentIndex(window.report_tab.form.kind.findData("minutes"))
+    window.report_tab.form.outline.setPlainText("Attendees\nDecisions")
     window.report_tab.output.setPlainText("# Minutes\n\n## Attendees\n\nAll.")
     window.translate_tab.input.setPlainText("Hallo Welt")
-    window.translate_tab.target.setCurrentIndex(window.translate_tab.target.findData("es"))
+    window.translate_tab.form.target.setCurrentIndex(
+        window.translate_tab.form.target.findData("es")
+    )
     window.summarize_tab.input.setPlainText("a long text")
-    window.summarize_tab.focus.setText("costs")
+    window.summarize_tab.form.focus.setText("costs")
     store = window.store
     assert store is not None
 
@@ -741,19 +746,19 @@ def test_every_tab_is_autosaved_and_restored_in_a_new_window(
     # Said once the window is up, in place of the model name, not drawn over it.
     qtbot.waitUntil(lambda: again.statusBar().currentMessage() == "Your drafts were restored.")
     assert not again.model_label.isVisible()
-    email = again.email_tab
+    email = again.email_tab.form
     assert email.reply_mode.isChecked()
     assert email.original.isVisible()
     assert email.original.toPlainText() == "Can we meet?"
     assert email.notes.toPlainText() == "yes, Tuesday"
     assert email.sign_off.text() == "Sam"
-    assert again.report_tab.kind.currentData() == "minutes"
-    assert again.report_tab.outline.toPlainText() == "Attendees\nDecisions"
+    assert again.report_tab.form.kind.currentData() == "minutes"
+    assert again.report_tab.form.outline.toPlainText() == "Attendees\nDecisions"
     assert again.report_tab.output.toPlainText() == "# Minutes\n\n## Attendees\n\nAll."
-    assert "Attendees" in again.report_tab.rendered.toPlainText()
+    assert "Attendees" in again.report_tab.form.rendered.toPlainText()
     assert again.translate_tab.input.toPlainText() == "Hallo Welt"
-    assert again.translate_tab.target.currentData() == "es"
-    assert again.summarize_tab.focus.text() == "costs"
+    assert again.translate_tab.form.target.currentData() == "es"
+    assert again.summarize_tab.form.focus.text() == "costs"
 
 
 DRIVER = """
@@ -768,16 +773,16 @@ window = create_window()
 window.show()
 
 def type_then_wait():
-    notes = window.email_tab.notes
+    notes = window.email_tab.form.notes
     notes.setFocus()
     QTest.keyClicks(notes, "ask Anna whether the demo at 10:00 still works")
-    QTest.keyClicks(window.summarize_tab.focus, "budget")
+    QTest.keyClicks(window.summarize_tab.form.focus, "budget")
     print("typed", flush=True)  # the test kills this process once the draft is saved
 
 def report_restored():
     print(json.dumps({
-        "notes": window.email_tab.notes.toPlainText(),
-        "focus": window.summarize_tab.focus.text(),
+        "notes": window.email_tab.form.notes.toPlainText(),
+        "focus": window.summarize_tab.form.focus.text(),
     }), flush=True)
     window.close()
     app.quit()
@@ -877,7 +882,7 @@ def test_real_model_summarizes_translates_and_writes_a_report(
     translate = window.translate_tab
     show_tab(window, translate)
     translate.input.setPlainText("Good morning.\n\nThe meeting starts at ten.")
-    translate.target.setCurrentIndex(translate.target.findData("fr"))
+    translate.form.target.setCurrentIndex(translate.form.target.findData("fr"))
     qtbot.waitUntil(translate.generate_button.isEnabled)
     translate.generate()
     qtbot.waitUntil(finished(translate), timeout=REAL_MS)
@@ -889,13 +894,13 @@ def test_real_model_summarizes_translates_and_writes_a_report(
     rep = window.report_tab
     show_tab(window, rep)
     rep.input.setPlainText("- shipped the login page\n- next: payments\n- risk: one tester")
-    rep.sections.setValue(2)
+    rep.form.sections.setValue(2)
     qtbot.waitUntil(rep.generate_button.isEnabled)
     rep.generate()
-    qtbot.waitUntil(rep.write_button.isEnabled, timeout=REAL_MS)
-    outline = report.outline_from_text(rep.outline.toPlainText(), "Status")
+    qtbot.waitUntil(rep.form.write_button.isEnabled, timeout=REAL_MS)
+    outline = report.outline_from_text(rep.form.outline.toPlainText(), "Status")
     assert 1 <= len(outline.sections) <= 2
-    rep.write_report()
+    rep.form.write_report()
     qtbot.waitUntil(finished(rep), timeout=REAL_MS)
     markdown = rep.output.toPlainText()
     assert markdown.startswith("# ")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop_slm.storage.drafts import DraftStore
-from desktop_slm.ui.tool_tab import ToolTab
+from desktop_slm.ui.tool.tab import ToolTab
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +29,13 @@ class DraftKeeper(QObject):
     ) -> None:
         super().__init__(parent)
         self._store = store
-        self._tabs: dict[str, ToolTab] = {}
+        self._tabs: dict[str, ToolTab[Any]] = {}
         self._timers: dict[str, QTimer] = {}
         self._delay_ms = delay_ms
         self._warned = False
         self._closed = False
 
-    def add(self, tab: ToolTab) -> bool:
+    def add(self, tab: ToolTab[Any]) -> bool:
         """Watch ``tab`` (built at any time) and put its draft back; True if it had one."""
         tab_id = tab.tab_id
         self._tabs[tab_id] = tab

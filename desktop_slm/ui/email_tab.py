@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Mapping
-from typing import Any, ClassVar
+from collections.abc import Callable
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import (
@@ -19,22 +18,30 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
-    QVBoxLayout,
 )
 
 from desktop_slm.languages import LANGUAGES as ALL_LANGUAGES
 from desktop_slm.tools import email
 from desktop_slm.tools.jobs import JobResult
 from desktop_slm.tools.prompt import ToolPrompt
-from desktop_slm.ui.bridge.jobs import JobFactory
-from desktop_slm.ui.tool_tab import ToolTab, state_text
+from desktop_slm.ui.tool.spec import (
+    Controls,
+    Finished,
+    FormState,
+    OutputInfo,
+    Run,
+    RunMode,
+    TextForm,
+    ToolSpec,
+    state_text,
+)
+from desktop_slm.ui.tool.tab import ToolTab
 
 LANGUAGES = tuple(language.name for language in ALL_LANGUAGES)
 
@@ -62,26 +69,29 @@ class SubjectHighlighter(QSyntaxHighlighter):
             self.setFormat(0, len(text), self._format)
 
 
-class EmailTab(ToolTab):
-    """Write an email from notes, or reply to one. Generate: Ctrl+Enter. Stop: Esc."""
-
-    tab_id: ClassVar[str] = "email"
-    output_kind: ClassVar[str] = "email"
-    input_title: ClassVar[str] = "Notes"
-    input_placeholder: ClassVar[str] = (
+EMAIL = ToolSpec(
+    tab_id="email",
+    output_kind="email",
+    input_title="",  # "Notes" stands under the email being answered
+    input_placeholder=(
         "Notes for the email, e.g.\n- thank Anna for the quick review\n"
         "- the release moves to Friday\n- ask if the demo at 10:00 still works"
-    )
-    output_title: ClassVar[str] = "Email"
-    output_placeholder: ClassVar[str] = (
-        "The email appears here: a Subject line, then the body. You can edit it."
-    )
-    empty_hint: ClassVar[str] = "Write a few notes, then press Ctrl+Enter."
-    ready_hint: ClassVar[str] = "Press Ctrl+Enter to write the email."
-    save_name: ClassVar[str] = "email.txt"
+    ),
+    output_title="Email",
+    output_placeholder="The email appears here: a Subject line, then the body. You can edit it.",
+    empty_hint="Write a few notes, then press Ctrl+Enter.",
+    ready_hint="Press Ctrl+Enter to write the email.",
+    running_hint="Writing… press Esc to stop.",
+    save_name="email.txt",
+)
 
-    # ------------------------------------------------------------ widgets
-    def create_widgets(self) -> None:
+
+class EmailForm(TextForm):
+    """Write an email from notes, or reply to one. Generate: Ctrl+Enter. Stop: Esc."""
+
+    def __init__(self, tab: ToolTab[EmailForm]) -> None:
+        super().__init__(tab)
+        settings = tab.settings
         self.notes = self.input
         self._request: email.EmailRequest | None = None
         self.new_mode = QRadioButton("New email")
@@ -89,7 +99,7 @@ class EmailTab(ToolTab):
         self.reply_mode = QRadioButton("Reply to an email")
         self.reply_mode.setObjectName("emailModeReply")
         self.new_mode.setChecked(True)
-        self._modes = QButtonGroup(self)
+        self._modes = QButtonGroup(tab)
         self._modes.addButton(self.new_mode)
         self._modes.addButton(self.reply_mode)
         self.original = QPlainTextEdit()
@@ -102,16 +112,16 @@ class EmailTab(ToolTab):
         self.tone = QComboBox()
         self.tone.setObjectName("emailTone")
         self.tone.addItems(list(email.TONES))
-        self.tone.setCurrentText(self._settings.email_tone)
+        self.tone.setCurrentText(settings.email_tone)
         self.length = QComboBox()
         self.length.setObjectName("emailLength")
         self.length.addItems(list(email.LENGTHS))
-        self.length.setCurrentText(self._settings.email_length)
+        self.length.setCurrentText(settings.email_length)
         self.language = QComboBox()
         self.language.setObjectName("emailLanguage")
         self.language.setEditable(True)
         self.language.addItems(list(LANGUAGES))
-        self.language.setCurrentText(self._settings.email_language)
+        self.language.setCurrentText(settings.email_language)
         self.recipient = QLineEdit()
         self.recipient.setObjectName("emailRecipient")
         self.recipient.setPlaceholderText("optional, e.g. Anna")
@@ -135,10 +145,10 @@ class EmailTab(ToolTab):
         self.subject_view = QLabel()
         self.subject_view.setObjectName("emailSubject")
         self.subject_view.setWordWrap(True)
-        self.body_words = QLabel()
 
-        self._highlighter = SubjectHighlighter(self.output.document())
-        self.watch(
+        self._highlighter = SubjectHighlighter(tab.output.document())
+        self._lay_out()
+        tab.watch(
             self.tone.currentTextChanged,
             self.length.currentTextChanged,
             self.language.currentTextChanged,
@@ -153,41 +163,32 @@ class EmailTab(ToolTab):
         self.mail_button.clicked.connect(self.open_in_mail_client)
         self.copy_subject.clicked.connect(lambda: self._copy(self.draft().subject, "Subject"))
         self.copy_body.clicked.connect(lambda: self._copy(self.draft().body, "Body"))
-        self.output.textChanged.connect(self._show_parts)
+        tab.output.textChanged.connect(self._show_parts)
 
-    def build_inputs(self, layout: QVBoxLayout) -> None:
-        modes = QHBoxLayout()
-        modes.addWidget(self.new_mode)
-        modes.addWidget(self.reply_mode)
-        modes.addStretch(1)
-        modes.addWidget(self.open_button)
-        layout.addLayout(modes)
-        layout.addWidget(self.original_label)
-        layout.addWidget(self.original, 2)
-        layout.addWidget(QLabel(f"<b>{self.input_title}</b>"))
-        layout.addWidget(self.input, 1)
-        layout.addWidget(self.document_info)
-        self._show_mode()
-
-    def build_options(self, form: QFormLayout) -> None:
+    def _lay_out(self) -> None:
+        inputs = self._tab.input_panel
+        inputs.add_to_header(self.new_mode)
+        inputs.add_to_header(self.reply_mode)
+        inputs.add_above(self.original_label)
+        inputs.add_above(self.original, 2)
+        inputs.add_above(QLabel("<b>Notes</b>"))
+        form = self._tab.options
         form.addRow("Tone", self.tone)
         form.addRow("Length", self.length)
         form.addRow("Language", self.language)
         form.addRow("Recipient", self.recipient)
         form.addRow("Relationship", self.relationship)
         form.addRow("Sign as", self.sign_off)
-
-    def build_output(self, layout: QVBoxLayout) -> None:
-        layout.addWidget(QLabel(f"<b>{self.output_title}</b>"))
-        layout.addWidget(self.subject_view)
-        layout.addWidget(self.output, 1)
+        output = self._tab.output_panel
+        output.upper.insertWidget(1, self.subject_view)
         mail = QHBoxLayout()
         mail.addWidget(QLabel("To:"))
         mail.addWidget(self.to_address, 1)
         mail.addWidget(self.mail_button)
         mail.addWidget(self.copy_subject)
         mail.addWidget(self.copy_body)
-        layout.addLayout(mail)
+        output.upper.addLayout(mail)
+        self._show_mode()
 
     def _show_mode(self) -> None:
         reply = self.reply_mode.isChecked()
@@ -196,7 +197,7 @@ class EmailTab(ToolTab):
         self.input.setPlaceholderText(
             "What should the reply say? e.g.\n- yes to Tuesday\n- ask for the agenda"
             if reply
-            else self.input_placeholder
+            else EMAIL.input_placeholder
         )
 
     def _show_parts(self) -> None:
@@ -208,7 +209,7 @@ class EmailTab(ToolTab):
             )
         else:
             self.subject_view.setText("<b>Subject:</b> <span style='color:#666'>—</span>")
-        has = bool(self.output_text().strip()) and not self.running
+        has = bool(self._tab.output_text().strip()) and not self._tab.running
         for button in (self.mail_button, self.copy_subject, self.copy_body):
             button.setEnabled(has)
         self.copy_subject.setEnabled(has and bool(draft.subject))
@@ -223,12 +224,12 @@ class EmailTab(ToolTab):
             return bool(self.original.toPlainText().strip() or self.input.toPlainText().strip())
         return bool(self.input.toPlainText().strip())
 
-    def update_controls(self) -> None:
-        super().update_controls()
-        idle = not self.running and self._bridge.active_model is not None
-        if idle and self.is_reply and not self.has_input():
-            self.hint.setText("Paste the email you are answering, then press Ctrl+Enter.")
+    def refresh(self, controls: Controls) -> str | None:
         self._show_parts()
+        idle = not controls.running and controls.model_open
+        if idle and self.is_reply and not self.has_input():
+            return "Paste the email you are answering, then press Ctrl+Enter."
+        return None
 
     def prefill_prompt(self) -> ToolPrompt | None:
         return email.build(self.request()) if self.has_input() else None
@@ -245,47 +246,38 @@ class EmailTab(ToolTab):
             relationship=self.relationship.text(),
         )
 
-    def job_factory(self) -> JobFactory:
+    def run(self, *, again: bool) -> Run:
+        """Generate and Regenerate both write the email from the form as it is."""
         request = self.request()
         email.build(request)  # checks the options here, where they can be shown
-        self._settings.email_tone = request.tone
-        self._settings.email_length = request.length
-        self._settings.email_language = request.language
+        settings = self._tab.settings
+        settings.email_tone = request.tone
+        settings.email_length = request.length
+        settings.email_language = request.language
         self._request = request
-        return lambda limits: email.job(request, limits)
+        return Run(lambda limits: email.job(request, limits), too_long_text=self._long_text())
 
-    def present(self, result: JobResult) -> str:
-        if result.cancelled or not result.text.strip():
-            return result.text
-        draft = email.finish(result.text, self._request or self.request())
-        return _compose(draft)
-
-    def long_text(self) -> str:
+    def _long_text(self) -> str:
         notes, original = self.input.toPlainText(), self.original.toPlainText()
         return original if self.is_reply and len(original) > len(notes) else notes
+
+    def finish(self, mode: RunMode, result: JobResult) -> Finished:
+        """The email with the names filled in (a rewrite's too)."""
+        if result.cancelled or not result.text.strip():
+            return Finished(result.text)
+        draft = email.finish(result.text, self._request or self.request())
+        return Finished(_compose(draft))
 
     def document_target(self) -> QPlainTextEdit:
         return self.original if self.is_reply else self.input
 
-    def output_language(self) -> str:
-        return self.language.currentText()
-
-    def save_title(self) -> str:
-        return self.draft().subject
+    def output_info(self) -> OutputInfo:
+        return OutputInfo(language=self.language.currentText(), title=self.draft().subject)
 
     # ------------------------------------------------------------ drafts
-    def inputs_state(self) -> dict[str, Any]:
-        return {
-            "notes": self.input.toPlainText(),
-            "original_email": self.original.toPlainText(),
-        }
-
-    def restore_inputs(self, state: Mapping[str, Any]) -> None:
-        self.original.setPlainText(state_text(state, "original_email"))
-        self.input.setPlainText(state_text(state, "notes"))
-
-    def options_state(self) -> dict[str, Any]:
-        return {
+    def state(self) -> FormState:
+        inputs = {"notes": self.input.toPlainText(), "original_email": self.original.toPlainText()}
+        options = {
             "mode": "reply" if self.is_reply else "new",
             "tone": self.tone.currentText(),
             "length": self.length.currentText(),
@@ -295,23 +287,27 @@ class EmailTab(ToolTab):
             "sign_off": self.sign_off.text(),
             "to": self.to_address.text(),
         }
+        return FormState(inputs, options)
 
-    def restore_options(self, state: Mapping[str, Any]) -> None:
-        (self.reply_mode if state.get("mode") == "reply" else self.new_mode).setChecked(True)
-        if state_text(state, "tone") in email.TONES:
-            self.tone.setCurrentText(state_text(state, "tone"))
-        if state_text(state, "length") in email.LENGTHS:
-            self.length.setCurrentText(state_text(state, "length"))
-        if state_text(state, "language").strip():
-            self.language.setCurrentText(state_text(state, "language"))
-        self.recipient.setText(state_text(state, "recipient"))
-        self.relationship.setText(state_text(state, "relationship"))
-        self.sign_off.setText(state_text(state, "sign_off"))
-        self.to_address.setText(state_text(state, "to"))
+    def restore(self, state: FormState) -> None:
+        options, inputs = state.options, state.inputs
+        (self.reply_mode if options.get("mode") == "reply" else self.new_mode).setChecked(True)
+        if state_text(options, "tone") in email.TONES:
+            self.tone.setCurrentText(state_text(options, "tone"))
+        if state_text(options, "length") in email.LENGTHS:
+            self.length.setCurrentText(state_text(options, "length"))
+        if state_text(options, "language").strip():
+            self.language.setCurrentText(state_text(options, "language"))
+        self.recipient.setText(state_text(options, "recipient"))
+        self.relationship.setText(state_text(options, "relationship"))
+        self.sign_off.setText(state_text(options, "sign_off"))
+        self.to_address.setText(state_text(options, "to"))
+        self.original.setPlainText(state_text(inputs, "original_email"))
+        self.input.setPlainText(state_text(inputs, "notes"))
 
     # ------------------------------------------------------------ sending
     def draft(self) -> email.EmailDraft:
-        return email.split_subject(self.output_text())
+        return email.split_subject(self._tab.output_text())
 
     def open_in_mail_client(self) -> None:
         draft = self.draft()
@@ -319,17 +315,17 @@ class EmailTab(ToolTab):
             return
         link = email.mailto_url(draft, to=self.to_address.text())
         if not open_url(QUrl(link.url, QUrl.ParsingMode.StrictMode)):
-            self.show_error(
+            self._tab.show_error(
                 "No mail program opened the email. Set a default mail app in your system "
                 "settings, or copy the subject and body into your mail yourself."
             )
             return
-        self.show_notice(link.notice)
-        self.statusMessage.emit("Opened the email in your mail program.")
+        self._tab.show_notice(link.notice)
+        self._tab.statusMessage.emit("Opened the email in your mail program.")
 
     def _copy(self, text: str, what: str) -> None:
         QGuiApplication.clipboard().setText(text)
-        self.statusMessage.emit(f"{what} copied to the clipboard.")
+        self._tab.statusMessage.emit(f"{what} copied to the clipboard.")
 
 
 def _compose(draft: email.EmailDraft) -> str:

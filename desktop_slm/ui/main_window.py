@@ -7,7 +7,7 @@ import logging
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPaintEvent
@@ -32,13 +32,14 @@ from desktop_slm.ui.drafts import DraftKeeper
 
 if TYPE_CHECKING:
     from desktop_slm.ui.bridge.models import ModelManagerBridge
-    from desktop_slm.ui.email_tab import EmailTab
+    from desktop_slm.ui.email_tab import EmailForm
     from desktop_slm.ui.models import ModelsTab
     from desktop_slm.ui.preferences import PreferencesDialog
-    from desktop_slm.ui.report_tab import ReportTab
-    from desktop_slm.ui.summarize_tab import SummarizeTab
-    from desktop_slm.ui.tool_tab import ToolTab
-    from desktop_slm.ui.translate_tab import TranslateTab
+    from desktop_slm.ui.report_tab import ReportForm
+    from desktop_slm.ui.summarize_tab import SummarizeForm
+    from desktop_slm.ui.tool.spec import ToolForm, ToolSpec
+    from desktop_slm.ui.tool.tab import ToolTab
+    from desktop_slm.ui.translate_tab import TranslateForm
 
 log = logging.getLogger(__name__)
 
@@ -123,20 +124,20 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ tabs, built on first use
     @property
-    def email_tab(self) -> EmailTab:
-        return cast("EmailTab", self._tab("email"))
+    def email_tab(self) -> ToolTab[EmailForm]:
+        return cast("ToolTab[EmailForm]", self._tab("email"))
 
     @property
-    def report_tab(self) -> ReportTab:
-        return cast("ReportTab", self._tab("report"))
+    def report_tab(self) -> ToolTab[ReportForm]:
+        return cast("ToolTab[ReportForm]", self._tab("report"))
 
     @property
-    def translate_tab(self) -> TranslateTab:
-        return cast("TranslateTab", self._tab("translate"))
+    def translate_tab(self) -> ToolTab[TranslateForm]:
+        return cast("ToolTab[TranslateForm]", self._tab("translate"))
 
     @property
-    def summarize_tab(self) -> SummarizeTab:
-        return cast("SummarizeTab", self._tab("summarize"))
+    def summarize_tab(self) -> ToolTab[SummarizeForm]:
+        return cast("ToolTab[SummarizeForm]", self._tab("summarize"))
 
     @property
     def models_tab(self) -> ModelsTab:
@@ -155,9 +156,11 @@ class MainWindow(QMainWindow):
         return self._model_manager
 
     @property
-    def tool_tabs(self) -> tuple[ToolTab, ...]:
+    def tool_tabs(self) -> tuple[ToolTab[Any], ...]:
         """The four writing tabs (built now if they were not yet)."""
-        return tuple(cast("ToolTab", self._tab(key)) for key, _title in TABS if key != "models")
+        return tuple(
+            cast("ToolTab[Any]", self._tab(key)) for key, _title in TABS if key != "models"
+        )
 
     def show_tab(self, tab: QWidget) -> None:
         """Bring one of the window's tabs (e.g. ``window.summarize_tab``) to the front."""
@@ -170,8 +173,8 @@ class MainWindow(QMainWindow):
         """The tab in front."""
         return self._tab(TABS[self.tabs.currentIndex()][0])
 
-    def _built_tool_tabs(self) -> list[ToolTab]:
-        return [cast("ToolTab", tab) for key, tab in self._built.items() if key != "models"]
+    def _built_tool_tabs(self) -> list[ToolTab[Any]]:
+        return [cast("ToolTab[Any]", tab) for key, tab in self._built.items() if key != "models"]
 
     def _tab(self, key: str) -> QWidget:
         tab = self._built.get(key)
@@ -186,25 +189,32 @@ class MainWindow(QMainWindow):
 
     def _make_tab(self, key: str) -> QWidget:
         # Imported here: a tab's module is loaded when the tab is built, after the paint.
-        if key == "email":
-            from desktop_slm.ui.email_tab import EmailTab
+        if key != "models":
+            from desktop_slm.ui.tool.tab import ToolTab
 
-            return EmailTab(self.bridge, self.settings, tuning=self.model_settings)
-        if key == "report":
-            from desktop_slm.ui.report_tab import ReportTab
-
-            return ReportTab(self.bridge, self.settings, tuning=self.model_settings)
-        if key == "translate":
-            from desktop_slm.ui.translate_tab import TranslateTab
-
-            return TranslateTab(self.bridge, self.settings, tuning=self.model_settings)
-        if key == "summarize":
-            from desktop_slm.ui.summarize_tab import SummarizeTab
-
-            return SummarizeTab(self.bridge, self.settings, tuning=self.model_settings)
+            spec, form = self._tool(key)
+            return ToolTab(self.bridge, self.settings, spec, form, tuning=self.model_settings)
         from desktop_slm.ui.models import ModelsTab
 
         return ModelsTab(self.bridge, self.model_manager, self.settings, self.selection)
+
+    @staticmethod
+    def _tool(key: str) -> tuple[ToolSpec, Callable[[ToolTab[Any]], ToolForm]]:
+        if key == "email":
+            from desktop_slm.ui.email_tab import EMAIL, EmailForm
+
+            return EMAIL, EmailForm
+        if key == "report":
+            from desktop_slm.ui.report_tab import REPORT, ReportForm
+
+            return REPORT, ReportForm
+        if key == "translate":
+            from desktop_slm.ui.translate_tab import TRANSLATE, TranslateForm
+
+            return TRANSLATE, TranslateForm
+        from desktop_slm.ui.summarize_tab import SUMMARIZE, SummarizeForm
+
+        return SUMMARIZE, SummarizeForm
 
     def _attach(self, key: str, tab: QWidget) -> None:
         if key == "models":
@@ -213,7 +223,7 @@ class MainWindow(QMainWindow):
             models.notice.connect(self.show_notice)
             models.installedChanged.connect(self._on_installed_count)
             return
-        tool = cast("ToolTab", tab)
+        tool = cast("ToolTab[Any]", tab)
         tool.statusMessage.connect(self.show_status)
         tool.hint.linkActivated.connect(self._hint_link)
         tool.summarizeRequested.connect(self.summarize_first)
@@ -281,7 +291,7 @@ class MainWindow(QMainWindow):
 
     def _on_installed_count(self, count: int) -> None:
         """With nothing installed, the writing tools point to the Models tab."""
-        from desktop_slm.ui.tool_tab import ToolTab
+        from desktop_slm.ui.tool.tab import ToolTab
 
         self._no_model_hint = (
             ToolTab.no_model_hint
@@ -332,7 +342,7 @@ class MainWindow(QMainWindow):
         if self.summarize_tab.running:
             self.show_status("The Summarize tab is busy; stop it first.")
             return
-        self.summarize_tab.take_text(text)
+        self.summarize_tab.form.take_text(text)
         self.show_tab(self.summarize_tab)
         self.summarize_tab.input.setFocus()
 

@@ -30,6 +30,12 @@ def error(parent: QWidget | None, text: str, *, title: str = "Desktop SLM") -> N
     presenter(parent, title, text)
 
 
+def unexpected(exc: BaseException, what_failed: str) -> str:
+    """Log ``exc`` with its traceback; the sentence shown instead ("… (KeyError). Details …")."""
+    log.error("%s", what_failed, exc_info=exc)
+    return f"{what_failed} ({type(exc).__name__}). Details are in the log."
+
+
 def install_excepthook(log_file: Path) -> None:
     """Uncaught exceptions: full traceback to the log, a short message on screen."""
 

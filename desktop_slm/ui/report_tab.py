@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, ClassVar
-
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -18,45 +14,57 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QStackedWidget,
     QTextBrowser,
-    QVBoxLayout,
 )
 
 from desktop_slm.documents.markdown import to_html_document
-from desktop_slm.errors import UserFacingError
 from desktop_slm.languages import LANGUAGES
 from desktop_slm.tools import report
 from desktop_slm.tools.jobs import JobProgress, JobResult
-from desktop_slm.ui.bridge.jobs import JobFactory
-from desktop_slm.ui.tool_tab import ToolTab, set_combo_data, state_text
+from desktop_slm.ui.tool.spec import (
+    Controls,
+    Finished,
+    FormState,
+    OutputInfo,
+    Run,
+    RunMode,
+    TextForm,
+    ToolSpec,
+    set_combo_data,
+    state_text,
+)
+from desktop_slm.ui.tool.tab import ToolTab
 
 RENDER_DELAY_MS = 120
 
 
-class ReportTab(ToolTab):
-    """Plan (Ctrl+Enter), edit the outline, write the report; Esc stops either step."""
-
-    tab_id: ClassVar[str] = "report"
-    output_kind: ClassVar[str] = "report"
-    generate_kind = "outline"
-    input_title: ClassVar[str] = "Notes"
-    input_placeholder: ClassVar[str] = (
+REPORT = ToolSpec(
+    tab_id="report",
+    output_kind="report",
+    input_title="Notes",
+    input_placeholder=(
         "Notes, bullet points or pasted material for the report, e.g.\n"
         "- login outage 09:10-09:55, about 40% of users\n- cause: expired certificate\n"
         "- fixed by renewing it; add expiry monitoring"
-    )
-    output_title: ClassVar[str] = "Report"
-    output_placeholder: ClassVar[str] = "The report appears here, section by section."
-    empty_hint: ClassVar[str] = "Write or paste your notes, then press Ctrl+Enter."
-    ready_hint: ClassVar[str] = (
+    ),
+    output_title="Report",
+    output_placeholder="The report appears here, section by section.",
+    empty_hint="Write or paste your notes, then press Ctrl+Enter.",
+    ready_hint=(
         "Press Ctrl+Enter to plan the sections; you can edit them before the report is written."
-    )
-    running_hint: ClassVar[str] = "Writing… press Esc to stop (finished sections are kept)."
-    save_name: ClassVar[str] = "report.docx"
+    ),
+    running_hint="Writing… press Esc to stop (finished sections are kept).",
+    save_name="report.docx",
+    generate_label="Plan outline",
+    generate_tip="Plan the report's sections (Ctrl+Enter)",
+)
 
-    def create_widgets(self) -> None:
+
+class ReportForm(TextForm):
+    """Plan (Ctrl+Enter), edit the outline, write the report; Esc stops either step."""
+
+    def __init__(self, tab: ToolTab[ReportForm]) -> None:
+        super().__init__(tab)
         self._outline: report.Outline | None = None
-        self.generate_button.setText("Plan outline")
-        self.generate_button.setToolTip("Plan the report's sections (Ctrl+Enter)")
         self.kind = QComboBox()
         self.kind.setObjectName("reportKind")
         for key, kind in report.KINDS.items():
@@ -91,25 +99,24 @@ class ReportTab(ToolTab):
         self.rendered = QTextBrowser()
         self.rendered.setObjectName("reportRendered")
         self.rendered.setOpenExternalLinks(False)
-        self.rendered.setPlaceholderText(self.output_placeholder)
+        self.rendered.setPlaceholderText(REPORT.output_placeholder)
         self.views = QStackedWidget()
-        self.views.addWidget(self.rendered)
-        self.views.addWidget(self.output)
         self.formatted_button = QPushButton("Formatted")
         self.formatted_button.setObjectName("reportShowFormatted")
         self.markdown_button = QPushButton("Edit Markdown")
         self.markdown_button.setObjectName("reportShowMarkdown")
-        self._view_buttons = QButtonGroup(self)
+        self._view_buttons = QButtonGroup(tab)
         for index, button in enumerate((self.formatted_button, self.markdown_button)):
             button.setCheckable(True)
             self._view_buttons.addButton(button, index)
         self.formatted_button.setChecked(True)
+        self._lay_out()
 
-        self._render_timer = QTimer(self)
+        self._render_timer = QTimer(tab)
         self._render_timer.setSingleShot(True)
         self._render_timer.setInterval(RENDER_DELAY_MS)
         self._render_timer.timeout.connect(self.render_markdown)
-        self.watch(
+        tab.watch(
             self.kind.currentIndexChanged,
             self.instruction.textChanged,
             self.title.textChanged,
@@ -120,30 +127,29 @@ class ReportTab(ToolTab):
         self.kind.currentIndexChanged.connect(lambda _index: self._show_kind())
         self.write_button.clicked.connect(self.write_report)
         self._view_buttons.idClicked.connect(self.views.setCurrentIndex)
-        self.output.textChanged.connect(self._schedule_render)
+        tab.output.textChanged.connect(self._schedule_render)
         self._show_kind()
 
-    def build_options(self, form: QFormLayout) -> None:
+    def _lay_out(self) -> None:
+        form = self._tab.options
         form.addRow("Kind", self.kind)
         form.addRow("Instruction", self.instruction)
         form.addRow("Title", self.title)
         form.addRow("Language", self.language)
         form.addRow("Sections", self.sections)
-
-    def build_output(self, layout: QVBoxLayout) -> None:
+        output = self._tab.output_panel
+        output.replace_view(self.views)
+        self.views.addWidget(self.rendered)
+        self.views.addWidget(self._tab.output)
         header = QHBoxLayout()
         header.addWidget(QLabel("<b>Outline</b> — edit the section titles, one per line"))
         header.addStretch(1)
         header.addWidget(self.write_button)
-        layout.addLayout(header)
-        layout.addWidget(self.outline)
-        title = QHBoxLayout()
-        title.addWidget(QLabel(f"<b>{self.output_title}</b>"))
-        title.addStretch(1)
-        title.addWidget(self.formatted_button)
-        title.addWidget(self.markdown_button)
-        layout.addLayout(title)
-        layout.addWidget(self.views, 1)
+        output.upper.insertLayout(0, header)
+        output.upper.insertWidget(1, self.outline)
+        output.title_row.addStretch(1)
+        output.title_row.addWidget(self.formatted_button)
+        output.title_row.addWidget(self.markdown_button)
 
     def _show_kind(self) -> None:
         custom = self.kind.currentData() == "custom"
@@ -165,9 +171,9 @@ class ReportTab(ToolTab):
         """
         self._render_timer.stop()
         bar = self.rendered.verticalScrollBar()
-        at_end = bar.value() >= bar.maximum() - 4 and self.running
+        at_end = bar.value() >= bar.maximum() - 4 and self._tab.running
         position = bar.value()
-        self.rendered.setHtml(to_html_document(self.output_text()))
+        self.rendered.setHtml(to_html_document(self._tab.output_text()))
         bar.setValue(bar.maximum() if at_end else position)
 
     # ------------------------------------------------------------ the request
@@ -181,50 +187,43 @@ class ReportTab(ToolTab):
             max_sections=self.sections.value(),
         )
 
-    def job_factory(self) -> JobFactory:
+    def refresh(self, controls: Controls) -> str | None:
+        has_outline = bool(self.outline.toPlainText().strip())
+        ready = controls.can_run and has_outline and self.has_input()
+        self.write_button.setEnabled(ready)
+        self.outline.setReadOnly(controls.running)
+        if ready and not controls.has_output:
+            return "Edit the outline if you like, then press Write the report."
+        return None
+
+    def run(self, *, again: bool) -> Run:
+        """Generate plans an outline (in the outline, Ctrl+Enter writes the report);
+        Regenerate writes the report again from the outline."""
+        if again or (self.outline.hasFocus() and self.outline.toPlainText().strip()):
+            return self._write_run()
         request = self.request()
         request.check()
-        return lambda limits: report.outline_job(request, limits)
-
-    def update_controls(self) -> None:
-        super().update_controls()
-        model = self._bridge.active_model
-        can_run = not self.running and model is not None and not self._bridge.is_busy()
-        has_outline = bool(self.outline.toPlainText().strip())
-        self.write_button.setEnabled(can_run and self.has_input() and has_outline)
-        self.outline.setReadOnly(self.running)
-        if can_run and has_outline and self.has_input() and not self.output_text().strip():
-            self.hint.setText("Edit the outline if you like, then press Write the report.")
-
-    def generate(self) -> None:
-        """Ctrl+Enter: in the outline it writes the report, elsewhere it plans one."""
-        if self.outline.hasFocus() and self.outline.toPlainText().strip():
-            self.write_report()
-            return
-        super().generate()
-
-    def regenerate(self) -> None:
-        """Write the report again from the current outline."""
-        if self.regenerate_button.isEnabled():
-            self.write_report()
+        return Run(
+            lambda limits: report.outline_job(request, limits),
+            RunMode.PLAN,
+            self.input.toPlainText(),
+            on_start=self.outline.clear,
+        )
 
     def write_report(self) -> None:
-        if self.running or not self.write_button.isEnabled():
-            return
+        if not self._tab.running and self.write_button.isEnabled():
+            self._tab.start(self._write_run)
+
+    def _write_run(self) -> Run:
         request = self.request()
-        try:
-            request.check()
-            outline = report.outline_from_text(
-                self.outline.toPlainText(), self.title.text() or self._outline_title()
-            )
-        except UserFacingError as exc:
-            self.show_error(str(exc))
-            return
+        request.check()
+        outline = report.outline_from_text(
+            self.outline.toPlainText(), self.title.text() or self._outline_title()
+        )
         self._outline = outline
-        self.start_job(
+        return Run(
             lambda limits: report.sections_job(request, outline, limits),
-            "generate",
-            too_long_text=self.long_text(),
+            too_long_text=self.input.toPlainText(),
         )
 
     def _outline_title(self) -> str:
@@ -232,83 +231,63 @@ class ReportTab(ToolTab):
             return self._outline.title
         return report.KINDS[str(self.kind.currentData())].title
 
-    def clears_output(self, mode: str) -> bool:
-        if mode == "outline":
-            self.outline.clear()
+    def show_step(self, progress: JobProgress | None, preview: str, step_text: str) -> bool:
+        """The outline streams into its box; a section into the report after those done."""
+        if progress is not None and progress.phase == "outline":
+            self.outline.setPlainText(step_text.strip())
+            return True
+        if progress is None or progress.phase != "section" or self._outline is None:
             return False
+        sections = self._outline.sections
+        if not 1 <= progress.step <= len(sections):
+            return False
+        done = preview.rstrip("\n") if preview else f"# {self._outline.title}"
+        body = report.clean_section(step_text, sections[progress.step - 1])
+        self._tab.set_output_text(f"{done}\n\n## {sections[progress.step - 1]}\n\n{body}")
         return True
 
-    def job_done(self, mode: str, result: JobResult) -> None:
-        if mode != "outline":
-            return
+    def finish(self, mode: RunMode, result: JobResult) -> Finished:
         outline = result.detail.get("outline")
+        done = result.detail.get("sections_done")
+        note = ""
+        if isinstance(outline, report.Outline) and isinstance(done, int):
+            note = f" · {done} of {len(outline.sections)} sections written"
+        if mode is not RunMode.PLAN:
+            return Finished(result.text, note)
         if isinstance(outline, report.Outline):
             self._outline = outline
             self.outline.setPlainText(outline.as_text())
             self.outline.setFocus()
         elif result.text.strip():
             self.outline.setPlainText(result.text)
+        return Finished(None, note)
 
-    def show_step_text(self, progress: JobProgress | None, step_text: str) -> bool:
-        if progress is not None and progress.phase == "outline":
-            self.outline.setPlainText(step_text.strip())
-            return True
-        return False
-
-    def live_text(self, preview: str, progress: JobProgress | None, step_text: str) -> str | None:
-        if progress is None or progress.phase != "section" or self._outline is None:
-            return None
-        sections = self._outline.sections
-        if not 1 <= progress.step <= len(sections):
-            return None
-        done = preview.rstrip("\n") if preview else f"# {self._outline.title}"
-        body = report.clean_section(step_text, sections[progress.step - 1])
-        return f"{done}\n\n## {sections[progress.step - 1]}\n\n{body}"
-
-    def present(self, result: JobResult) -> str:
-        return result.text
-
-    def output_language(self) -> str:
-        return self.language.currentText()
-
-    def save_title(self) -> str:
-        return self.title.text().strip() or self._outline_title()
-
-    def final_stats(self, result: JobResult) -> str:
-        text = super().final_stats(result)
-        outline = result.detail.get("outline")
-        done = result.detail.get("sections_done")
-        if isinstance(outline, report.Outline) and isinstance(done, int):
-            text += f" · {done} of {len(outline.sections)} sections written"
-        return text
+    def output_info(self) -> OutputInfo:
+        title = self.title.text().strip() or self._outline_title()
+        return OutputInfo(language=self.language.currentText(), title=title)
 
     # ------------------------------------------------------------ drafts
-    def inputs_state(self) -> dict[str, Any]:
-        return {"notes": self.input.toPlainText(), "outline": self.outline.toPlainText()}
-
-    def restore_inputs(self, state: Mapping[str, Any]) -> None:
-        self.input.setPlainText(state_text(state, "notes"))
-        self.outline.setPlainText(state_text(state, "outline"))
-
-    def options_state(self) -> dict[str, Any]:
-        return {
+    def state(self) -> FormState:
+        inputs = {"notes": self.input.toPlainText(), "outline": self.outline.toPlainText()}
+        options = {
             "kind": self.kind.currentData(),
             "instruction": self.instruction.text(),
             "title": self.title.text(),
             "language": self.language.currentText(),
             "sections": self.sections.value(),
         }
+        return FormState(inputs, options)
 
-    def restore_options(self, state: Mapping[str, Any]) -> None:
-        set_combo_data(self.kind, state.get("kind"))
-        self.instruction.setText(state_text(state, "instruction"))
-        self.title.setText(state_text(state, "title"))
-        if state_text(state, "language").strip():
-            self.language.setCurrentText(state_text(state, "language"))
-        sections = state.get("sections")
+    def restore(self, state: FormState) -> None:
+        options, inputs = state.options, state.inputs
+        set_combo_data(self.kind, options.get("kind"))
+        self.instruction.setText(state_text(options, "instruction"))
+        self.title.setText(state_text(options, "title"))
+        if state_text(options, "language").strip():
+            self.language.setCurrentText(state_text(options, "language"))
+        sections = options.get("sections")
         if isinstance(sections, int):
             self.sections.setValue(sections)
-
-    def restore_draft(self, state: Mapping[str, Any]) -> None:
-        super().restore_draft(state)
+        self.input.setPlainText(state_text(inputs, "notes"))
+        self.outline.setPlainText(state_text(inputs, "outline"))
         self.render_markdown()

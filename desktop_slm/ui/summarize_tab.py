@@ -2,36 +2,46 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, ClassVar
-
-from PySide6.QtWidgets import QComboBox, QFormLayout, QLineEdit
+from PySide6.QtWidgets import QComboBox, QLineEdit
 
 from desktop_slm.languages import LANGUAGES
 from desktop_slm.tools import summarize
 from desktop_slm.tools.jobs import JobResult
-from desktop_slm.ui.bridge.jobs import JobFactory
-from desktop_slm.ui.tool_tab import ToolTab, set_combo_data, state_text
+from desktop_slm.ui.tool.spec import (
+    Finished,
+    FormState,
+    OutputInfo,
+    Run,
+    RunMode,
+    TextForm,
+    ToolSpec,
+    set_combo_data,
+    state_text,
+)
+from desktop_slm.ui.tool.tab import ToolTab
 
-
-class SummarizeTab(ToolTab):
-    """Summarize pasted text or a document. Generate: Ctrl+Enter. Stop: Esc."""
-
-    tab_id: ClassVar[str] = "summarize"
-    output_kind: ClassVar[str] = "summary"
-    input_title: ClassVar[str] = "Text to summarize"
-    input_placeholder: ClassVar[str] = (
+SUMMARIZE = ToolSpec(
+    tab_id="summarize",
+    output_kind="summary",
+    input_title="Text to summarize",
+    input_placeholder=(
         "Paste a text, or open or drop a document (.txt, .md, .pdf, .docx, .html). "
         "Long documents are summarized part by part."
-    )
-    output_title: ClassVar[str] = "Summary"
-    output_placeholder: ClassVar[str] = "The summary appears here. You can edit it."
-    empty_hint: ClassVar[str] = "Paste a text or open a document, then press Ctrl+Enter."
-    ready_hint: ClassVar[str] = "Press Ctrl+Enter to summarize."
-    running_hint: ClassVar[str] = "Summarizing… press Esc to stop (what is done is kept)."
-    save_name: ClassVar[str] = "summary.docx"
+    ),
+    output_title="Summary",
+    output_placeholder="The summary appears here. You can edit it.",
+    empty_hint="Paste a text or open a document, then press Ctrl+Enter.",
+    ready_hint="Press Ctrl+Enter to summarize.",
+    running_hint="Summarizing… press Esc to stop (what is done is kept).",
+    save_name="summary.docx",
+)
 
-    def create_widgets(self) -> None:
+
+class SummarizeForm(TextForm):
+    """Summarize pasted text or a document. Generate: Ctrl+Enter. Stop: Esc."""
+
+    def __init__(self, tab: ToolTab[SummarizeForm]) -> None:
+        super().__init__(tab)
         self.length = QComboBox()
         self.length.setObjectName("summarizeLength")
         for key, length in summarize.LENGTHS.items():
@@ -45,16 +55,14 @@ class SummarizeTab(ToolTab):
         self.language.addItem("Same as the text", "")
         for language in LANGUAGES:
             self.language.addItem(language.name, language.name)
-        self.watch(
+        tab.watch(
             self.length.currentIndexChanged,
             self.focus.textChanged,
             self.language.currentIndexChanged,
         )
-
-    def build_options(self, form: QFormLayout) -> None:
-        form.addRow("Length", self.length)
-        form.addRow("Focus", self.focus)
-        form.addRow("Language", self.language)
+        tab.options.addRow("Length", self.length)
+        tab.options.addRow("Focus", self.focus)
+        tab.options.addRow("Language", self.language)
 
     def request(self) -> summarize.SummarizeRequest:
         return summarize.SummarizeRequest(
@@ -64,46 +72,46 @@ class SummarizeTab(ToolTab):
             language=str(self.language.currentData() or ""),
         )
 
-    def job_factory(self) -> JobFactory:
+    def run(self, *, again: bool) -> Run:
+        """Generate and Regenerate both summarize the text as it is."""
         request = self.request()
         request.check()
-        return lambda limits: summarize.job(request, limits)
+        return Run(lambda limits: summarize.job(request, limits), too_long_text=request.text)
 
-    def present(self, result: JobResult) -> str:
-        return result.text.strip()
-
-    def output_language(self) -> str:
-        return str(self.language.currentData() or "")
-
-    def take_text(self, text: str) -> None:
-        """Text another tab found too long: summarize it here."""
-        self.input.setPlainText(text)
-        self.document_info.hide()
-        self.set_output_text("")
-        self.show_notice(
-            "This text was too long for the other tool. Summarize it here, then use the "
-            "summary there."
-        )
-
-    def final_stats(self, result: JobResult) -> str:
-        text = super().final_stats(result)
+    def finish(self, mode: RunMode, result: JobResult) -> Finished:
         chunks = result.detail.get("chunks")
+        note = ""
         if isinstance(chunks, int) and chunks > 1:
             done = result.detail.get("chunks_done", chunks)
             rounds = result.detail.get("rounds", 0)
             merged = f", merged in {rounds} round{'s' if rounds != 1 else ''}" if rounds else ""
-            text += f" · {done} of {chunks} parts summarized{merged}"
-        return text
+            note = f" · {done} of {chunks} parts summarized{merged}"
+        return Finished(result.text.strip(), note)
+
+    def output_info(self) -> OutputInfo:
+        return OutputInfo(language=str(self.language.currentData() or ""))
+
+    def take_text(self, text: str) -> None:
+        """Text another tab found too long: summarize it here."""
+        self.input.setPlainText(text)
+        self._tab.document_info.hide()
+        self._tab.set_output_text("")
+        self._tab.show_notice(
+            "This text was too long for the other tool. Summarize it here, then use the "
+            "summary there."
+        )
 
     # ------------------------------------------------------------ drafts
-    def options_state(self) -> dict[str, Any]:
-        return {
+    def state(self) -> FormState:
+        options = {
             "length": self.length.currentData(),
             "focus": self.focus.text(),
             "language": self.language.currentData(),
         }
+        return FormState({"input": self.input.toPlainText()}, options)
 
-    def restore_options(self, state: Mapping[str, Any]) -> None:
-        set_combo_data(self.length, state.get("length"))
-        set_combo_data(self.language, state.get("language"))
-        self.focus.setText(state_text(state, "focus"))
+    def restore(self, state: FormState) -> None:
+        set_combo_data(self.length, state.options.get("length"))
+        set_combo_data(self.language, state.options.get("language"))
+        self.focus.setText(state_text(state.options, "focus"))
+        self.input.setPlainText(state_text(state.inputs, "input"))

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, ClassVar
-
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QPushButton
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton
 
 from desktop_slm.languages import LANGUAGES, Detection, detect_language, find_language
 from desktop_slm.tools import translate
 from desktop_slm.tools.jobs import JobResult
-from desktop_slm.ui.bridge.jobs import JobFactory, run_in_background
-from desktop_slm.ui.tool_tab import ToolTab, set_combo_data
+from desktop_slm.ui.bridge.background import Background
+from desktop_slm.ui.tool.spec import (
+    Finished,
+    FormState,
+    OutputInfo,
+    Run,
+    RunMode,
+    TextForm,
+    ToolSpec,
+    set_combo_data,
+    state_text,
+)
+from desktop_slm.ui.tool.tab import ToolTab
 
 FORMALITY_LABELS = {
     "default": "As the text suggests",
@@ -36,24 +44,29 @@ def describe_detection(detection: Detection | None) -> str:
     return f"Detected: perhaps {detection.language.name} (not sure; the model is not told)"
 
 
-class TranslateTab(ToolTab):
-    """Translate text, keeping its layout. Generate: Ctrl+Enter. Stop: Esc."""
-
-    tab_id: ClassVar[str] = "translate"
-    output_kind: ClassVar[str] = "translation"
-    input_title: ClassVar[str] = "Source text"
-    input_placeholder: ClassVar[str] = (
+TRANSLATE = ToolSpec(
+    tab_id="translate",
+    output_kind="translation",
+    input_title="Source text",
+    input_placeholder=(
         "Paste the text to translate, or open or drop a document. Paragraphs, lists and "
         "Markdown are kept."
-    )
-    output_title: ClassVar[str] = "Translation"
-    output_placeholder: ClassVar[str] = "The translation appears here, paragraph by paragraph."
-    empty_hint: ClassVar[str] = "Paste a text to translate, then press Ctrl+Enter."
-    ready_hint: ClassVar[str] = "Press Ctrl+Enter to translate."
-    running_hint: ClassVar[str] = "Translating… press Esc to stop (done paragraphs are kept)."
-    save_name: ClassVar[str] = "translation.docx"
+    ),
+    output_title="Translation",
+    output_placeholder="The translation appears here, paragraph by paragraph.",
+    empty_hint="Paste a text to translate, then press Ctrl+Enter.",
+    ready_hint="Press Ctrl+Enter to translate.",
+    running_hint="Translating… press Esc to stop (done paragraphs are kept).",
+    save_name="translation.docx",
+)
 
-    def create_widgets(self) -> None:
+
+class TranslateForm(TextForm):
+    """Translate text, keeping its layout. Generate: Ctrl+Enter. Stop: Esc."""
+
+    def __init__(self, tab: ToolTab[TranslateForm]) -> None:
+        super().__init__(tab)
+        self._background = Background(tab)
         self._detection: Detection | None = None
         self._detect_serial = 0
         self.source = QComboBox()
@@ -81,11 +94,11 @@ class TranslateTab(ToolTab):
         for key in translate.FORMALITIES:
             self.formality.addItem(FORMALITY_LABELS.get(key, key), key)
 
-        self._detect_timer = QTimer(self)
+        self._detect_timer = QTimer(tab)
         self._detect_timer.setSingleShot(True)
         self._detect_timer.setInterval(DETECT_DELAY_MS)
         self._detect_timer.timeout.connect(self.detect_now)
-        self.watch(
+        tab.watch(
             self.source.currentIndexChanged,
             self.target.currentIndexChanged,
             self.formality.currentIndexChanged,
@@ -94,14 +107,13 @@ class TranslateTab(ToolTab):
         self.input.textChanged.connect(self._detect_timer.start)
         self.swap_button.clicked.connect(self.swap)
 
-    def build_options(self, form: QFormLayout) -> None:
         languages = QHBoxLayout()
         languages.addWidget(self.source, 1)
         languages.addWidget(self.swap_button)
         languages.addWidget(self.target, 1)
-        form.addRow("From / to", languages)
-        form.addRow("", self.detected)
-        form.addRow("Formality", self.formality)
+        tab.options.addRow("From / to", languages)
+        tab.options.addRow("", self.detected)
+        tab.options.addRow("Formality", self.formality)
         self._show_detection()
 
     # ------------------------------------------------------------ detection
@@ -114,12 +126,12 @@ class TranslateTab(ToolTab):
         if not text.strip():
             self._detected_result(serial, None)
             return
-        run_in_background(
-            self,
+        self._background.start(
             lambda: detect_language(text),
-            lambda detection: self._detected_result(serial, detection),
-            lambda _exc: self._detected_result(serial, None),
             name="detect-language",
+            what_failed="Detecting the language failed",
+            done=lambda detection: self._detected_result(serial, detection),
+            failed=lambda _failure: self._detected_result(serial, None),
         )
 
     def _detected_result(self, serial: int, detection: Detection | None) -> None:
@@ -153,37 +165,35 @@ class TranslateTab(ToolTab):
             formality=str(self.formality.currentData()),
         )
 
-    def job_factory(self) -> JobFactory:
+    def run(self, *, again: bool) -> Run:
+        """Generate and Regenerate both translate the source text as it is."""
         request = self.request()
         request.check()
-        return lambda limits: translate.job(request, limits)
+        return Run(lambda limits: translate.job(request, limits), too_long_text=request.text)
 
-    def present(self, result: JobResult) -> str:
-        return result.text
-
-    def output_language(self) -> str:
-        return find_language(str(self.target.currentData())).name
-
-    def final_stats(self, result: JobResult) -> str:
-        text = super().final_stats(result)
+    def finish(self, mode: RunMode, result: JobResult) -> Finished:
         blocks = result.detail.get("blocks")
         done = result.detail.get("blocks_done")
+        note = ""
         if isinstance(blocks, int) and isinstance(done, int) and blocks > 1:
-            text += f" · {done} of {blocks} paragraphs translated"
+            note += f" · {done} of {blocks} paragraphs translated"
         name = result.detail.get("source_name")
         if isinstance(name, str) and name and self.source.currentData() == translate.AUTO:
-            text += f" · from {name}"
-        return text
+            note += f" · from {name}"
+        return Finished(result.text, note)
+
+    def output_info(self) -> OutputInfo:
+        return OutputInfo(language=find_language(str(self.target.currentData())).name)
 
     def swap(self) -> None:
         """Target becomes source and source target; the translation becomes the source text."""
-        if self.running:
+        if self._tab.running:
             return
         source = self.source.currentData()
         if source == translate.AUTO:
             detected = self._detection
             if detected is None or not detected.reliable or detected.language is None:
-                self.show_error(
+                self._tab.show_error(
                     "The source language is not known yet, so it cannot become the target. "
                     "Choose the source language, then swap."
                 )
@@ -192,21 +202,23 @@ class TranslateTab(ToolTab):
         target = self.target.currentData()
         set_combo_data(self.target, source)
         set_combo_data(self.source, target)
-        translation = self.output_text()
+        translation = self._tab.output_text()
         if translation.strip():
             self.input.setPlainText(translation)
-            self.set_output_text("")
-        self.error.hide()
+            self._tab.set_output_text("")
+        self._tab.error.hide()
 
     # ------------------------------------------------------------ drafts
-    def options_state(self) -> dict[str, Any]:
-        return {
+    def state(self) -> FormState:
+        options = {
             "source": self.source.currentData(),
             "target": self.target.currentData(),
             "formality": self.formality.currentData(),
         }
+        return FormState({"input": self.input.toPlainText()}, options)
 
-    def restore_options(self, state: Mapping[str, Any]) -> None:
-        set_combo_data(self.source, state.get("source"))
-        set_combo_data(self.target, state.get("target"))
-        set_combo_data(self.formality, state.get("formality"))
+    def restore(self, state: FormState) -> None:
+        set_combo_data(self.source, state.options.get("source"))
+        set_combo_data(self.target, state.options.get("target"))
+        set_combo_data(self.formality, state.options.get("formality"))
+        self.input.setPlainText(state_text(state.inputs, "input"))

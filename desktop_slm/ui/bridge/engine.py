@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, Signal, SignalInstance
 from desktop_slm.engine.client import ActiveModel, EngineClient
 from desktop_slm.errors import ModelFileError, UserFacingError
 from desktop_slm.tools.prompt import ToolPrompt, prefill
+from desktop_slm.ui.bridge.background import Background
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ class EngineBridge(QObject):
         self._holder_changed = threading.Condition()
         self._prefill_stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._closing = False
+        self._background = Background(self)
         self._model: ActiveModel | None = None
 
     @property
@@ -98,25 +99,22 @@ class EngineBridge(QObject):
         model is open or the engine is busy; any request cancels it. Only
         ``prefilled`` is emitted (the window shows nothing for it).
         """
-        if self._closing or self._client.active_model is None or not self._take("prefill"):
+        if self._background.closing or self._client.active_model is None:
+            return False
+        if not self._take("prefill"):
             return False
         stop = self._prefill_stop = threading.Event()
 
-        def target() -> None:
+        def work() -> None:
             try:
                 done = prefill(self._client, prompt, stop)
                 log.debug("prefilled %s", done)
                 self._emit(self.prefilled, done)
-            except UserFacingError as exc:  # e.g. the text does not fit: Generate says so
-                log.info("prefill skipped: %s", exc)
-            except Exception:
-                log.exception("prefill failed")
             finally:
                 self._let_go()
 
-        self._thread = threading.Thread(target=target, name="engine-prefill", daemon=True)
-        self._thread.start()
-        return True
+        # A failure (e.g. the text does not fit) is only logged: Generate says so.
+        return self._hold_thread("engine-prefill", work, "Preparing the answer failed")
 
     def run_exclusive(self, name: str, work: Callable[[], None]) -> bool:
         """Run ``work`` on a background thread while holding the engine; False if busy.
@@ -124,10 +122,10 @@ class EngineBridge(QObject):
         ``busyChanged(True)`` is emitted before it starts and ``busyChanged(False)`` once
         it has let go of the engine. A running :meth:`prefill` is cancelled to make way.
         """
-        if self._closing or not self._take("request"):
+        if self._background.closing or not self._take("request"):
             return False
 
-        def target() -> None:
+        def held() -> None:
             try:
                 work()
             finally:
@@ -137,8 +135,15 @@ class EngineBridge(QObject):
                 self._emit(self.busyChanged, False)
 
         self.busyChanged.emit(True)
-        self._thread = threading.Thread(target=target, name=name, daemon=True)
-        self._thread.start()
+        return self._hold_thread(name, held, "The model engine failed")
+
+    def _hold_thread(self, name: str, work: Callable[[], None], what_failed: str) -> bool:
+        """Start ``work``, which holds the engine; :meth:`shutdown` waits for it."""
+        thread = self._background.start(work, name=name, what_failed=what_failed)
+        if thread is None:  # closing began meanwhile: give the engine back
+            self._let_go()
+            return False
+        self._thread = thread
         return True
 
     def load_model(
@@ -178,12 +183,11 @@ class EngineBridge(QObject):
 
     def _emit(self, signal: SignalInstance, *args: object) -> None:
         """Emit from background work, unless the window is closing (it may be gone)."""
-        if not self._closing:
-            signal.emit(*args)
+        self._background.relay(signal, *args)
 
     def shutdown(self) -> None:
         """Stop the worker; called when the window closes."""
-        self._closing = True
+        self._background.close()
         self._client.cancel()
         thread = self._thread
         if thread is not None:

@@ -1,18 +1,16 @@
-"""Writing-tool jobs and other blocking work off the GUI thread, reported as Qt signals."""
+"""Writing-tool jobs run off the GUI thread, reported as Qt signals."""
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, SignalInstance
 
 from desktop_slm.engine.protocol import Completion, SamplingOptions, TokenEvent
-from desktop_slm.errors import UserFacingError
 from desktop_slm.tools.budget import ModelLimits
 from desktop_slm.tools.jobs import (
     Job,
@@ -23,12 +21,11 @@ from desktop_slm.tools.jobs import (
     JobStepDone,
     JobToken,
 )
+from desktop_slm.ui.bridge.background import Background, failure_of
 
 if TYPE_CHECKING:
     from desktop_slm.engine.client import ActiveModel
     from desktop_slm.ui.bridge.engine import EngineBridge
-
-log = logging.getLogger(__name__)
 
 JobFactory = Callable[[ModelLimits], Job]
 """Builds the job once the model's limits are known (on the worker thread: it may count
@@ -104,7 +101,7 @@ class JobsBridge(QObject):
         self._engine = engine
         self._runner: JobRunner | None = None
         self._running = threading.Event()
-        self._closing = False
+        self._background = Background(self)
 
     @property
     def running(self) -> bool:
@@ -118,7 +115,7 @@ class JobsBridge(QObject):
         max_answer_tokens: int | None = None,
     ) -> bool:
         """Run the job ``build`` makes; False when the engine is busy or no model is open."""
-        if self._closing or self.running or self._engine.active_model is None:
+        if self._background.closing or self.running or self._engine.active_model is None:
             return False
         engine = _WindowEngine(self._engine)
         runner = JobRunner(engine, sampling)
@@ -146,7 +143,7 @@ class JobsBridge(QObject):
 
     def shutdown(self) -> None:
         """Stop and emit nothing more (the tab is going away)."""
-        self._closing = True
+        self._background.close()
         self.stop()
 
     def _drive(
@@ -188,80 +185,9 @@ class JobsBridge(QObject):
                     self._emit(self._engine.generationFinished, event.completion)
                 elif isinstance(event, JobResult):
                     self._emit(self.finished, event)
-        except UserFacingError as exc:
-            self._emit(self.failed, str(exc), exc.code)
         except Exception as exc:
-            log.exception("a writing job failed")
-            self._emit(
-                self.failed,
-                f"The answer could not be generated ({type(exc).__name__}). "
-                "Details are in the log.",
-                "bug",
-            )
+            failure = failure_of(exc, "The answer could not be generated")
+            self._emit(self.failed, failure.message, failure.code)
 
     def _emit(self, signal: SignalInstance, *args: object) -> None:
-        if self._closing:
-            return
-        try:
-            signal.emit(*args)
-        except RuntimeError:  # the receiving window was deleted while the job ran
-            log.debug("dropped a job event: its receiver is gone")
-
-
-# ---------------------------------------------------------------- one-off background calls
-T = TypeVar("T")
-
-
-class _BackgroundCall(QObject):
-    done = Signal(object)
-    error = Signal(object)
-
-    def __init__(
-        self,
-        parent: QObject,
-        success: Callable[[Any], None],
-        failure: Callable[[BaseException], None],
-    ) -> None:
-        super().__init__(parent)
-        self._success = success
-        self._failure = failure
-        # Bound methods of an object living on the GUI thread: Qt queues the calls there.
-        self.done.connect(self._on_done)
-        self.error.connect(self._on_error)
-
-    def _on_done(self, value: Any) -> None:
-        self.deleteLater()
-        self._success(value)
-
-    def _on_error(self, exc: BaseException) -> None:
-        self.deleteLater()
-        self._failure(exc)
-
-
-def run_in_background(
-    owner: QObject,
-    op: Callable[[], T],
-    success: Callable[[T], None],
-    failure: Callable[[BaseException], None],
-    *,
-    name: str = "background",
-) -> None:
-    """Run ``op`` on a thread; ``success`` or ``failure`` is then called on the GUI thread.
-
-    ``op`` must not touch widgets. Nothing is called if ``owner`` is deleted first.
-    """
-    call = _BackgroundCall(owner, success, failure)
-
-    def target() -> None:
-        try:
-            value = op()
-        except Exception as exc:
-            outcome: tuple[SignalInstance, object] = (call.error, exc)
-        else:
-            outcome = (call.done, value)
-        try:
-            outcome[0].emit(outcome[1])
-        except RuntimeError:  # the owner (and the call with it) was deleted meanwhile
-            log.debug("background %s finished after its window was closed", name)
-
-    threading.Thread(target=target, name=name, daemon=True).start()
+        self._background.relay(signal, *args)

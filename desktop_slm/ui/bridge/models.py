@@ -12,7 +12,6 @@ from PySide6.QtCore import QObject, Signal, SignalInstance
 
 from desktop_slm.config import AppPaths
 from desktop_slm.engine import hardware
-from desktop_slm.errors import UserFacingError
 from desktop_slm.models import discover, hub
 from desktop_slm.models.catalog import CatalogEntry, load_catalog
 from desktop_slm.models.discover import FoundModel
@@ -23,6 +22,7 @@ from desktop_slm.models.leftovers import Leftover, delete_leftover, find_leftove
 from desktop_slm.models.library import InstalledModel, ModelLibrary
 from desktop_slm.models.partials import PartialDownload, discard_partial, partial_downloads
 from desktop_slm.models.selection import ModelSelection
+from desktop_slm.ui.bridge.background import Background
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +115,7 @@ class ModelManagerBridge(QObject):
         self._queue: DownloadQueue | None = None
         self._queue_lock = threading.Lock()
         self._closing = False
+        self._background = Background(self)
 
     @property
     def library(self) -> ModelLibrary:
@@ -290,30 +291,21 @@ class ModelManagerBridge(QObject):
 
     # ------------------------------------------------------------- plumbing
     def _spawn(self, action: Action, work: Callable[[], None]) -> None:
-        if self._closing:
-            return
-
-        def target() -> None:
-            try:
-                work()
-            except UserFacingError as exc:
-                self._emit(self.failed, Failure(action, str(exc), exc.code))
-            except Exception as exc:
-                log.exception("model manager: %s failed", action.value)
-                message = (
-                    f"Something went wrong in the model manager ({type(exc).__name__}). "
-                    "Details are in the log."
-                )
-                self._emit(self.failed, Failure(action, message, "bug"))
-
-        threading.Thread(target=target, name=f"models-{action.value}", daemon=True).start()
+        self._background.start(
+            work,
+            name=f"models-{action.value}",
+            what_failed="Something went wrong in the model manager",
+            failed=lambda failure: self._emit(
+                self.failed, Failure(action, failure.message, failure.code)
+            ),
+        )
 
     def _emit(self, signal: SignalInstance, *args: object) -> None:
-        if not self._closing:
-            signal.emit(*args)
+        self._background.relay(signal, *args)
 
     def shutdown(self) -> None:
         """Pause the running download (its part is kept and offered next time); stop."""
+        self._background.close()
         with self._queue_lock:
             self._closing = True
             queue, self._queue = self._queue, None
