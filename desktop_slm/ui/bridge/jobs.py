@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, SignalInstance
 
-from desktop_slm.engine.protocol import Completion, SamplingOptions, TokenEvent
+from desktop_slm.engine.protocol import SamplingOptions
 from desktop_slm.tools.budget import ModelLimits
 from desktop_slm.tools.jobs import (
     Job,
@@ -24,7 +24,7 @@ from desktop_slm.tools.jobs import (
 from desktop_slm.ui.bridge.background import Background, failure_of
 
 if TYPE_CHECKING:
-    from desktop_slm.engine.client import ActiveModel
+    from desktop_slm.engine.client import EngineClient
     from desktop_slm.ui.bridge.engine import EngineBridge
 
 JobFactory = Callable[[ModelLimits], Job]
@@ -42,39 +42,6 @@ class LiveStats:
     """Tokens generated so far in the whole job."""
     tokens_per_s: float
     """Generation speed of the running step."""
-
-
-class _WindowEngine:
-    """The engine as the tools see it, with the window's idea of which model is open.
-
-    After a worker crash the client forgets its model until its next request starts a
-    fresh worker and reloads it; ``ModelLimits.of(client)`` would say "No model is
-    loaded" although the next request works. The bridge remembers the model.
-    """
-
-    def __init__(self, bridge: EngineBridge) -> None:
-        self._bridge = bridge
-        self._client = bridge.client
-
-    @property
-    def active_model(self) -> ActiveModel | None:
-        return self._bridge.active_model
-
-    def chat(
-        self, messages: list[dict[str, str]], options: SamplingOptions | None = None
-    ) -> Iterator[TokenEvent | Completion]:
-        return self._client.chat(messages, options)
-
-    def complete(
-        self, prompt: str, options: SamplingOptions | None = None
-    ) -> Iterator[TokenEvent | Completion]:
-        return self._client.complete(prompt, options)
-
-    def count_tokens(self, text: str) -> int:
-        return self._client.count_tokens(text)
-
-    def cancel(self) -> None:
-        self._client.cancel()
 
 
 class JobsBridge(QObject):
@@ -117,7 +84,7 @@ class JobsBridge(QObject):
         """Run the job ``build`` makes; False when the engine is busy or no model is open."""
         if self._background.closing or self.running or self._engine.active_model is None:
             return False
-        engine = _WindowEngine(self._engine)
+        engine = self._engine.client  # keeps naming its model after a worker crash
         runner = JobRunner(engine, sampling)
 
         def work() -> None:
@@ -148,7 +115,7 @@ class JobsBridge(QObject):
 
     def _drive(
         self,
-        engine: _WindowEngine,
+        engine: EngineClient,
         runner: JobRunner,
         build: JobFactory,
         max_answer_tokens: int | None,
