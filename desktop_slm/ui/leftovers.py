@@ -7,6 +7,7 @@ from collections.abc import Callable
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from desktop_slm.models.leftovers import Leftover
+from desktop_slm.ui import theme
 from desktop_slm.ui.bridge.models import ModelManagerBridge
 
 Confirm = Callable[[QWidget, str, str, str], bool]
@@ -19,7 +20,7 @@ class LeftoversNotice(QWidget):
     def __init__(self, manager: ModelManagerBridge, confirm: Confirm) -> None:
         super().__init__()
         self.setObjectName("leftoversNotice")
-        self.setStyleSheet("QWidget#leftoversNotice { background: #fff4ce; border-radius: 4px; }")
+        theme.banner(self, "notice")
         self._manager = manager
         self._confirm = confirm
         self.leftovers: tuple[Leftover, ...] = ()

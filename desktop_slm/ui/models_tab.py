@@ -47,7 +47,7 @@ from desktop_slm.models.fit import Fit
 from desktop_slm.models.hub import GgufFileSet, HubModel, RepoFiles
 from desktop_slm.models.library import InstalledModel, VerifyResult
 from desktop_slm.models.selection import ModelSelection
-from desktop_slm.ui import messages
+from desktop_slm.ui import messages, theme
 from desktop_slm.ui.bridge.engine import EngineBridge
 from desktop_slm.ui.bridge.models import CatalogView, LibraryView, ModelManagerBridge
 from desktop_slm.ui.leftovers import LeftoversNotice
@@ -239,10 +239,10 @@ def _buttons(*buttons: QPushButton) -> QWidget:
     return holder
 
 
-def _banner(name: str, colour: str) -> QFrame:
+def _banner(name: str, kind: theme.Banner) -> QFrame:
     frame = QFrame()
     frame.setObjectName(name)
-    frame.setStyleSheet(f"QFrame#{name} {{ background: {colour}; border-radius: 4px; }}")
+    theme.banner(frame, kind)
     return frame
 
 
@@ -335,7 +335,7 @@ class ResumeOffer(QFrame):
     ) -> None:
         super().__init__()
         self.setObjectName("resumeOffer")
-        self.setStyleSheet("QFrame#resumeOffer { background: #e3f0ff; border-radius: 4px; }")
+        theme.banner(self, "info")
         self.partial = partial
         size = partial.remote.size
         percent = int(100 * partial.done / size) if size else 0
@@ -443,13 +443,11 @@ class ModelsTab(QWidget):
         self.offline_banner = QLabel()
         self.offline_banner.setObjectName("offlineBanner")
         self.offline_banner.setWordWrap(True)
-        self.offline_banner.setStyleSheet(
-            "background: #fde7e9; color: #5c0011; padding: 6px; border-radius: 4px;"
-        )
+        theme.banner(self.offline_banner, "danger")
         self.offline_banner.hide()
         column.addWidget(self.offline_banner)
 
-        self.gated_bar = _banner("gatedBar", "#fff4ce")
+        self.gated_bar = _banner("gatedBar", "notice")
         self.gated_label = QLabel()
         self.gated_label.setWordWrap(True)
         self.token_button = QPushButton("Add Hub token…")
@@ -474,7 +472,7 @@ class ModelsTab(QWidget):
         return holder
 
     def _build_card(self) -> QWidget:
-        self.card = _banner("recommendedCard", "#eef4ee")
+        self.card = _banner("recommendedCard", "success")
         self.card_title = QLabel("<b>Recommended for this computer</b>")
         self.card_title.setObjectName("recommendedTitle")
         self.card_text = QLabel("Reading the catalog…")
@@ -530,6 +528,7 @@ class ModelsTab(QWidget):
                 "File",
             ],
         )
+        self.library_table.setAccessibleName("Installed models")
         self.library_table.itemSelectionChanged.connect(self._update_library_buttons)
         self.library_table.itemDoubleClicked.connect(lambda _item: self.use_selected())
         layout.addWidget(self.library_table, 1)
@@ -550,7 +549,7 @@ class ModelsTab(QWidget):
         self.import_button.clicked.connect(self.import_model)
         self.use_hint = QLabel()
         self.use_hint.setObjectName("useHint")
-        self.use_hint.setStyleSheet("color: gray;")
+        theme.tone(self.use_hint, "muted")
         buttons = QHBoxLayout()
         for button in (
             self.use_button,
@@ -588,6 +587,7 @@ class ModelsTab(QWidget):
                 "",
             ],
         )
+        self.catalog_table.setAccessibleName("Catalog of models")
         self.catalog_table.itemDoubleClicked.connect(self._catalog_double_clicked)
         layout.addWidget(self.catalog_table, 1)
         return page
@@ -617,6 +617,7 @@ class ModelsTab(QWidget):
         self.results_table = _table(
             "hubResults", ["Repository", "Downloads", "Likes", "Access", ""]
         )
+        self.results_table.setAccessibleName("Hub search results")
         self.results_table.itemDoubleClicked.connect(self._result_double_clicked)
         layout.addWidget(self.results_table, 1)
         self.files_title = QLabel("Open a repository to see its model files.")
@@ -626,6 +627,7 @@ class ModelsTab(QWidget):
         self.files_table = _table(
             "hubFiles", ["File", "Quantization", "Size", "Fit here", "Note", ""]
         )
+        self.files_table.setAccessibleName("Model files in the repository")
         layout.addWidget(self.files_table, 1)
         return page
 
@@ -651,6 +653,7 @@ class ModelsTab(QWidget):
         self.found_status.setWordWrap(True)
         layout.addWidget(self.found_status)
         self.found_table = _table("foundTable", ["From", "Model", "Size", "Where", ""])
+        self.found_table.setAccessibleName("Models found on this computer")
         layout.addWidget(self.found_table, 1)
         return page
 

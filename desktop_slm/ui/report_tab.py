@@ -90,6 +90,7 @@ class ReportTab(ToolTab):
         )
         self.rendered = QTextBrowser()
         self.rendered.setObjectName("reportRendered")
+        self.rendered.setAccessibleName(f"{self.output_title}, formatted")
         self.rendered.setOpenExternalLinks(False)
         self.rendered.setPlaceholderText(self.output_placeholder)
         self.views = QStackedWidget()

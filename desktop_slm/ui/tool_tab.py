@@ -47,6 +47,7 @@ from desktop_slm.models.selection import ModelSettings
 from desktop_slm.storage.drafts import DraftStore, HistoryEntry
 from desktop_slm.tools import rewrite
 from desktop_slm.tools.jobs import JobProgress, JobResult, JobStepDone, JobToken
+from desktop_slm.ui import theme
 from desktop_slm.ui.bridge.engine import EngineBridge
 from desktop_slm.ui.bridge.jobs import JobFactory, JobsBridge, LiveStats, run_in_background
 from desktop_slm.ui.history import HistoryPanel
@@ -183,6 +184,7 @@ class ToolTab(QWidget):
         self.input = InputEdit()
         self.input.setObjectName(self._name("Input"))
         self.input.setPlaceholderText(self.input_placeholder)
+        self.input.setAccessibleName(self.input_title)
         self.open_button = QPushButton("Open file…")
         self.open_button.setObjectName(self._name("OpenButton"))
         self.open_button.setToolTip(
@@ -190,7 +192,7 @@ class ToolTab(QWidget):
         )
         self.document_info = QLabel()
         self.document_info.setObjectName(self._name("DocumentInfo"))
-        self.document_info.setStyleSheet("color: #555;")
+        theme.tone(self.document_info, "muted")
         self.document_info.setWordWrap(True)
         self.document_info.hide()
 
@@ -208,6 +210,7 @@ class ToolTab(QWidget):
         self.output = QPlainTextEdit()
         self.output.setObjectName(self._name("Output"))
         self.output.setPlaceholderText(self.output_placeholder)
+        self.output.setAccessibleName(self.output_title)
         self.progress = QProgressBar()
         self.progress.setObjectName(self._name("Progress"))
         self.progress.setTextVisible(True)
@@ -217,13 +220,14 @@ class ToolTab(QWidget):
         self.progress_label.hide()
         self.working = QLabel()
         self.working.setObjectName(self._name("Working"))
-        self.working.setStyleSheet("color: #777; font-style: italic;")
+        self.working.setStyleSheet("font-style: italic;")
+        theme.tone(self.working, "muted")
         self.working.setWordWrap(True)
         self.working.hide()
         self.error = QLabel()
         self.error.setObjectName(self._name("InlineError"))
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #b00020;")
+        theme.tone(self.error, "error")
         self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error.hide()
         self.error_action = QPushButton("Summarize first")
@@ -233,7 +237,7 @@ class ToolTab(QWidget):
         self.notice = QLabel()
         self.notice.setObjectName(self._name("Notice"))
         self.notice.setWordWrap(True)
-        self.notice.setStyleSheet("color: #7a5a00;")
+        theme.tone(self.notice, "warning")
         self.notice.hide()
         self.stats = QLabel()
         self.stats.setObjectName(self._name("GenerationStats"))

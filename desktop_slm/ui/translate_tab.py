@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QPush
 from desktop_slm.languages import LANGUAGES, Detection, detect_language, find_language
 from desktop_slm.tools import translate
 from desktop_slm.tools.jobs import JobResult
+from desktop_slm.ui import theme
 from desktop_slm.ui.bridge.jobs import JobFactory, run_in_background
 from desktop_slm.ui.tool_tab import ToolTab, set_combo_data
 
@@ -58,9 +59,11 @@ class TranslateTab(ToolTab):
         self._detect_serial = 0
         self.source = QComboBox()
         self.source.setObjectName("translateSource")
+        self.source.setAccessibleName("Translate from")
         self.source.addItem("Detect automatically", translate.AUTO)
         self.target = QComboBox()
         self.target.setObjectName("translateTarget")
+        self.target.setAccessibleName("Translate to")
         for language in LANGUAGES:
             label = (
                 language.name
@@ -75,7 +78,7 @@ class TranslateTab(ToolTab):
         self.swap_button.setToolTip("Swap the languages (and put the translation in as source)")
         self.detected = QLabel()
         self.detected.setObjectName("translateDetected")
-        self.detected.setStyleSheet("color: #555;")
+        theme.tone(self.detected, "muted")
         self.formality = QComboBox()
         self.formality.setObjectName("translateFormality")
         for key in translate.FORMALITIES:
