@@ -61,6 +61,10 @@ def app_paths() -> AppPaths:
     )
 
 
+EDITOR_ZOOM_MIN, EDITOR_ZOOM_MAX = 50, 300
+"""The editors' zoom, in percent of the normal text size."""
+
+
 @dataclass
 class Settings:
     """Everything the user can set. ``None`` means "choose automatically".
@@ -80,6 +84,8 @@ class Settings:
     prepare_while_typing: bool = True
     """Evaluate the request while the user pauses typing, so Generate answers at once."""
     window_geometry: str | None = None
+    editor_zoom: int = 100
+    """Text size of the writing tabs' text boxes, in percent (Ctrl+Plus, Ctrl+Minus, Ctrl+0)."""
     schema_version: int = field(default=SETTINGS_SCHEMA_VERSION)
 
     def validated(self) -> Settings:
@@ -97,6 +103,8 @@ class Settings:
             self.temperature = default.temperature
         if not 1 <= self.max_tokens <= 32_768:
             self.max_tokens = default.max_tokens
+        if not EDITOR_ZOOM_MIN <= self.editor_zoom <= EDITOR_ZOOM_MAX:
+            self.editor_zoom = default.editor_zoom
         if not self.email_language.strip():
             self.email_language = default.email_language
         self.schema_version = SETTINGS_SCHEMA_VERSION

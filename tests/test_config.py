@@ -58,6 +58,7 @@ def test_settings_round_trip(paths: AppPaths) -> None:
         email_length="short",
         email_language="German",
         window_geometry="AdnQywADAAA=",
+        editor_zoom=130,
     )
     save_settings(chosen, paths)
 
@@ -160,6 +161,7 @@ def test_out_of_range_values_are_reset(paths: AppPaths) -> None:
                 "email_length": "epic",
                 "email_language": "   ",
                 "window_geometry": "AdnQywADAAA=",
+                "editor_zoom": 5000,
             }
         ),
     )

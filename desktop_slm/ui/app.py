@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication
 from desktop_slm import APP_DISPLAY_NAME, APP_NAME, __version__
 from desktop_slm.config import app_paths, load_settings
 from desktop_slm.logsetup import setup_logging
-from desktop_slm.ui import messages
+from desktop_slm.ui import messages, theme
 
 if TYPE_CHECKING:
     from desktop_slm.ui.main_window import MainWindow
@@ -47,6 +47,9 @@ def create_window(model: str | None = None, document: str | None = None) -> Main
     messages.install_excepthook(paths.log_file)
     loaded = load_settings(paths)
     settings = loaded.settings
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    theme.follow_system(app)  # light or dark as the system is, now and when it changes
     window = MainWindow(EngineBridge(), settings, paths)
     if loaded.notice:
         window.show_notice(loaded.notice)

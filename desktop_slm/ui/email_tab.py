@@ -30,6 +30,7 @@ from desktop_slm.languages import LANGUAGES as ALL_LANGUAGES
 from desktop_slm.tools import email
 from desktop_slm.tools.jobs import JobResult
 from desktop_slm.tools.prompt import ToolPrompt
+from desktop_slm.ui import theme
 from desktop_slm.ui.tool.spec import (
     Controls,
     Finished,
@@ -55,13 +56,18 @@ open_url: Callable[[QUrl], bool] = _open_url
 
 
 class SubjectHighlighter(QSyntaxHighlighter):
-    """Sets the 'Subject:' line apart from the body: bold and blue."""
+    """Sets the 'Subject:' line apart from the body: bold, in the theme's subject colour."""
 
     def __init__(self, document: QTextDocument) -> None:
         super().__init__(document)
         self._format = QTextCharFormat()
         self._format.setFontWeight(QFont.Weight.Bold)
-        self._format.setForeground(QColor("#1f4e99"))
+        self._recolour()
+        theme.on_change(self, self._recolour)
+
+    def _recolour(self) -> None:
+        self._format.setForeground(QColor(theme.colours().subject))
+        self.rehighlight()
 
     def highlightBlock(self, text: str) -> None:  # Qt override
         block = self.currentBlock()
@@ -164,6 +170,7 @@ class EmailForm(TextForm):
         self.copy_subject.clicked.connect(lambda: self._copy(self.draft().subject, "Subject"))
         self.copy_body.clicked.connect(lambda: self._copy(self.draft().body, "Body"))
         tab.output.textChanged.connect(self._show_parts)
+        theme.on_change(self.subject_view, self._show_parts)
 
     def _lay_out(self) -> None:
         inputs = self._tab.input_panel
@@ -202,13 +209,14 @@ class EmailForm(TextForm):
 
     def _show_parts(self) -> None:
         draft = self.draft()
+        muted = theme.colours().muted
         if draft.subject:
             self.subject_view.setText(
                 f"<b>Subject:</b> {_escape(draft.subject)} &nbsp; "
-                f"<span style='color:#666'>· body {len(draft.body.split())} words</span>"
+                f"<span style='color:{muted}'>· body {len(draft.body.split())} words</span>"
             )
         else:
-            self.subject_view.setText("<b>Subject:</b> <span style='color:#666'>—</span>")
+            self.subject_view.setText(f"<b>Subject:</b> <span style='color:{muted}'>—</span>")
         has = bool(self._tab.output_text().strip()) and not self._tab.running
         for button in (self.mail_button, self.copy_subject, self.copy_body):
             button.setEnabled(has)

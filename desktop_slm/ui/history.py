@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_slm.storage.drafts import DraftStore, HistoryEntry, StorageError
-from desktop_slm.ui import messages
+from desktop_slm.ui import messages, theme
 
 log = logging.getLogger(__name__)
 
@@ -69,13 +69,15 @@ class HistoryPanel(QWidget):
         self.search = QLineEdit()
         self.search.setObjectName(f"{prefix}HistorySearch")
         self.search.setPlaceholderText("Search history")
+        self.search.setAccessibleName("Search history")
         self.search.setClearButtonEnabled(True)
         self.entries = QListWidget()
         self.entries.setObjectName(f"{prefix}HistoryList")
+        self.entries.setAccessibleName("History entries")
         self.entries.setWordWrap(True)
         self.empty = QLabel("Finished results appear here.")
         self.empty.setWordWrap(True)
-        self.empty.setStyleSheet("color: #666;")
+        theme.tone(self.empty, "muted")
         self.reopen_button = QPushButton("Reopen")
         self.reopen_button.setToolTip("Put this entry's inputs, options and result back in the tab")
         self.delete_button = QPushButton("Delete")

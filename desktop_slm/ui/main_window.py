@@ -26,9 +26,10 @@ from desktop_slm.config import AppPaths, Settings, save_settings
 from desktop_slm.engine.client import ActiveModel
 from desktop_slm.models.selection import ModelSelection, ModelSettings
 from desktop_slm.storage.drafts import DraftStore, StorageError, open_store
-from desktop_slm.ui import messages
+from desktop_slm.ui import accessibility, messages, theme
 from desktop_slm.ui.bridge.engine import EngineBridge
 from desktop_slm.ui.drafts import DraftKeeper
+from desktop_slm.ui.zoom import EditorZoom
 
 if TYPE_CHECKING:
     from desktop_slm.ui.bridge.models import ModelManagerBridge
@@ -74,7 +75,7 @@ class MainWindow(QMainWindow):
         self.notice = QLabel()
         self.notice.setObjectName("noticeBanner")
         self.notice.setWordWrap(True)
-        self.notice.setStyleSheet("background: #fff4ce; padding: 6px;")
+        theme.banner(self.notice, "notice")
         self.notice.hide()
 
         # Only the Email tab is built before the first paint; the others are built right
@@ -109,6 +110,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.state_label)
 
         self._build_menus()
+        self.zoom = EditorZoom(self, settings)
+        """Ctrl+Plus / Ctrl+Minus / Ctrl+0: the text size of every writing tab's text boxes."""
         bridge.stateChanged.connect(self._on_state)
         bridge.throughput.connect(self._on_throughput)
         bridge.modelLoading.connect(self._on_model_loading)
@@ -217,6 +220,7 @@ class MainWindow(QMainWindow):
         return SUMMARIZE, SummarizeForm
 
     def _attach(self, key: str, tab: QWidget) -> None:
+        accessibility.prepare(tab)
         if key == "models":
             models = cast("ModelsTab", tab)
             models.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
@@ -224,6 +228,7 @@ class MainWindow(QMainWindow):
             models.installedChanged.connect(self._on_installed_count)
             return
         tool = cast("ToolTab[Any]", tab)
+        self.zoom.adopt(tool)
         tool.statusMessage.connect(self.show_status)
         tool.hint.linkActivated.connect(self._hint_link)
         tool.summarizeRequested.connect(self.summarize_first)

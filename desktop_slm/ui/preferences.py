@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 
 from desktop_slm.config import Settings
 from desktop_slm.engine import hardware
+from desktop_slm.ui import accessibility
 
 MAX_CONTEXT = 131_072
 
@@ -83,6 +84,7 @@ class PreferencesDialog(QDialog):
         form.addRow("", self.prepare)
         form.addRow(note)
         form.addRow(buttons)
+        accessibility.prepare(self)
 
     def apply_to(self, settings: Settings) -> bool:
         """Copy the values into ``settings``; True if the model must be reloaded."""

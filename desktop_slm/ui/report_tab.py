@@ -98,6 +98,7 @@ class ReportForm(TextForm):
         )
         self.rendered = QTextBrowser()
         self.rendered.setObjectName("reportRendered")
+        self.rendered.setAccessibleName(f"{REPORT.output_title}, formatted")
         self.rendered.setOpenExternalLinks(False)
         self.rendered.setPlaceholderText(REPORT.output_placeholder)
         self.views = QStackedWidget()

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton
 from desktop_slm.languages import LANGUAGES, Detection, detect_language, find_language
 from desktop_slm.tools import translate
 from desktop_slm.tools.jobs import JobResult
+from desktop_slm.ui import theme
 from desktop_slm.ui.bridge.background import Background
 from desktop_slm.ui.tool.spec import (
     Finished,
@@ -71,9 +72,11 @@ class TranslateForm(TextForm):
         self._detect_serial = 0
         self.source = QComboBox()
         self.source.setObjectName("translateSource")
+        self.source.setAccessibleName("Translate from")
         self.source.addItem("Detect automatically", translate.AUTO)
         self.target = QComboBox()
         self.target.setObjectName("translateTarget")
+        self.target.setAccessibleName("Translate to")
         for language in LANGUAGES:
             label = (
                 language.name
@@ -88,7 +91,7 @@ class TranslateForm(TextForm):
         self.swap_button.setToolTip("Swap the languages (and put the translation in as source)")
         self.detected = QLabel()
         self.detected.setObjectName("translateDetected")
-        self.detected.setStyleSheet("color: #555;")
+        theme.tone(self.detected, "muted")
         self.formality = QComboBox()
         self.formality.setObjectName("translateFormality")
         for key in translate.FORMALITIES:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton
 
 from desktop_slm.models.download import DownloadProgress, JobState
+from desktop_slm.ui import theme
 from desktop_slm.ui.bridge.models import Action, Failure, ModelManagerBridge
 from desktop_slm.ui.models import dialogs
 from desktop_slm.ui.models.common import banner, show_failure
@@ -23,7 +24,7 @@ class OfflineBanner(QLabel):
         super().__init__()
         self.setObjectName("offlineBanner")
         self.setWordWrap(True)
-        self.setStyleSheet("background: #fde7e9; color: #5c0011; padding: 6px; border-radius: 4px;")
+        theme.banner(self, "danger")
         self.hide()
         manager.failed.connect(self._on_failed)
         manager.searchFinished.connect(lambda *_: self.say(None))
@@ -54,7 +55,7 @@ class GatedBar(QFrame):
 
     def __init__(self, manager: ModelManagerBridge) -> None:
         super().__init__()
-        banner(self, "gatedBar", "#fff4ce")
+        banner(self, "gatedBar", "notice")
         self._manager = manager
         self._retries: dict[str, Callable[[], None]] = {}
         self.label = QLabel()

@@ -15,7 +15,7 @@ from desktop_slm.ui.bridge.models import (
     LibraryView,
     ModelManagerBridge,
 )
-from desktop_slm.ui.models.common import FIT_COLOURS, banner
+from desktop_slm.ui.models.common import banner, fit_colour
 from desktop_slm.ui.models.downloads import DownloadsPanel
 
 
@@ -35,7 +35,7 @@ class RecommendedCard(QFrame):
         show_found: Callable[[], None],
     ) -> None:
         super().__init__()
-        banner(self, "recommendedCard", "#eef4ee")
+        banner(self, "recommendedCard", "success")
         self._downloads = downloads
         self.catalog: CatalogView | None = None
         self._library: LibraryView | None = None
@@ -142,7 +142,7 @@ class RecommendedCard(QFrame):
         self.text.setText(
             f"<b>{entry.display_name}</b> · {entry.parameters_label} parameters · {license_text} · "
             f"about {human_bytes(entry.expected_size_bytes)} · "
-            f"<span style='color:{FIT_COLOURS[fit]}'>{fit}</span><br>"
+            f"<span style='color:{fit_colour(fit)}'>{fit}</span><br>"
             f"{lead}Good at {', '.join(entry.strengths)}. {entry.notes}"
         )
         self.download_button.show()

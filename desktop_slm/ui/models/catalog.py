@@ -11,12 +11,12 @@ from desktop_slm.models.catalog import CatalogEntry
 from desktop_slm.models.formatting import context_label
 from desktop_slm.ui.bridge.models import Action, CatalogView, Failure, ModelManagerBridge
 from desktop_slm.ui.models.common import (
-    FIT_COLOURS,
-    WARNING_COLOUR,
     buttons,
+    fit_colour,
     item,
     row_data,
     table,
+    warning_colour,
 )
 from desktop_slm.ui.models.downloads import DownloadsPanel
 
@@ -44,6 +44,7 @@ class CatalogPage(QWidget):
         self.table = table(
             "catalogTable",
             ["Model", "Parameters", "License", "Languages", "Good at", "Context", "Fit here", ""],
+            spoken="Catalog of models",
         )
         self.table.itemDoubleClicked.connect(self._double_clicked)
         layout.addWidget(self.table, 1)
@@ -58,7 +59,7 @@ class CatalogPage(QWidget):
         recommended = view.recommended.id if view.recommended else None
         for number, row in enumerate(view.rows):
             self._show_entry(number, row.entry, star=row.entry.id == recommended)
-            self.table.setItem(number, 6, item(str(row.fit), colour=FIT_COLOURS[row.fit]))
+            self.table.setItem(number, 6, item(str(row.fit), colour=fit_colour(row.fit)))
         memory = human_bytes(view.memory.available)
         self.note.setText(
             f"Fit labels are for a context of {view.n_ctx:,} tokens (Preferences) with "
@@ -83,7 +84,7 @@ class CatalogPage(QWidget):
             license_cell = item(
                 f"⚠ {e.license}",
                 tooltip=f"{e.license}: read its terms before use; it restricts some uses.",
-                colour=WARNING_COLOUR,
+                colour=warning_colour(),
             )
         self.table.setItem(number, 2, license_cell)
         languages = ", ".join(e.languages[:5]) + (

@@ -16,12 +16,18 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_slm.models.fit import Fit
-from desktop_slm.ui import messages
+from desktop_slm.ui import messages, theme
 from desktop_slm.ui.bridge.models import Failure
 
-FIT_COLOURS = {Fit.RUNS_WELL: "#1b7f3b", Fit.TIGHT: "#9a5b00", Fit.TOO_LARGE: "#b00020"}
-WARNING_COLOUR = FIT_COLOURS[Fit.TIGHT]
-ERROR_COLOUR = "#b00020"
+
+def fit_colour(fit: Fit) -> str:
+    """How a fit label is coloured, in the scheme in use (ui.theme)."""
+    c = theme.colours()
+    return {Fit.RUNS_WELL: c.good, Fit.TIGHT: c.warning, Fit.TOO_LARGE: c.error}[fit]
+
+
+def warning_colour() -> str:
+    return theme.colours().warning
 
 
 def item(
@@ -54,10 +60,11 @@ def row_data(table: QTableWidget, row: int, column: int = 0) -> object:
     return cell.data(Qt.ItemDataRole.UserRole) if cell is not None else None
 
 
-def table(name: str, headers: list[str]) -> QTableWidget:
-    """A list of rows chosen one at a time, never edited in place."""
+def table(name: str, headers: list[str], *, spoken: str) -> QTableWidget:
+    """A list of rows chosen one at a time, never edited in place; ``spoken`` names it."""
     widget = QTableWidget(0, len(headers))
     widget.setObjectName(name)
+    widget.setAccessibleName(spoken)
     widget.setHorizontalHeaderLabels(headers)
     widget.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     widget.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -83,10 +90,10 @@ def buttons(*pushes: QPushButton) -> QWidget:
     return holder
 
 
-def banner(frame: QFrame, name: str, colour: str) -> None:
-    """Give ``frame`` the rounded, coloured background of a notice."""
+def banner(frame: QFrame, name: str, kind: theme.Banner) -> None:
+    """Give ``frame`` the rounded, coloured background of a banner of ``kind``."""
     frame.setObjectName(name)
-    frame.setStyleSheet(f"QFrame#{name} {{ background: {colour}; border-radius: 4px; }}")
+    theme.banner(frame, kind)
 
 
 def show_failure(parent: QWidget, failure: Failure) -> None:

@@ -21,9 +21,9 @@ from desktop_slm.engine.hardware import human_bytes
 from desktop_slm.models.download import DownloadProgress, JobState
 from desktop_slm.models.formatting import describe_progress
 from desktop_slm.models.partials import PartialDownload
-from desktop_slm.ui import messages
+from desktop_slm.ui import messages, theme
 from desktop_slm.ui.bridge.models import Action, Failure, LibraryView, ModelManagerBridge
-from desktop_slm.ui.models.common import ERROR_COLOUR, show_failure
+from desktop_slm.ui.models.common import show_failure
 
 AskToken = Callable[[str, str, Callable[[], None]], None]
 """``(message, key, retry)``: show why a Hub token is needed; ``retry`` once one is saved."""
@@ -53,7 +53,8 @@ class DownloadRow(QFrame):
         self.job_id = progress.job_id
         self._manager = manager
         self.title = QLabel(
-            f"<b>{progress.filename}</b> <span style='color:gray'>from {progress.repo}</span>"
+            f"<b>{progress.filename}</b> "
+            f"<span style='color:{theme.colours().muted}'>from {progress.repo}</span>"
         )
         self.bar = QProgressBar()
         self.bar.setRange(0, 1000)
@@ -95,7 +96,11 @@ class DownloadRow(QFrame):
         self.bar.setFormat("%p%" if p.total else "")
         self.detail.setText(describe_progress(p))
         failed = p.state is JobState.FAILED
-        self.detail.setStyleSheet(f"color: {ERROR_COLOUR};" if failed else "")
+        if failed:
+            theme.tone(self.detail, "error")
+        else:
+            self.detail.setProperty("tone", None)
+        self.detail.style().polish(self.detail)  # a changed property restyles only so
         finished = p.state in (JobState.DONE, JobState.CANCELLED)
         self.pause_button.setVisible(not finished)
         if p.state in (JobState.PAUSED, JobState.FAILED):
@@ -129,7 +134,7 @@ class ResumeOffer(QFrame):
     ) -> None:
         super().__init__()
         self.setObjectName("resumeOffer")
-        self.setStyleSheet("QFrame#resumeOffer { background: #e3f0ff; border-radius: 4px; }")
+        theme.banner(self, "info")
         self.partial = partial
         size = partial.remote.size
         percent = int(100 * partial.done / size) if size else 0

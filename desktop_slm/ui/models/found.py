@@ -46,7 +46,11 @@ class FoundPage(QWidget):
         self.status.setObjectName("foundStatus")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
-        self.table = table("foundTable", ["From", "Model", "Size", "Where", ""])
+        self.table = table(
+            "foundTable",
+            ["From", "Model", "Size", "Where", ""],
+            spoken="Models found on this computer",
+        )
         layout.addWidget(self.table, 1)
 
         manager.modelsFound.connect(self._on_found)

@@ -18,13 +18,13 @@ from desktop_slm.models.formatting import file_set_notes
 from desktop_slm.models.hub import GgufFileSet, HubModel, RepoFiles
 from desktop_slm.ui.bridge.models import Action, Failure, ModelManagerBridge
 from desktop_slm.ui.models.common import (
-    FIT_COLOURS,
-    WARNING_COLOUR,
     buttons,
+    fit_colour,
     item,
     row_data,
     show_failure,
     table,
+    warning_colour,
 )
 from desktop_slm.ui.models.downloads import AskToken, DownloadsPanel
 
@@ -74,7 +74,11 @@ class HubPage(QWidget):
         self.search_status.setObjectName("searchStatus")
         self.search_status.setWordWrap(True)
         layout.addWidget(self.search_status)
-        self.results_table = table("hubResults", ["Repository", "Downloads", "Likes", "Access", ""])
+        self.results_table = table(
+            "hubResults",
+            ["Repository", "Downloads", "Likes", "Access", ""],
+            spoken="Hub search results",
+        )
         self.results_table.itemDoubleClicked.connect(self._result_double_clicked)
         layout.addWidget(self.results_table, 1)
         self.files_title = QLabel("Open a repository to see its model files.")
@@ -82,7 +86,9 @@ class HubPage(QWidget):
         self.files_title.setWordWrap(True)
         layout.addWidget(self.files_title)
         self.files_table = table(
-            "hubFiles", ["File", "Quantization", "Size", "Fit here", "Note", ""]
+            "hubFiles",
+            ["File", "Quantization", "Size", "Fit here", "Note", ""],
+            spoken="Model files in the repository",
         )
         layout.addWidget(self.files_table, 1)
 
@@ -114,7 +120,7 @@ class HubPage(QWidget):
             self.results_table.setItem(number, 1, item(f"{model.downloads:,}", right=True))
             self.results_table.setItem(number, 2, item(f"{model.likes:,}", right=True))
             access = "Gated: needs a Hub token" if model.gated else "Public"
-            colour = WARNING_COLOUR if model.gated else None
+            colour = warning_colour() if model.gated else None
             self.results_table.setItem(number, 3, item(access, colour=colour))
             button = QPushButton("Files…")
             button.clicked.connect(lambda _=False, repo=model.repo: self.show_files(repo))
@@ -157,7 +163,7 @@ class HubPage(QWidget):
             self.files_table.setItem(number, 0, name)
             self.files_table.setItem(number, 1, item(s.quant or "?"))
             self.files_table.setItem(number, 2, item(human_bytes(s.size), right=True))
-            self.files_table.setItem(number, 3, item(str(s.fit), colour=FIT_COLOURS[s.fit]))
+            self.files_table.setItem(number, 3, item(str(s.fit), colour=fit_colour(s.fit)))
             self.files_table.setItem(number, 4, item(note[:1].upper() + note[1:]))
             button = QPushButton("Download")
             # A split set is offered like any file; the downloader refuses it with its reason.

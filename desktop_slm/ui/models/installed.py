@@ -16,11 +16,11 @@ from desktop_slm.models.download import DownloadProgress, JobState
 from desktop_slm.models.formatting import context_label, parameters_label
 from desktop_slm.models.library import InstalledModel, VerifyResult
 from desktop_slm.models.selection import ModelSelection
-from desktop_slm.ui import messages
+from desktop_slm.ui import messages, theme
 from desktop_slm.ui.bridge.engine import EngineBridge
 from desktop_slm.ui.bridge.models import Action, Failure, LibraryView, ModelManagerBridge
 from desktop_slm.ui.models import dialogs
-from desktop_slm.ui.models.common import WARNING_COLOUR, item, row_data, show_failure, table
+from desktop_slm.ui.models.common import item, row_data, show_failure, table, warning_colour
 
 BASE_MODEL = "base model: not instruction-tuned"
 BUSY_HINT = "Stop the current answer (Esc) to switch models."
@@ -68,7 +68,7 @@ class InstalledPage(QWidget):
         self.models_info.setWordWrap(True)
         self.models_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.models_info)
-        self.table = table("libraryTable", COLUMNS)
+        self.table = table("libraryTable", COLUMNS, spoken="Installed models")
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.table.itemDoubleClicked.connect(lambda _item: self.use_selected())
         layout.addWidget(self.table, 1)
@@ -89,7 +89,7 @@ class InstalledPage(QWidget):
         self.import_button.clicked.connect(self.import_model)
         self.use_hint = QLabel()
         self.use_hint.setObjectName("useHint")
-        self.use_hint.setStyleSheet("color: gray;")
+        theme.tone(self.use_hint, "muted")
         row = QHBoxLayout()
         for button in (
             self.use_button,
@@ -171,7 +171,7 @@ class InstalledPage(QWidget):
             item(m.architecture),
             item(parameters_label(m.parameters), right=True),
             item(context, tooltip=f"{m.trained_context:,} tokens", right=True),
-            item(kind, colour=WARNING_COLOUR if m.is_base_model else None),
+            item(kind, colour=warning_colour() if m.is_base_model else None),
             item(source, tooltip=m.repo or m.path),
             item(m.path),
         ]

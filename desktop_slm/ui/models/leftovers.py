@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from desktop_slm.models.leftovers import Leftover
+from desktop_slm.ui import theme
 from desktop_slm.ui.bridge.models import Action, Failure, ModelManagerBridge
 from desktop_slm.ui.models import dialogs
 from desktop_slm.ui.models.common import show_failure
@@ -16,7 +17,7 @@ class LeftoversNotice(QWidget):
     def __init__(self, manager: ModelManagerBridge) -> None:
         super().__init__()
         self.setObjectName("leftoversNotice")
-        self.setStyleSheet("QWidget#leftoversNotice { background: #fff4ce; border-radius: 4px; }")
+        theme.banner(self, "notice")
         self._manager = manager
         self.leftovers: tuple[Leftover, ...] = ()
         self.label = QLabel()

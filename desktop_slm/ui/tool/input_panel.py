@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_slm.ui import theme
 from desktop_slm.ui.bridge.background import Background, Failure
 
 if TYPE_CHECKING:
@@ -104,6 +105,7 @@ class InputPanel(QWidget):
         self.input = InputEdit()
         self.input.setObjectName(f"{tab_id}Input")
         self.input.setPlaceholderText(placeholder)
+        self.input.setAccessibleName(title)
         self.open_button = QPushButton("Open file…")
         self.open_button.setObjectName(f"{tab_id}OpenButton")
         self.open_button.setToolTip(
@@ -111,7 +113,7 @@ class InputPanel(QWidget):
         )
         self.document_info = QLabel()
         self.document_info.setObjectName(f"{tab_id}DocumentInfo")
-        self.document_info.setStyleSheet("color: #555;")
+        theme.tone(self.document_info, "muted")
         self.document_info.setWordWrap(True)
         self.document_info.hide()
 

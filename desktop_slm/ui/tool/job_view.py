@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from desktop_slm.tools.jobs import JobProgress, JobResult, JobStepDone
+from desktop_slm.ui import theme
 from desktop_slm.ui.bridge.jobs import LiveStats
 
 
@@ -62,13 +63,14 @@ class JobView(QWidget):
         self.progress_label.hide()
         self.working = QLabel()
         self.working.setObjectName(f"{tab_id}Working")
-        self.working.setStyleSheet("color: #777; font-style: italic;")
+        self.working.setStyleSheet("font-style: italic;")
+        theme.tone(self.working, "muted")
         self.working.setWordWrap(True)
         self.working.hide()
         self.error = QLabel()
         self.error.setObjectName(f"{tab_id}InlineError")
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #b00020;")
+        theme.tone(self.error, "error")
         self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error.hide()
         self.error_action = QPushButton("Summarize first")
@@ -78,7 +80,7 @@ class JobView(QWidget):
         self.notice = QLabel()
         self.notice.setObjectName(f"{tab_id}Notice")
         self.notice.setWordWrap(True)
-        self.notice.setStyleSheet("color: #7a5a00;")
+        theme.tone(self.notice, "warning")
         self.notice.hide()
         self.stats = QLabel()
         self.stats.setObjectName(f"{tab_id}GenerationStats")

@@ -58,6 +58,7 @@ class OutputPanel(QWidget):
         self.output = QPlainTextEdit()
         self.output.setObjectName(f"{tab_id}Output")
         self.output.setPlaceholderText(placeholder)
+        self.output.setAccessibleName(title)
         self.regenerate_button = QPushButton("Regenerate")
         self.regenerate_button.setObjectName(f"{tab_id}Regenerate")
         self.copy_button = QPushButton("Copy")
