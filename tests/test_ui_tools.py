@@ -572,12 +572,22 @@ def test_documents_open_or_drop_and_each_bad_file_says_why(
     window = make_window()
     tab = window.summarize_tab
     show_tab(window, tab)
+    qtbot.keyClicks(tab.input, "what I had typed")
     notes = tmp_path / "notes.md"
     notes.write_text("# Plan\n\nShip on Friday.\n", encoding="utf-8")
     monkeypatch.setattr(input_panel, "ask_open_path", lambda *_args: str(notes))
     qtbot.mouseClick(tab.open_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: tab.input.toPlainText() == "# Plan\n\nShip on Friday.\n")
     assert tab.document_info.text() == "notes.md · 5 words"
+    # The document replaced the typed text as one edit: Ctrl+Z brings that text back.
+    qtbot.keyClick(tab.input, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert tab.input.toPlainText() == "what I had typed"
+    qtbot.keyClick(
+        tab.input,
+        Qt.Key.Key_Z,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    assert tab.input.toPlainText() == "# Plan\n\nShip on Friday.\n"
 
     word = tmp_path / "minutes.docx"
     document = docx.Document()

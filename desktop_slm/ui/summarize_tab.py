@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QComboBox, QLineEdit
 from desktop_slm.languages import LANGUAGES
 from desktop_slm.tools import summarize
 from desktop_slm.tools.jobs import JobResult
+from desktop_slm.ui.tool.input_panel import replace_text
 from desktop_slm.ui.tool.spec import (
     Finished,
     FormState,
@@ -93,7 +94,7 @@ class SummarizeForm(TextForm):
 
     def take_text(self, text: str) -> None:
         """Text another tab found too long: summarize it here."""
-        self.input.setPlainText(text)
+        replace_text(self.input, text)
         self._tab.document_info.hide()
         self._tab.set_output_text("")
         self._tab.show_notice(

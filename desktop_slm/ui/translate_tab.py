@@ -10,6 +10,7 @@ from desktop_slm.tools import translate
 from desktop_slm.tools.jobs import JobResult
 from desktop_slm.ui import theme
 from desktop_slm.ui.bridge.background import Background
+from desktop_slm.ui.tool.input_panel import replace_text
 from desktop_slm.ui.tool.spec import (
     Finished,
     FormState,
@@ -207,7 +208,7 @@ class TranslateForm(TextForm):
         set_combo_data(self.source, target)
         translation = self._tab.output_text()
         if translation.strip():
-            self.input.setPlainText(translation)
+            replace_text(self.input, translation)
             self._tab.set_output_text("")
         self._tab.error.hide()
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QMimeData, Signal
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QTextCursor
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -44,6 +44,19 @@ def _ask_open_path(parent: QWidget, title: str) -> str:
 
 ask_open_path: Callable[[QWidget, str], str] = _ask_open_path
 """The Open dialog; tests replace it (a real one would block them)."""
+
+
+def replace_text(editor: QPlainTextEdit, text: str) -> None:
+    """Put ``text`` in ``editor`` as one edit that Ctrl+Z takes back.
+
+    ``setPlainText`` would also clear the undo history: what the user had typed there
+    would be gone for good once the draft is saved again.
+    """
+    cursor = QTextCursor(editor.document())
+    cursor.beginEditBlock()
+    cursor.select(QTextCursor.SelectionType.Document)
+    cursor.insertText(text)
+    cursor.endEditBlock()
 
 
 class InputEdit(QPlainTextEdit):
@@ -169,7 +182,7 @@ class InputPanel(QWidget):
 
     def _read(self, document: Document) -> None:
         self._reading -= 1
-        self.target().setPlainText(document.text)
+        replace_text(self.target(), document.text)
         plural = "page" if document.pages == 1 else "pages"
         pages = f" · {document.pages} {plural}" if document.pages else ""
         self.document_info.setText(f"{document.path.name}{pages} · {document.words:,} words")
