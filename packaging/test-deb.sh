@@ -54,7 +54,15 @@ fi
 
 WORK=$(mktemp -d /tmp/desktop-slm-deb-test.XXXXXX)
 chmod 755 "$WORK"  # apt's _apt user reads the .deb files from here
-trap '"${SUDO[@]}" rm -rf --one-file-system "$WORK"' EXIT
+cleanup() {
+  # A run that fails half-way must not leave its package installed: the next run (CI on
+  # the same machine) would refuse to start. It was not installed before (checked above).
+  if dpkg-query -W -f='${Status}' "$PKG" 2>/dev/null | grep -q installed; then
+    "${SUDO[@]}" apt-get purge -y -q "$PKG" >/dev/null 2>&1 || true
+  fi
+  "${SUDO[@]}" rm -rf --one-file-system "$WORK"
+}
+trap cleanup EXIT
 mkdir -p "$ART"
 rm -f "$ART"/*.png "$ART"/*.log "$ART"/*.deb
 
