@@ -464,15 +464,16 @@ def long_document(theme_index: int, words: int = LONG_WORDS) -> str:
     month = 0
     while count < words:
         day = rng.randint(1, 28)
+        first, second = rng.sample(theme.asides, 2)
+        other = rng.choice(theme.actors)
         entry = (
             f"On {rng.choice(_WEEKDAYS)} {day} {_MONTHS[month % 12]}, "
             f"{rng.choice(theme.actors)} {rng.choice(theme.acts)} "
             f"{rng.choice(theme.places)}. The estimated cost was "
             f"{rng.randint(3, 95) * 1000:,} euros and the work should take "
-            f"{rng.randint(2, 16)} weeks. {rng.choice(theme.asides)} "
-            f"{rng.choice(theme.actors).capitalize()} {rng.choice(theme.acts)} "
-            f"{rng.choice(theme.places)} as well, with {rng.randint(2, 40)} people "
-            f"taking part. {rng.choice(theme.asides)}"
+            f"{rng.randint(2, 16)} weeks. {first} {other[0].upper()}{other[1:]} "
+            f"{rng.choice(theme.acts)} {rng.choice(theme.places)} as well, with "
+            f"{rng.randint(2, 40)} people taking part. {second}"
         )
         paragraphs.append(entry)
         count += len(entry.split())
