@@ -205,6 +205,7 @@ def run_task(
         "completion_tokens": result.completion_tokens if result else 0,
         "requests": result.requests if result else 0,
         "detail": _plain(dict(result.detail)) if result else {},
+        "notices": list(result.notices) if result else [],
         "error": error,
     }
     if isinstance(task.request, email.EmailRequest):

@@ -13,67 +13,35 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from desktop_slm.tools.guards import ends_mid_sentence, has_repetition
-
 from desktop_slm.checking.facts import check_facts
 from desktop_slm.languages import detect_language
 from desktop_slm.tools.email import SUBJECT_LABELS
+from desktop_slm.tools.guards import ends_mid_sentence, has_repetition
+from desktop_slm.tools.signoff import CLOSINGS as SIGNOFF_CLOSINGS
 
 _SUBJECT_LINE = re.compile(
     r"^\W*(?:" + "|".join(SUBJECT_LABELS) + r")\W*:", re.IGNORECASE | re.MULTILINE
 )
-# Closing lines of the languages the task set writes in, lower case, without punctuation.
+
+
+def _normal(line: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", "", line).casefold().split())
+
+
+_MODEL_CLOSINGS = """best|best regards|best wishes|kind regards|kindest regards|warm regards
+warmest regards|warm wishes|regards|with best regards|with kind regards|many thanks|thanks
+thank you|thanks again|thanks in advance|with thanks|cheers|sincerely|yours sincerely
+sincerely yours|yours faithfully|yours truly|respectfully|all the best|talk soon
+see you soon|bien cordialement|bien à vous|sincères salutations|salutations distinguées
+mit freundlichen grüssen|freundliche grüße|beste grüße|herzliche grüße"""
 CLOSINGS = frozenset(
-    {
-        "best",
-        "best regards",
-        "best wishes",
-        "kind regards",
-        "kindest regards",
-        "warm regards",
-        "warmest regards",
-        "warm wishes",
-        "regards",
-        "many thanks",
-        "thanks",
-        "thank you",
-        "thanks again",
-        "thanks in advance",
-        "with thanks",
-        "cheers",
-        "sincerely",
-        "yours sincerely",
-        "sincerely yours",
-        "yours faithfully",
-        "yours truly",
-        "respectfully",
-        "all the best",
-        "with best regards",
-        "with kind regards",
-        "with apologies",
-        "talk soon",
-        "see you soon",
-        "cordialement",
-        "bien cordialement",
-        "bien à vous",
-        "amicalement",
-        "bien amicalement",
-        "sincères salutations",
-        "salutations distinguées",
-        "à bientôt",
-        "merci",
-        "mit freundlichen grüßen",
-        "mit freundlichen grüssen",
-        "freundliche grüße",
-        "freundliche grüsse",
-        "viele grüße",
-        "viele grüsse",
-        "beste grüße",
-        "beste grüsse",
-        "liebe grüße",
-        "herzliche grüße",
-    }
+    _normal(line)
+    for line in (
+        *(line for lines in SIGNOFF_CLOSINGS.values() for line in lines),
+        *_MODEL_CLOSINGS.replace("\n", "|").split("|"),
+    )
 )
+"""Closing lines: the app's own (every language, every tone) and those models write."""
 
 
 @dataclass(frozen=True)
@@ -115,10 +83,6 @@ class Score:
                 "form_problems": tuple(data["form_problems"]),
             }
         )
-
-
-def _normal(line: str) -> str:
-    return re.sub(r"[^\w\s]", "", line).strip().casefold()
 
 
 def is_closing(line: str) -> bool:
@@ -183,7 +147,7 @@ def score(
         invented=tuple(d.text for d in check.invented),
         words=len(output.split()),
         cut=bool(output.strip()) and ends_mid_sentence(output),
-        repetition=has_repetition(output),
+        repetition=has_repetition(output, source),
         language=heard,
         language_ok=language_ok,
         form_ok=None if email is None else not problems,

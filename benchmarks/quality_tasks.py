@@ -501,8 +501,13 @@ def all_tasks() -> tuple[QualityTask, ...]:
                     target,
                 )
             )
-    texts = [(f"summary-{n:02d}", text) for n, text in enumerate(_ARTICLES, start=1)]
-    texts += [(f"summary-long-{n + 1:02d}", long_document(n)) for n in range(len(_THEMES))]
-    for task_id, text in texts:
-        tasks.append(QualityTask(task_id, SummarizeRequest(text=text, length="short"), "en"))
+    # Short and long documents in turn, so that a few tasks (--tasks) include map-reduce.
+    for number, article in enumerate(_ARTICLES, start=1):
+        long_text = long_document(number - 1)
+        for task_id, text in (
+            (f"summary-{number:02d}", article),
+            (f"summary-long-{number:02d}", long_text),
+        ):
+            request = SummarizeRequest(text=text, length="short")
+            tasks.append(QualityTask(task_id, request, "en"))
     return tuple(tasks)
