@@ -36,6 +36,7 @@ from benchmarks.quality_tasks import QualityTask, all_tasks
 from desktop_slm.engine.client import EngineClient
 from desktop_slm.engine.protocol import SamplingOptions
 from desktop_slm.errors import UserFacingError
+from desktop_slm.fsutil import atomic_write_text
 from desktop_slm.tools import email, report, summarize, translate
 from desktop_slm.tools.budget import ModelLimits
 from desktop_slm.tools.jobs import Job, JobResult, JobRunner
@@ -96,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         result = run(models, tasks, command=command.strip())
         _write_json(args.results, result)
     args.report.parent.mkdir(parents=True, exist_ok=True)
-    args.report.write_text(render(result), encoding="utf-8")
+    atomic_write_text(args.report, render(result))
     _say(f"wrote {args.report} and {args.results}")
     return 0
 
@@ -109,7 +110,7 @@ def _test_models() -> list[Path]:
 
 def _write_json(path: Path, result: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    atomic_write_text(path, json.dumps(result, indent=1, ensure_ascii=False) + "\n")
 
 
 def _say(text: str) -> None:
