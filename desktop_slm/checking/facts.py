@@ -158,9 +158,18 @@ def check_facts(
     draft_words = _words(draft)
     given_words = _words(given_text)
     lower_words = _lowercase_words(source) | _lowercase_words(draft)
-    source_found = list(extract(source, lower=lower_words))
-    draft_found = list(extract(draft, lower=lower_words))
-    given_found = list(extract(given_text, lower=lower_words))
+    capitals = {text: _capitalised_words(text) for text in (source, draft, given_text)}
+    source_found = list(
+        extract(source, lower=lower_words, context=capitals[draft] | capitals[given_text])
+    )
+    draft_found = list(
+        extract(draft, lower=lower_words, context=capitals[source] | capitals[given_text])
+    )
+    given_found = list(extract(given_text, lower=lower_words, context=capitals[source]))
+    draft_names: dict[str, list[Found]] = {}
+    for item in draft_found:
+        for word in item.words:
+            draft_names.setdefault(word, []).append(item)
 
     draft_pool = _Pool(draft_found)
     known_pool = _Pool(source_found + given_found)
@@ -175,7 +184,7 @@ def check_facts(
             continue
         seen.add(item.identity)
         if item.kind == "name":
-            found = any(word in draft_words for word in item.words)
+            found = _name_kept(item, draft_words, draft_names)
         else:
             found = draft_pool.has(item)
         if found:
@@ -214,6 +223,8 @@ class Found:
     """(day, month, year) readings of a date; year None when not written."""
     words: tuple[str, ...] = ()
     """Folded words of a name."""
+    weekday: int | None = None
+    """The weekday written with a date (0 = Monday)."""
 
     @property
     def kind(self) -> str:
@@ -235,21 +246,26 @@ class _Pool:
 
     def __init__(self, found: Iterable[Found]) -> None:
         self.keys: set[str] = set()
-        self.dates: dict[tuple[int, int], set[int | None]] = {}
+        self.dates: dict[tuple[int, int], list[tuple[int | None, int | None]]] = {}
         for item in found:
             self.keys |= item.keys
             self.keys |= item.implied
             for day, month, year in item.dates:
-                self.dates.setdefault((day, month), set()).add(year)
+                self.dates.setdefault((day, month), []).append((year, item.weekday))
 
     def has(self, item: Found) -> bool:
         if item.dates:
-            for day, month, year in item.dates:
-                years = self.dates.get((day, month))
-                if years is not None and (year is None or None in years or year in years):
-                    return True
-            return False
+            return any(
+                _compatible(year, other_year) and _compatible(item.weekday, other_weekday)
+                for day, month, year in item.dates
+                for other_year, other_weekday in self.dates.get((day, month), ())
+            )
         return bool(item.keys & self.keys)
+
+
+def _compatible(one: int | None, other: int | None) -> bool:
+    """Equal, or one of them not written."""
+    return one is None or other is None or one == other
 
 
 def _implied_by_draft(item: Found, draft: list[Found], known: _Pool) -> bool:
@@ -392,6 +408,9 @@ manager director assistant head lead officer engineer coordinator consultant spe
 analyst president vice founder owner sales marketing support department senior junior
 chief operations finance accounting legal human resources customer service call send
 meet share discuss check ask write reply bring book attend join submit prepare review
+researcher professor scientist developer designer architect advisor adviser
+representative executive administrator partner associate intern accountant lawyer
+attorney editor writer teacher secretary clerk agent nr no nº n° tel fax
     """
     # German
     """
@@ -473,12 +492,15 @@ klant team met vriendelijke groet
 _ACRONYMS = _wordset(
     "ok ceo cfo cto coo pdf faq asap fyi ps am pm id it hr pr tbd na cc bcc re fw fwd utc "
     "cet cest gmt bst est pst eur usd gbp chf jpy cad aud vat kpi kpis roi qa ui ux api "
-    "url www eta tba aob rsvp nb etc ie eg vs"
+    "url www eta tba aob rsvp nb etc ie eg vs tls ssl dns http https vpn sql ai ia ml ki gps "
+    "usb sms crm erp hq"
 )
 _GERMAN_HINTS = _wordset(
-    "der die das und ist nicht mit für wir ich den dem ein eine zu von auf bitte sie sehr "
-    "uns ihre ihnen wird haben"
+    "der die das und ist nicht mit für wir ich den dem des ein eine zu von auf bitte sie sehr "
+    "uns ihre ihnen wird haben um unser unsere im bei nach aus auch noch wie werden wurde "
+    "sind hat allen"
 )
+_ENGLISH_HINTS = _wordset("the and is of to we you for are with our this that will")
 _GERMAN_DETERMINERS = _wordset(
     "der die das den dem des ein eine einen einem einer eines kein keine keinen keinem "
     "keiner mein meine meinen meinem meiner dein deine unser unsere unseren unserem "
@@ -488,10 +510,11 @@ _GERMAN_DETERMINERS = _wordset(
 )
 _GERMAN_NOUN_ENDINGS = (
     "ung", "heit", "keit", "schaft", "tion", "tät", "ment", "nis", "chen", "lein",
-    "ismus", "ität", "ur", "ie", "ik", "ling",
+    "ismus", "ität", "ur", "ie", "ik", "ling", "erin", "erinnen", "anlagen", "anlage",
 )  # fmt: skip
 _COMMON_ENDINGS = ("ly", "ing", "ed", "tion", "ness", "ment")
-_CONNECTORS = _wordset("van von de der den da di du del della la le & of und and y")
+_CONNECTORS = _wordset("van von de der den da di du del della la le of")
+_GERMAN_CONNECTORS = _wordset("van von")
 
 
 def _fold(text: str) -> str:
@@ -509,10 +532,15 @@ def _words(text: str) -> set[str]:
     """Folded words of a text, also with German umlauts written out ("Mueller")."""
     words: set[str] = set()
     for token in _TOKEN.findall(text):
-        words.add(_fold(token))
+        folded = _fold(token)
+        words.add(_EXONYMS.get(folded, folded))
         if "-" in token or "'" in token or "\u2019" in token:
             words.update(_fold(part) for part in re.split(r"['\u2019\-]", token) if part)
     return words
+
+
+def _capitalised_words(text: str) -> set[str]:
+    return {token for token in _TOKEN.findall(text) if token[0].isupper()}
 
 
 def _lowercase_words(text: str) -> set[str]:
@@ -524,7 +552,8 @@ def _lowercase_words(text: str) -> set[str]:
 def _is_german(text: str) -> bool:
     sample = text[:20000].lower().split()
     german = sum(1 for word in sample if word in _GERMAN_HINTS)
-    return german >= 3 and german * 12 >= len(sample)
+    english = sum(1 for word in sample if word in _ENGLISH_HINTS)
+    return german >= 2 and german > english and german * 12 >= len(sample)
 
 
 # ---------------------------------------------------------------- patterns
@@ -543,7 +572,7 @@ _CURRENCY_WORD = (
 _AMOUNT = re.compile(
     rf"(?:(?:{_CURRENCY_SYMBOL}|\b(?:{_CURRENCY_CODE}))\s?(?P<a>{_NUM})(?:{_SEP}?(?P<am>{_MULT})\b)?"
     rf"|(?<![\w.,])(?P<b>{_NUM})(?:{_SEP}?(?P<bm>{_MULT})\.?)?"
-    rf"(?:{_SEP}?(?:{_CURRENCY_SYMBOL})|{_SEP}?(?:de{_SEP}|d')?\b(?:{_CURRENCY_CODE}|{_CURRENCY_WORD})\b))",
+    rf"(?:{_SEP}?(?:{_CURRENCY_SYMBOL})|{_SEP}?(?:(?:de|di|of){_SEP}|d')?\b(?:{_CURRENCY_CODE}|{_CURRENCY_WORD})\b))",
     re.IGNORECASE,
 )
 _PERCENT = re.compile(
@@ -554,7 +583,6 @@ _PERCENT = re.compile(
 _NUMBER = re.compile(
     rf"(?<![\w.,/:#-])(?P<n>{_NUM})(?:{_SEP}?(?P<m>{_MULT})\b)?(?:st|nd|rd|th|er|e|º|ª)?(?![\w]|[.,]\d)"
 )
-_LIST_MARKER = re.compile(r"^[ \t]*\d{1,2}[.)][ \t]", re.MULTILINE)
 
 _MONTH_WORD = "|".join(
     sorted(
@@ -562,6 +590,9 @@ _MONTH_WORD = "|".join(
         key=len,
         reverse=True,
     )
+)
+_LIST_MARKER = re.compile(
+    rf"^[ \t]*\d{{1,2}}[.)][ \t](?!\s*(?:{_MONTH_WORD})\b)", re.MULTILINE | re.IGNORECASE
 )
 _WEEKDAY_WORD = "|".join(sorted((re.escape(w) for w in _WEEKDAYS), key=len, reverse=True))
 _DAY = r"(?:[12]\d|3[01]|0?[1-9])"
@@ -613,6 +644,8 @@ _URL = re.compile(
 _IDENTIFIER = re.compile(
     r"#\s?\d[\w\-/]*"
     r"|\b(?:[A-Z]{1,5}[\-/]?)+\d[\w\-/]*\b"
+    r"|\b(?=[A-Z0-9]*[A-Z])(?=[A-Z0-9]*\d)[A-Z0-9]{5,}\b"
+    r"|\b\d{2,}(?:[\-/]\d+)+\b"
     r"|\b\d+[A-Z]{1,3}\b"
     r"|\b[A-Z][A-Z0-9]\s\d{2,4}\b"
     r"|\b[A-Z]{2,}(?:[\-/][A-Z0-9]+)*[\-/]\d[\w\-/]*"
@@ -627,10 +660,14 @@ _PLACEHOLDER = re.compile(
 
 
 # ---------------------------------------------------------------- extraction
-def extract(text: str, *, lower: set[str] | None = None) -> Iterator[Found]:
+def extract(
+    text: str, *, lower: set[str] | None = None, context: set[str] | None = None
+) -> Iterator[Found]:
     """Every detail of ``text``, in order of appearance.
 
     ``lower``: words seen in lower case (they are not names); the text's own are added.
+    ``context``: words written capitalised in the texts it is compared with (a German
+    capitalised word found there is a name, not a noun).
     """
     if not text.strip():
         return
@@ -657,7 +694,7 @@ def extract(text: str, *, lower: set[str] | None = None) -> Iterator[Found]:
             found.append(_found(match, "url", {"u:" + _url_key(match.group())}))
     for match in _DATE.finditer(text):
         date = _date(match)
-        if date is not None and claim(match.start(), match.end()):
+        if date is not None and claim(date.detail.start, date.detail.end):
             found.append(date)
     for match in _TIME.finditer(text):
         time = _time(match)
@@ -692,7 +729,7 @@ def extract(text: str, *, lower: set[str] | None = None) -> Iterator[Found]:
             found.append(_found(match, "number", keys))
     found.extend(_weekdays_and_months(text, claim))
     own_lower = _lowercase_words(text)
-    found.extend(_names(text, taken, own_lower | (lower or set())))
+    found.extend(_names(text, taken, own_lower | (lower or set()), context or set()))
     found.sort(key=lambda item: item.detail.start)
     yield from found
 
@@ -762,8 +799,8 @@ def _date(match: re.Match[str]) -> Found | None:
     elif groups["n1"]:
         first, second = int(groups["n1"]), int(groups["n2"])
         year = _year(groups["ny"])
-        if groups["sep"] == "." and year is None:
-            return None  # "3.5" is a number, not a date
+        if groups["sep"] == "." and year is None and not _dotted(match):
+            return None  # "3.5" is a number, not a date; "24.12." is a date
         if groups["sep"] == "/" and year is None and (first > 31 or second > 31):
             return None
         for day, month in ((first, second), (second, first)):
@@ -793,17 +830,25 @@ def _date(match: re.Match[str]) -> Found | None:
         if year is not None:
             implied.add(f"n:{year}")
             implied.add(f"w:{datetime.date(year, month, day).weekday()}")
-    weekday = groups.get("wd")
-    if weekday:
-        number = _weekday_number(weekday)
-        readings = [r for r in readings if r[2] is None or number is None or _weekday(r) == number]
+    weekday = _weekday_number(groups["wd"]) if groups.get("wd") else None
+    if weekday is not None:
+        readings = [r for r in readings if _compatible(_weekday(r), weekday)]
         if not readings:
             readings = [(0, 0, None)]  # a date that cannot be that weekday matches nothing
+        implied.add(f"w:{weekday}")
+    end = match.end() + (1 if groups["sep"] == "." and _dotted(match) else 0)
     return Found(
-        Detail(match.group(), "date", match.start(), match.end()),
+        Detail(match.string[match.start() : end], "date", match.start(), end),
         implied=frozenset(implied),
         dates=tuple(readings),
+        weekday=weekday,
     )
+
+
+def _dotted(match: re.Match[str]) -> bool:
+    """German "24.12." (day and month, each followed by a dot)."""
+    after = match.string[match.end() : match.end() + 2]
+    return after[:1] == "." and not after[1:].isdigit()
 
 
 def _valid(reading: tuple[int, int, int | None]) -> bool:
@@ -908,7 +953,7 @@ def _sentence_initial(text: str, start: int) -> bool:
     return bool(re.match(r"\d{1,2}[.)]$", text[max(0, pos - 2) : pos + 1]))
 
 
-def _names(text: str, taken: bytearray, lower: set[str]) -> Iterator[Found]:
+def _names(text: str, taken: bytearray, lower: set[str], context: set[str]) -> Iterator[Found]:
     german = _is_german(text)
     tokens = list(_TOKEN.finditer(text))
     mid_capitals = {
@@ -916,53 +961,69 @@ def _names(text: str, taken: bytearray, lower: set[str]) -> Iterator[Found]:
         for t in tokens
         if t.group()[0].isupper() and not _sentence_initial(text, t.start())
     }
+    known = context if german else mid_capitals | context
     run: list[re.Match[str]] = []
     previous_word = ""
+    before_run = ""
+    noun_end = -1
 
     def flush() -> Iterator[Found]:
         while run and _connector(run[-1].group()):
             run.pop()
         if run:
-            found = _name(text, run, german, mid_capitals)
+            found = _name(text, run, german, known, before_run)
             if found is not None:
                 yield found
         run.clear()
 
+    connectors = _GERMAN_CONNECTORS if german else _CONNECTORS
+    previous_end = 0
     for index, token in enumerate(tokens):
         word = token.group()
         start = token.start()
+        if any(c.isdigit() for c in text[previous_end:start]):
+            previous_word = ""  # "von 2.100 Tonnen": the word before is not about this one
+        previous_end = token.end()
         gap = text[run[-1].end() : start] if run else ""
         capital = word[0].isupper() and taken.find(1, start, token.end()) == -1
         name_like = capital and _could_be_name(word, lower)
-        if run and (gap not in (" ", " & ") or not (name_like or _connector(word))):
+        joins = word in connectors or word == "&"
+        if run and (gap not in (" ", " & ") or not (name_like or joins)):
             yield from flush()
         if name_like:
-            if not run and german and _german_noun(word, previous_word):
-                previous_word = word
-                continue
-            if not run and word.casefold().rstrip(".") in _TITLES:
-                previous_word = word
-                continue
+            if not run:
+                if (
+                    german
+                    and _german_noun(word, previous_word)
+                    and word not in context
+                    and noun_end != start - 1
+                ):
+                    previous_word = word
+                    noun_end = token.end()
+                    continue
+                # A capitalised word right after a German noun names it: "Firma Schneider".
+                before_run = _AFTER_NOUN if noun_end == start - 1 else previous_word
             run.append(token)
-        elif run and _connector(word) and index + 1 < len(tokens):
+        elif run and joins and index + 1 < len(tokens):
             run.append(token)
         previous_word = word
     yield from flush()
 
 
 def _connector(word: str) -> bool:
-    return (word.casefold() in _CONNECTORS and not word[0].isupper()) or word == "&"
+    return word in _CONNECTORS or word == "&"
 
 
 def _could_be_name(word: str, lower: set[str]) -> bool:
     folded = word.casefold()
-    if folded in _STOP_WORDS or folded in _TITLES or len(word) < 2:
+    head = re.split(r"['\u2019]", folded)[0]
+    if folded in _STOP_WORDS or head in _STOP_WORDS or folded in _TITLES or len(word) < 2:
         return False
     if folded in _WEEKDAYS or folded in _MONTHS or folded in _WEEKDAY_ABBREVIATIONS:
         return False
     if word.isupper() and folded in _ACRONYMS:
         return False
-    return folded not in lower and word.lower() not in lower
+    return folded not in lower
 
 
 def _german_noun(word: str, previous: str) -> bool:
@@ -990,28 +1051,84 @@ _SUBJECT_VERBS = _wordset(
     "will said says confirmed asked wants wrote called sent mentioned suggested agreed "
     "needs told thinks joined left approved"
 )
+_GERMAN_PLACE_WORDS = _wordset("in aus nach bei von und")
+_AFTER_NOUN = "\0noun"
 
 
-def _name(text: str, run: list[re.Match[str]], german: bool, mid: set[str]) -> Found | None:
-    first = run[0]
-    while run and first.group().casefold().rstrip(".") in _TITLES:
-        run = run[1:]
-        if not run:
-            return None
-        first = run[0]
+def _name(
+    text: str, run: list[re.Match[str]], german: bool, known: set[str], before: str
+) -> Found | None:
     significant = [t.group() for t in run if not _connector(t.group())]
-    if len(significant) == 1:
+    first = run[0]
+    if len(significant) == 1 and not _distinct(text, first):
         word = significant[0]
-        if (
-            _sentence_initial(text, first.start())
-            and word not in mid
-            and not _distinct(text, first)
-        ):
+        after_title = before.casefold() in _TITLES
+        if german:
+            after_noun = before == _AFTER_NOUN
+            if not (after_title or after_noun or word in known or before in _GERMAN_PLACE_WORDS):
+                return None
+        elif _sentence_initial(text, first.start()) and word not in known:
             following = _NEXT_WORD.match(text, run[-1].end())
             verb = following.group(1) if following else ""
             subject = following is not None and (verb is None or verb.casefold() in _SUBJECT_VERBS)
-            if german or not subject or word.casefold().endswith(_COMMON_ENDINGS):
+            if not subject or word.casefold().endswith(_COMMON_ENDINGS):
                 return None
     start, end = run[0].start(), run[-1].end()
-    words = tuple(_fold(w) for w in significant)
+    parts = (part for word in significant for part in re.split(r"-", word) if part)
+    words = tuple(_EXONYMS.get(w, w) for w in (_fold(w) for w in parts))
     return Found(Detail(text[start:end], "name", start, end), words=words)
+
+
+def _name_kept(name: Found, draft_words: set[str], draft_names: dict[str, list[Found]]) -> bool:
+    """A source name is in the draft when a draft name is part of it ("Ms Berg", "Anna" for
+    "Anna Berg"), or, when the draft names no one like it, when one of its words occurs."""
+    whole = set(name.words)
+    related = [other for word in whole for other in draft_names.get(word, ())]
+    if related:
+        return any(set(other.words) <= whole for other in related)
+    return any(word in draft_words for word in name.words)
+
+
+_EXONYMS: dict[str, str] = {}
+for _group in (
+    "koln cologne colonia cologna keulen",
+    "munchen munich munique monaco-di-baviera",
+    "milano milan mailand milan",
+    "roma rome rom",
+    "napoli naples neapel",
+    "firenze florence florenz florencia",
+    "venezia venice venedig venise venecia",
+    "torino turin",
+    "genova genoa genua genes",
+    "lisboa lisbon lissabon lisbonne",
+    "porto oporto",
+    "gent ghent gand",
+    "antwerpen antwerp anvers amberes",
+    "brussel bruxelles brussels brussel brusel bruselas bruxelas",
+    "wien vienna vienne viena",
+    "praha prague prag praga",
+    "warszawa warsaw warschau varsovie varsovia",
+    "zurich zurigo",
+    "geneve geneva genf ginevra ginebra",
+    "basel bale basilea",
+    "nurnberg nuremberg norimberga",
+    "kobenhavn copenhagen kopenhagen copenhague",
+    "athina athens athen athenes atenas atene",
+    "moskva moscow moskau moscou moscu mosca",
+    "sevilla seville seville siviglia",
+    "londres london londra londen",
+    "parijs paris parigi",
+    "deutschland germany allemagne alemania germania duitsland alemanha",
+    "frankreich france francia frankrijk franca",
+    "spanien spain espagne espana spagna spanje espanha",
+    "italien italy italie italia italie",
+    "niederlande netherlands pays-bas paises nederland olanda holanda",
+    "schweiz switzerland suisse suiza svizzera zwitserland suica",
+    "osterreich austria autriche oostenrijk",
+    "belgien belgium belgique belgica belgio",
+    "polen poland pologne polonia",
+    "grossbritannien britain royaume-uni",
+):
+    _words_of_group = [_fold(word) for word in _group.split()]
+    for _alias in _words_of_group:
+        _EXONYMS[_alias] = _words_of_group[0]
