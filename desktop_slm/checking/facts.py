@@ -89,6 +89,9 @@ class FactCheck:
     """Details of the source that the draft contains."""
     missing: tuple[Detail, ...]
     invented: tuple[Detail, ...]
+    source_name: str = ""
+    """How the summary line names the source; empty: by ``kind`` ("your notes", "the
+    original", "the document")."""
 
     @property
     def total(self) -> int:
@@ -99,13 +102,18 @@ class FactCheck:
     def clean(self) -> bool:
         return not self.missing and not self.invented
 
+    @property
+    def source_label(self) -> str:
+        """How the source is named: "your notes", "the original", "the document"."""
+        return self.source_name or _SOURCE_NAMES.get(self.kind, "your notes")
+
     def summary(self) -> str:
         """The one line under an answer.
 
         "✓ All 7 details from your notes are in the draft", or
         "2 missing: 14 March, 10:00 · 2 not in your notes: John Smith, FoxBridge".
         """
-        source = _SOURCE_NAMES.get(self.kind, "your notes")
+        source = self.source_label
         if self.clean:
             if not self.total:
                 return "No names, dates or numbers to check"
@@ -147,10 +155,16 @@ def _detail_json(detail: Detail) -> dict[str, Any]:
 
 
 def check_facts(
-    source: str, draft: str, *, given: Iterable[str] = (), kind: str = "email"
+    source: str,
+    draft: str,
+    *,
+    given: Iterable[str] = (),
+    kind: str = "email",
+    source_name: str = "",
 ) -> FactCheck:
     """Compare ``draft`` with ``source``; ``given`` are names the user supplied
-    (recipient, sign-off, their own name), which are never "invented"."""
+    (recipient, sign-off, their own name), which are never "invented".
+    ``source_name`` overrides how the summary line names the source ("the text before")."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
     given_text = "\n".join(g for g in given if g and g.strip())
@@ -206,7 +220,7 @@ def check_facts(
             known = known_pool.has(item) or _implied_by_draft(item, draft_found, known_pool)
         if not known:
             invented.append(item.detail)
-    return FactCheck(kind, tuple(kept), tuple(missing), tuple(invented))
+    return FactCheck(kind, tuple(kept), tuple(missing), tuple(invented), source_name)
 
 
 # ---------------------------------------------------------------- found details
