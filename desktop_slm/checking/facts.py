@@ -49,9 +49,10 @@ Rules (deterministic, no model; every text is scanned once with precompiled patt
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,6 +90,9 @@ class FactCheck:
     """Details of the source that the draft contains."""
     missing: tuple[Detail, ...]
     invented: tuple[Detail, ...]
+    source_name: str = ""
+    """How the summary line names the source; empty: by ``kind`` ("your notes", "the
+    original", "the document")."""
 
     @property
     def total(self) -> int:
@@ -99,13 +103,18 @@ class FactCheck:
     def clean(self) -> bool:
         return not self.missing and not self.invented
 
+    @property
+    def source_label(self) -> str:
+        """How the source is named: "your notes", "the original", "the document"."""
+        return self.source_name or _SOURCE_NAMES.get(self.kind, "your notes")
+
     def summary(self) -> str:
         """The one line under an answer.
 
         "✓ All 7 details from your notes are in the draft", or
         "2 missing: 14 March, 10:00 · 2 not in your notes: John Smith, FoxBridge".
         """
-        source = _SOURCE_NAMES.get(self.kind, "your notes")
+        source = self.source_label
         if self.clean:
             if not self.total:
                 return "No names, dates or numbers to check"
@@ -147,20 +156,31 @@ def _detail_json(detail: Detail) -> dict[str, Any]:
 
 
 def check_facts(
-    source: str, draft: str, *, given: Iterable[str] = (), kind: str = "email"
+    source: str,
+    draft: str,
+    *,
+    given: Iterable[str] = (),
+    kind: str = "email",
+    source_name: str = "",
 ) -> FactCheck:
     """Compare ``draft`` with ``source``; ``given`` are names the user supplied
-    (recipient, sign-off, their own name), which are never "invented"."""
+    (recipient, sign-off, their own name), which are never "invented".
+    ``source_name`` overrides how the summary line names the source ("the text before")."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
     given_text = "\n".join(g for g in given if g and g.strip())
-    source_words = _words(source)
-    draft_words = _words(draft)
-    given_words = _words(given_text)
-    lower_words = _lowercase_words(source) | _lowercase_words(draft)
-    source_found = list(extract(source, lower=lower_words))
-    draft_found = list(extract(draft, lower=lower_words))
-    given_found = list(extract(given_text, lower=lower_words))
+    scans = [_scan(text) for text in (source, draft, given_text)]
+    source_scan, draft_scan, given_scan = scans
+    source_words, draft_words, given_words = (scan.words() for scan in scans)
+    lower_words = source_scan.lowercase() | draft_scan.lowercase()
+    source_caps, draft_caps, given_caps = (scan.capitalised() for scan in scans)
+    source_found = source_scan.with_names(lower_words, draft_caps | given_caps)
+    draft_found = draft_scan.with_names(lower_words, source_caps | given_caps)
+    given_found = given_scan.with_names(lower_words, source_caps)
+    draft_names: dict[str, list[Found]] = {}
+    for item in draft_found:
+        for word in item.words:
+            draft_names.setdefault(word, []).append(item)
 
     draft_pool = _Pool(draft_found)
     known_pool = _Pool(source_found + given_found)
@@ -175,7 +195,7 @@ def check_facts(
             continue
         seen.add(item.identity)
         if item.kind == "name":
-            found = any(word in draft_words for word in item.words)
+            found = _name_kept(item, draft_words, draft_names)
         else:
             found = draft_pool.has(item)
         if found:
@@ -197,11 +217,11 @@ def check_facts(
             known = known_pool.has(item) or _implied_by_draft(item, draft_found, known_pool)
         if not known:
             invented.append(item.detail)
-    return FactCheck(kind, tuple(kept), tuple(missing), tuple(invented))
+    return FactCheck(kind, tuple(kept), tuple(missing), tuple(invented), source_name)
 
 
 # ---------------------------------------------------------------- found details
-@dataclass(frozen=True)
+@dataclass(slots=True, eq=False)
 class Found:
     """A detail with what it is compared by."""
 
@@ -214,6 +234,8 @@ class Found:
     """(day, month, year) readings of a date; year None when not written."""
     words: tuple[str, ...] = ()
     """Folded words of a name."""
+    weekday: int | None = None
+    """The weekday written with a date (0 = Monday)."""
 
     @property
     def kind(self) -> str:
@@ -235,21 +257,26 @@ class _Pool:
 
     def __init__(self, found: Iterable[Found]) -> None:
         self.keys: set[str] = set()
-        self.dates: dict[tuple[int, int], set[int | None]] = {}
+        self.dates: dict[tuple[int, int], list[tuple[int | None, int | None]]] = {}
         for item in found:
             self.keys |= item.keys
             self.keys |= item.implied
             for day, month, year in item.dates:
-                self.dates.setdefault((day, month), set()).add(year)
+                self.dates.setdefault((day, month), []).append((year, item.weekday))
 
     def has(self, item: Found) -> bool:
         if item.dates:
-            for day, month, year in item.dates:
-                years = self.dates.get((day, month))
-                if years is not None and (year is None or None in years or year in years):
-                    return True
-            return False
+            return any(
+                _compatible(year, other_year) and _compatible(item.weekday, other_weekday)
+                for day, month, year in item.dates
+                for other_year, other_weekday in self.dates.get((day, month), ())
+            )
         return bool(item.keys & self.keys)
+
+
+def _compatible(one: int | None, other: int | None) -> bool:
+    """Equal, or one of them not written."""
+    return one is None or other is None or one == other
 
 
 def _implied_by_draft(item: Found, draft: list[Found], known: _Pool) -> bool:
@@ -321,8 +348,8 @@ _MONTH_NAMES = {
     "nl": "januari februari maart april mei juni juli augustus september oktober november december",
 }
 for _list in _MONTH_NAMES.values():
-    for _number, _word in enumerate(_list.split(), start=1):
-        _MONTHS[_word] = _number
+    for _index, _word in enumerate(_list.split(), start=1):
+        _MONTHS[_word] = _index
 _MONTHS.update({"jänner": 1, "janvier": 1, "fevrier": 2, "aout": 8, "marz": 3, "setiembre": 9})
 _MONTH_ABBREVIATIONS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8,
@@ -341,8 +368,8 @@ _WEEKDAY_NAMES = {
     "nl": "maandag dinsdag woensdag donderdag vrijdag zaterdag zondag",
 }
 for _list in _WEEKDAY_NAMES.values():
-    for _number, _word in enumerate(_list.split()):
-        _WEEKDAYS[_word] = _number
+    for _index, _word in enumerate(_list.split()):
+        _WEEKDAYS[_word] = _index
 _WEEKDAYS.update(
     {"sonnabend": 5, "miercoles": 2, "sabado": 5, "lunedi": 0, "martedi": 1,
      "mercoledi": 2, "giovedi": 3, "venerdi": 4, "segunda": 0, "terça": 1, "terca": 1,
@@ -392,6 +419,9 @@ manager director assistant head lead officer engineer coordinator consultant spe
 analyst president vice founder owner sales marketing support department senior junior
 chief operations finance accounting legal human resources customer service call send
 meet share discuss check ask write reply bring book attend join submit prepare review
+researcher professor scientist developer designer architect advisor adviser
+representative executive administrator partner associate intern accountant lawyer
+attorney editor writer teacher secretary clerk agent nr no nº n° tel fax
     """
     # German
     """
@@ -473,12 +503,15 @@ klant team met vriendelijke groet
 _ACRONYMS = _wordset(
     "ok ceo cfo cto coo pdf faq asap fyi ps am pm id it hr pr tbd na cc bcc re fw fwd utc "
     "cet cest gmt bst est pst eur usd gbp chf jpy cad aud vat kpi kpis roi qa ui ux api "
-    "url www eta tba aob rsvp nb etc ie eg vs"
+    "url www eta tba aob rsvp nb etc ie eg vs tls ssl dns http https vpn sql ai ia ml ki gps "
+    "usb sms crm erp hq"
 )
 _GERMAN_HINTS = _wordset(
-    "der die das und ist nicht mit für wir ich den dem ein eine zu von auf bitte sie sehr "
-    "uns ihre ihnen wird haben"
+    "der die das und ist nicht mit für wir ich den dem des ein eine zu von auf bitte sie sehr "
+    "uns ihre ihnen wird haben um unser unsere im bei nach aus auch noch wie werden wurde "
+    "sind hat allen"
 )
+_ENGLISH_HINTS = _wordset("the and is of to we you for are with our this that will")
 _GERMAN_DETERMINERS = _wordset(
     "der die das den dem des ein eine einen einem einer eines kein keine keinen keinem "
     "keiner mein meine meinen meinem meiner dein deine unser unsere unseren unserem "
@@ -488,12 +521,14 @@ _GERMAN_DETERMINERS = _wordset(
 )
 _GERMAN_NOUN_ENDINGS = (
     "ung", "heit", "keit", "schaft", "tion", "tät", "ment", "nis", "chen", "lein",
-    "ismus", "ität", "ur", "ie", "ik", "ling",
+    "ismus", "ität", "ur", "ie", "ik", "ling", "erin", "erinnen", "anlagen", "anlage",
 )  # fmt: skip
 _COMMON_ENDINGS = ("ly", "ing", "ed", "tion", "ness", "ment")
-_CONNECTORS = _wordset("van von de der den da di du del della la le & of und and y")
+_CONNECTORS = _wordset("van von de der den da di du del della la le of")
+_GERMAN_CONNECTORS = _wordset("van von")
 
 
+@functools.lru_cache(maxsize=65536)
 def _fold(text: str) -> str:
     """Case- and diacritic-free form ("Müller" -> "muller")."""
     decomposed = unicodedata.normalize("NFKD", text.casefold().replace("ß", "ss"))
@@ -502,29 +537,15 @@ def _fold(text: str) -> str:
     return plain.replace("ae", "a").replace("oe", "o").replace("ue", "u")
 
 
-_TOKEN = re.compile(r"[^\W\d_]+(?:['\u2019\-][^\W\d_]+)*")
-
-
-def _words(text: str) -> set[str]:
-    """Folded words of a text, also with German umlauts written out ("Mueller")."""
-    words: set[str] = set()
-    for token in _TOKEN.findall(text):
-        words.add(_fold(token))
-        if "-" in token or "'" in token or "\u2019" in token:
-            words.update(_fold(part) for part in re.split(r"['\u2019\-]", token) if part)
-    return words
-
-
-def _lowercase_words(text: str) -> set[str]:
-    """Words written in lower case in running text (not inside an address or a URL)."""
-    prose = _URL.sub(" ", _EMAIL.sub(" ", text))
-    return {token for token in _TOKEN.findall(prose) if token.islower() and len(token) > 2}
+_TOKEN = re.compile(r"[^\W\d_]+")
+"""A word: letters only ("Jean-Pierre" and "Luigi's" are two words each)."""
 
 
 def _is_german(text: str) -> bool:
     sample = text[:20000].lower().split()
     german = sum(1 for word in sample if word in _GERMAN_HINTS)
-    return german >= 3 and german * 12 >= len(sample)
+    english = sum(1 for word in sample if word in _ENGLISH_HINTS)
+    return german >= 2 and german > english and german * 12 >= len(sample)
 
 
 # ---------------------------------------------------------------- patterns
@@ -540,161 +561,319 @@ _CURRENCY_WORD = (
     r"euros?|eur|dollars?|dólares|dollari|pounds?|francs?|franken|yen|pesos?|reais|real|"
     r"rupees?|kronor|kroner|złoty|zloty|sterling|cents?|centimes|céntimos|centavos"
 )
-_AMOUNT = re.compile(
-    rf"(?:(?:{_CURRENCY_SYMBOL}|\b(?:{_CURRENCY_CODE}))\s?(?P<a>{_NUM})(?:{_SEP}?(?P<am>{_MULT})\b)?"
-    rf"|(?<![\w.,])(?P<b>{_NUM})(?:{_SEP}?(?P<bm>{_MULT})\.?)?"
-    rf"(?:{_SEP}?(?:{_CURRENCY_SYMBOL})|{_SEP}?(?:de{_SEP}|d')?\b(?:{_CURRENCY_CODE}|{_CURRENCY_WORD})\b))",
+_NUMBER = re.compile(rf"(?P<n>{_NUM})")
+"""Every number; what is written around it makes it an amount, a percentage or a number."""
+_CURRENCY_BEFORE = re.compile(rf"(?:{_CURRENCY_SYMBOL}|\b(?:{_CURRENCY_CODE}))\s?\Z")
+_AFTER_NUMBER = re.compile(
+    rf"(?:{_SEP}?(?P<m>{_MULT})\b\.?)?"
+    rf"(?:(?P<percent>{_SEP}?(?:%|‰|(?:percent|per{_SEP}cent|prozent|pour{_SEP}cent|"
+    rf"por{_SEP}ciento|per{_SEP}cento|por{_SEP}cento|procent|percentage{_SEP}points?)\b))"
+    rf"|(?P<currency>{_SEP}?(?:{_CURRENCY_SYMBOL})"
+    rf"|{_SEP}?(?:(?:de|di|of){_SEP}|d')?(?:{_CURRENCY_CODE}|{_CURRENCY_WORD})\b))?",
     re.IGNORECASE,
 )
-_PERCENT = re.compile(
-    rf"(?<![\w.,])(?P<n>{_NUM}){_SEP}?(?:%|‰|\b(?:percent|per{_SEP}cent|prozent|pour{_SEP}cent|"
-    rf"por{_SEP}ciento|per{_SEP}cento|por{_SEP}cento|procent|percentage{_SEP}points?)\b)",
-    re.IGNORECASE,
-)
-_NUMBER = re.compile(
-    rf"(?<![\w.,/:#-])(?P<n>{_NUM})(?:{_SEP}?(?P<m>{_MULT})\b)?(?:st|nd|rd|th|er|e|º|ª)?(?![\w]|[.,]\d)"
-)
-_LIST_MARKER = re.compile(r"^[ \t]*\d{1,2}[.)][ \t]", re.MULTILINE)
+_NUMBER_END = re.compile(r"(?:st|nd|rd|th|er|e|º|ª)?(?!\w|[.,]\d)")
 
-_MONTH_WORD = "|".join(
-    sorted(
-        {re.escape(m) for m in _MONTHS} | {re.escape(m) + r"\.?" for m in _MONTH_ABBREVIATIONS},
-        key=len,
-        reverse=True,
-    )
+
+def _alternation(words: Iterable[str]) -> str:
+    """A regex matching any of ``words``, factored by common prefixes: Python's ``re``
+    tries an alternation branch by branch, a factored one fails after a letter or two."""
+    tree: dict[str, Any] = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        branches = [re.escape(char) + build(node[char]) for char in sorted(node) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(tree)
+
+
+_MONTH_WORD = _alternation(
+    [*_MONTHS, *_MONTH_ABBREVIATIONS, *(f"{m}." for m in _MONTH_ABBREVIATIONS)]
 )
-_WEEKDAY_WORD = "|".join(sorted((re.escape(w) for w in _WEEKDAYS), key=len, reverse=True))
+_LIST_MARKER = re.compile(
+    rf"^[ \t]*\d{{1,2}}[.)][ \t](?!\s*(?:{_MONTH_WORD})\b)", re.MULTILINE | re.IGNORECASE
+)
+_WEEKDAY_WORD = _alternation([*_WEEKDAYS, *_WEEKDAY_ABBREVIATIONS])
 _DAY = r"(?:[12]\d|3[01]|0?[1-9])"
 _YEAR = r"(?:1[89]\d\d|2[01]\d\d)"
 _WEEKDAY_PREFIX = (
-    rf"(?:(?P<wd>{_WEEKDAY_WORD}|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)\.?,?{_SEP}+"
+    rf"(?:(?P<wd>{_WEEKDAY_WORD})\.?,?{_SEP}+"
     r"(?:(?:le|den|the|el|il|o)\s+)?)?"
 )
-_DATE = re.compile(
-    rf"\b{_WEEKDAY_PREFIX}(?:"
+_DATE_FORMS = {
     # 2026-03-14
-    rf"(?P<iy>{_YEAR})-(?P<im>0?[1-9]|1[0-2])-(?P<id>{_DAY})\b"
+    "iso": rf"(?P<iy>{_YEAR})-(?P<im>0?[1-9]|1[0-2])-(?P<id>{_DAY})\b",
     # 14/03/2026, 14.03.2026, 03/14/26, 14/03
-    rf"|(?P<n1>\d{{1,2}})(?P<sep>[/.])(?P<n2>\d{{1,2}})(?:(?P=sep)(?P<ny>{_YEAR}|\d\d)\b|/?(?![\d.,]\d))"
+    "numeric": rf"(?P<n1>\d{{1,2}})(?P<sep>[/.])(?P<n2>\d{{1,2}})"
+    rf"(?:(?P=sep)(?P<ny>{_YEAR}|\d\d)\b|/?(?![\d.,]\d))",
     # 14 March 2026, 14. März, 14th of March, 12 de mayo de 2026, 1er mai
-    rf"|(?P<d1>{_DAY})(?:st|nd|rd|th|er|º|\.)?{_SEP}*(?:of{_SEP}+|de{_SEP}+)?(?P<m1>{_MONTH_WORD})\b"
-    rf"(?:,?{_SEP}*(?:de{_SEP}+)?(?P<y1>{_YEAR})\b)?"
+    "day_month": rf"(?P<d1>{_DAY})(?:st|nd|rd|th|er|º|\.)?{_SEP}*(?:of{_SEP}+|de{_SEP}+)?"
+    rf"(?P<m1>{_MONTH_WORD})\b(?:,?{_SEP}*(?:de{_SEP}+)?(?P<y1>{_YEAR})\b)?",
     # March 14, 2026; March 14th
-    rf"|(?P<m2>{_MONTH_WORD}){_SEP}+(?P<d2>{_DAY})(?:st|nd|rd|th)?\b(?!:|[.,]\d)(?:,?{_SEP}+(?P<y2>{_YEAR})\b)?"
+    "month_day": rf"(?P<m2>{_MONTH_WORD}){_SEP}+(?P<d2>{_DAY})(?:st|nd|rd|th)?\b(?!:|[.,]\d)"
+    rf"(?:,?{_SEP}+(?P<y2>{_YEAR})\b)?",
     # March 2026
-    rf"|(?P<m3>{_MONTH_WORD}){_SEP}+(?:de{_SEP}+)?(?P<y3>{_YEAR})\b"
-    r")",
+    "month_year": rf"(?P<m3>{_MONTH_WORD}){_SEP}+(?:de{_SEP}+)?(?P<y3>{_YEAR})\b",
+}
+_DATE = re.compile(rf"{_WEEKDAY_PREFIX}(?:{'|'.join(_DATE_FORMS.values())})", re.IGNORECASE)
+"""Matched where a weekday or month is written."""
+_DATE_NUMERIC = re.compile(
+    f"(?=\\d)(?:{_DATE_FORMS['iso']}|{_DATE_FORMS['numeric']}|{_DATE_FORMS['day_month']})",
     re.IGNORECASE,
 )
+"""Found by scanning: the dates that start with a digit."""
 _TIME = re.compile(
-    r"(?<![\w.:,])(?:(?:at|um|à|a las|alle|às|om)\s+)?"
-    r"(?P<h>[01]?\d|2[0-3])(?:(?P<sep>[:.h])(?P<m>[0-5]\d))?"
+    r"(?P<h>\d\d?)(?:(?P<sep>[:.h])(?P<m>[0-5]\d))?"
     r"(?:\s?(?P<ap>a\.?m\.?|p\.?m\.?)(?!\w)|\s?(?P<uhr>uhr|h\b|hrs\b|heures?\b|o'clock)|(?(sep)|(?!)))"
     r"(?![\w:])",
     re.IGNORECASE,
 )
-_TIME_SEP_ONLY = re.compile(r"[.]")
 _PHONE = re.compile(
-    r"(?<![\w+])(?:"
-    r"\+\d{1,3}[ \-./]?(?:\(0?\d{1,4}\)[ \-./]?)?\d{1,4}(?:[ \-./]?\d{1,5}){1,5}"
-    r"|\(\d{2,5}\)[ \-./]?\d{2,5}(?:[ \-./]?\d{2,5}){0,3}"
-    r"|0\d{1,4}(?:[ \-/.]\d{2,8}){1,4}"
-    r"|\d{3}[-.]\d{3}[-.]\d{4}"
-    r"|\d{3} \d{3} \d{4}"
+    # The first character is a class: re then skips to "+", "(" and digits in C.
+    r"[+(\d](?:"
+    r"(?<=\+)\d{1,3}[ \-./]?(?:\(0?\d{1,4}\)[ \-./]?)?\d{1,4}(?:[ \-./]?\d{1,5}){1,5}"
+    r"|(?<=\()\d{2,5}\)[ \-./]?\d{2,5}(?:[ \-./]?\d{2,5}){0,3}"
+    r"|(?<=0)\d{1,4}(?:[ \-/.]\d{2,8}){1,4}"
+    r"|(?<=\d)\d{2}[-.]\d{3}[-.]\d{4}"
+    r"|(?<=\d)\d{2} \d{3} \d{4}"
     r")(?!\w)"
 )
-_EMAIL = re.compile(r"\b[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+\b")
-_URL = re.compile(
-    r"\b(?:https?://|www\.)[^\s<>\"'()]+[^\s<>\"'().,;:!?]"
-    r"|\b[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.(?:com|org|net|io|de|fr|es|it|nl|pt|eu|"
-    r"co\.uk|uk|ch|at|be|info|biz|app|dev)\b(?:/[^\s<>\"'()]*[^\s<>\"'().,;:!?])?",
+_AT = re.compile(r"@")
+_LOCAL_PART = re.compile(r"(?<![\w.+\-])[\w.+\-]+\Z")
+_DOMAIN = re.compile(r"[\w\-]+(?:\.[\w\-]+)*\.[^\W\d_]{2,}\b")
+_URL_START = re.compile(r"http://|https://|www\.|HTTP://|HTTPS://|WWW\.")
+_URL_REST = re.compile(r"[^\s<>\"'()]*[^\s<>\"'().,;:!?]")
+_TLD = re.compile(
+    r"\.(?:com|org|net|io|de|fr|es|it|nl|pt|eu|co\.uk|uk|ch|at|be|info|biz|app|dev)\b",
     re.IGNORECASE,
 )
+_HOST_BEFORE = re.compile(r"[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\Z", re.IGNORECASE)
+_URL_PATH = re.compile(r"(?:/[^\s<>\"'()]*[^\s<>\"'().,;:!?])?")
 _IDENTIFIER = re.compile(
-    r"#\s?\d[\w\-/]*"
+    r"(?=[#A-Z\d])(?:#\s?\d[\w\-/]*"
     r"|\b(?:[A-Z]{1,5}[\-/]?)+\d[\w\-/]*\b"
+    r"|\b(?=[A-Z0-9]*[A-Z])(?=[A-Z0-9]*\d)[A-Z0-9]{5,}\b"
+    r"|\b\d{2,}(?:[\-/]\d+)+\b"
     r"|\b\d+[A-Z]{1,3}\b"
     r"|\b[A-Z][A-Z0-9]\s\d{2,4}\b"
-    r"|\b[A-Z]{2,}(?:[\-/][A-Z0-9]+)*[\-/]\d[\w\-/]*"
+    r"|\b[A-Z]{2,}(?:[\-/][A-Z0-9]+)*[\-/]\d[\w\-/]*)"
 )
 _NOT_FLIGHT = _wordset("AM PM IT OK TV EU US UK NO ID HR PR CC RE ON IN AT TO OF")
 _PLACEHOLDER = re.compile(
+    # Every branch starts with a literal: re then skips to those characters in C.
     r"\[(?!\d+\])[^\[\]\n]{1,40}\](?!\()"
     r"|<(?!/?(?:br|p|b|i|a|div|span)\b)[A-Za-z][^<>\n@]{0,30}>"
     r"|\{\{?[A-Za-z_][^{}\n]{0,30}\}\}?"
-    r"|\b[Xx]{2}(?:[./:\-][Xx]{2,4})+\b|\bX{3,}\b|_{3,}"
+    r"|X[Xx](?:[./:\-][Xx]{2,4})+\b|x[Xx](?:[./:\-][Xx]{2,4})+\b|XXX+\b|___+"
 )
 
 
 # ---------------------------------------------------------------- extraction
-def extract(text: str, *, lower: set[str] | None = None) -> Iterator[Found]:
+def extract(
+    text: str, *, lower: set[str] | None = None, context: set[str] | None = None
+) -> list[Found]:
     """Every detail of ``text``, in order of appearance.
 
     ``lower``: words seen in lower case (they are not names); the text's own are added.
+    ``context``: words written capitalised in the texts it is compared with (a German
+    capitalised word found there is a name, not a noun).
     """
-    if not text.strip():
-        return
-    taken = bytearray(len(text))
-    found: list[Found] = []
+    scan = _scan(text)
+    return scan.with_names(scan.lowercase() | (lower or set()), context or set())
 
-    def claim(start: int, end: int) -> bool:
-        if taken.find(1, start, end) != -1:
+
+class _Scan:
+    """One text's details except names (found first), and its words."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.taken = bytearray(len(text))
+        self.found: list[Found] = []
+        self.tokens = list(_TOKEN.finditer(text))
+
+    def claim(self, start: int, end: int) -> bool:
+        """Take ``text[start:end]`` for one detail, unless part of it is taken."""
+        if self.taken.find(1, start, end) != -1:
             return False
-        taken[start:end] = b"\x01" * (end - start)
+        self.taken[start:end] = b"\x01" * (end - start)
         return True
 
+    def add(self, found: Found | None) -> None:
+        if found is not None and self.claim(found.detail.start, found.detail.end):
+            self.found.append(found)
+
+    def words(self) -> set[str]:
+        """Folded words, German umlauts and place names in one spelling ("Koln" = "Cologne")."""
+        words: set[str] = set()
+        for token in {t.group() for t in self.tokens}:
+            folded = _fold(token)
+            words.add(_EXONYMS.get(folded, folded))
+            if "-" in token or "'" in token or "\u2019" in token:
+                words.update(_fold(part) for part in _WORD_PARTS.split(token) if part)
+        return words
+
+    @functools.cached_property
+    def _prose(self) -> tuple[set[str], set[str]]:
+        """Lower-case and capitalised words outside addresses, URLs and other details."""
+        lower: set[str] = set()
+        capitals: set[str] = set()
+        taken = self.taken
+        for token in self.tokens:
+            if not taken[token.start()]:
+                word = token.group()
+                if word[0].isupper():
+                    capitals.add(word)
+                elif len(word) > 2 and word.islower():
+                    lower.add(word)
+        return lower, capitals
+
+    def lowercase(self) -> set[str]:
+        """Words written in lower case in running text (not inside an address or a URL)."""
+        return self._prose[0]
+
+    def capitalised(self) -> set[str]:
+        return self._prose[1]
+
+    def with_names(self, lower: set[str], context: set[str]) -> list[Found]:
+        found = self.found + _names(self.text, self.tokens, self.taken, lower, context)
+        found.sort(key=lambda item: item.detail.start)
+        return found
+
+
+def _scan(text: str) -> _Scan:
+    scan = _Scan(text)
+    if not text.strip():
+        return scan
     for marker in _LIST_MARKER.finditer(text):
-        taken[marker.start() : marker.end()] = b"\x01" * (marker.end() - marker.start())
+        scan.taken[marker.start() : marker.end()] = b"\x01" * (marker.end() - marker.start())
     for match in _PLACEHOLDER.finditer(text):
-        if claim(match.start(), match.end()):
-            found.append(Found(Detail(match.group(), "placeholder", match.start(), match.end())))
-    for match in _EMAIL.finditer(text):
-        if claim(match.start(), match.end()):
-            key = "e:" + match.group().casefold()
-            found.append(_found(match, "email", {key}))
-    for match in _URL.finditer(text):
-        if claim(match.start(), match.end()):
-            found.append(_found(match, "url", {"u:" + _url_key(match.group())}))
-    for match in _DATE.finditer(text):
-        date = _date(match)
-        if date is not None and claim(match.start(), match.end()):
-            found.append(date)
+        if match.group()[0] not in "Xx" or not _word_char_before(text, match.start()):
+            scan.add(Found(Detail(match.group(), "placeholder", match.start(), match.end())))
+    _emails(scan)
+    _urls(scan)
+    calendar = [t for t in scan.tokens if t.group() in _CALENDAR_SPELLINGS]
+    # "Friday, 14 March" first, then "14 March 2026", then "March 14" and "March 2026".
+    weekdays = [t for t in calendar if t.group().casefold() in _ALL_WEEKDAYS]
+    weekday_starts = {t.start() for t in weekdays}
+    for token in weekdays:
+        anchored = _DATE.match(text, token.start())
+        if anchored is not None:
+            scan.add(_date(anchored))
+    for match in _DATE_NUMERIC.finditer(text):
+        if not _word_char_before(text, match.start()):
+            scan.add(_date(match))
+    for token in calendar:
+        anchored = _DATE.match(text, token.start())
+        if anchored is not None and token.start() not in weekday_starts:
+            scan.add(_date(anchored))
     for match in _TIME.finditer(text):
-        time = _time(match)
-        if time is not None and claim(match.start("h"), match.end()):
-            found.append(time)
+        before = text[match.start() - 1 : match.start()]
+        if not (before.isalnum() or before in ("_", ".", ":", ",")):
+            scan.add(_time(match))
     for match in _PHONE.finditer(text):
-        digits = re.sub(r"\D", "", match.group())
-        if len(digits) >= 7 and claim(match.start(), match.end()):
-            found.append(_found(match, "phone", {"t:" + _phone_key(digits)}))
-    for match in _AMOUNT.finditer(text):
-        number = match.group("a") or match.group("b")
-        multiplier = match.group("am") or match.group("bm")
-        if claim(match.start(), match.end()):
-            found.append(_found(match, "amount", _number_keys(number, multiplier)))
-    for match in _PERCENT.finditer(text):
-        if claim(match.start(), match.end()):
-            keys = {"p:" + k[2:] for k in _number_keys(match.group("n"), None)}
-            found.append(_found(match, "percent", keys))
+        digits = _NON_DIGITS.sub("", match.group())
+        before = text[match.start() - 1 : match.start()]
+        if len(digits) >= 7 and not (before.isalnum() or before in ("_", "+")):
+            scan.add(_found(match, "phone", {"t:" + _phone_key(digits)}))
     for match in _IDENTIFIER.finditer(text):
         value = match.group()
-        if value[:2] in _NOT_FLIGHT and " " in value:
+        start = match.start()
+        if (value[:2] in _NOT_FLIGHT and " " in value) or _word_char_before(text, start):
             continue
-        if claim(match.start(), match.end()):
-            key = re.sub(r"[\W_]", "", value).upper()
-            keys = {"i:" + key}
-            if key.isdigit():
-                keys.add("n:" + str(int(key)))
-            found.append(_found(match, "identifier", keys))
+        if text[start - 1 : start] in (".", ",") and text[start - 2 : start - 1].isdigit():
+            continue  # the "4M" of "$2.4M"
+        key = _NON_ALNUM.sub("", value).upper()
+        keys = {"i:" + key}
+        if key.isdigit():
+            keys.add("n:" + str(int(key)))
+        scan.add(_found(match, "identifier", keys))
     for match in _NUMBER.finditer(text):
-        if claim(match.start("n"), match.end()):
-            keys = _number_keys(match.group("n"), match.group("m"))
-            found.append(_found(match, "number", keys))
-    found.extend(_weekdays_and_months(text, claim))
-    own_lower = _lowercase_words(text)
-    found.extend(_names(text, taken, own_lower | (lower or set())))
-    found.sort(key=lambda item: item.detail.start)
-    yield from found
+        scan.add(_number(text, match))
+    for token in calendar:
+        scan.add(_calendar_word(text, token))
+    return scan
+
+
+def _number(text: str, match: re.Match[str]) -> Found | None:
+    """A number, or with what surrounds it an amount ("€4,800", "1,2 Mio. Euro") or a
+    percentage ("15 %", "12,5 Prozent")."""
+    start, end = match.span()
+    before = text[start - 1 : start]
+    glued = bool(before) and (before.isalnum() or before in ".,")  # "B12", "v1.2.3"
+    after = _AFTER_NUMBER.match(text, end)
+    assert after is not None  # every part of it is optional
+    multiplier = after.group("m")
+    mark = text[start - 2 : start].strip()[-1:]
+    currency = (
+        _CURRENCY_BEFORE.search(text, max(0, start - 4), start)
+        if mark and (mark in "€$£¥₹." or mark.isupper())
+        else None
+    )
+    keys = _number_keys(match.group(), multiplier)
+    first, last = start, after.end("m") if multiplier else end
+    if after.group("percent"):
+        kind, last = "percent", after.end()
+        keys = {"p:" + key[2:] for key in _number_keys(match.group(), None)}
+    elif currency is not None or after.group("currency"):
+        kind = "amount"
+        if currency is not None:
+            first, glued = currency.start(), False
+        if after.group("currency"):
+            last = after.end()
+    else:
+        kind = "number"
+        glued = glued or before in ("_", "/", ":", "#", "-")
+        glued = glued or _NUMBER_END.match(text, last) is None
+    if glued:
+        return None
+    return Found(Detail(text[first:last], kind, first, last), frozenset(keys))
+
+
+def _word_char_before(text: str, start: int) -> bool:
+    return start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_")
+
+
+def _emails(scan: _Scan) -> None:
+    text = scan.text
+    for at in _AT.finditer(text):
+        local = _LOCAL_PART.search(text, max(0, at.start() - 64), at.start())
+        domain = _DOMAIN.match(text, at.end())
+        if local is None or domain is None:
+            continue
+        start, end = local.start(), domain.end()
+        scan.add(
+            Found(
+                Detail(text[start:end], "email", start, end),
+                frozenset({"e:" + text[start:end].casefold()}),
+            )
+        )
+
+
+def _urls(scan: _Scan) -> None:
+    text = scan.text
+    spans = [
+        (m.start(), _URL_REST.match(text, m.end()))
+        for m in _URL_START.finditer(text)
+        if not _word_char_before(text, m.start())
+    ]
+    for tld in _TLD.finditer(text):
+        host = _HOST_BEFORE.search(text, max(0, tld.start() - 100), tld.start())
+        if host is not None and not _word_char_before(text, host.start()):
+            spans.append((host.start(), _URL_PATH.match(text, tld.end())))
+    for start, rest in sorted(spans, key=lambda span: span[0]):
+        if rest is None or text[start - 1 : start] == "@":
+            continue
+        end = rest.end()
+        value = text[start:end]
+        scan.add(Found(Detail(value, "url", start, end), frozenset({"u:" + _url_key(value)})))
 
 
 def _found(match: re.Match[str], kind: str, keys: set[str]) -> Found:
@@ -702,7 +881,7 @@ def _found(match: re.Match[str], kind: str, keys: set[str]) -> Found:
 
 
 def _url_key(url: str) -> str:
-    key = re.sub(r"^(?:https?://)?(?:www\.)?", "", url.casefold())
+    key = _URL_PREFIX.sub("", url.casefold())
     return key.rstrip("/")
 
 
@@ -712,6 +891,8 @@ def _phone_key(digits: str) -> str:
 
 
 def _number_keys(number: str, multiplier: str | None) -> set[str]:
+    if not multiplier and number.isdigit():
+        return {"n:" + str(int(number))}
     factor = _multiplier(multiplier)
     return {"n:" + _format_value(value * factor) for value in _number_readings(number)}
 
@@ -734,7 +915,7 @@ def _format_value(value: float) -> str:
 
 def _number_readings(number: str) -> set[float]:
     """Every value ``number`` can mean: "4.800" is 4800 or 4.8, "1.200,50" is 1200.5."""
-    compact = re.sub(r"[ \u00a0\u202f'\u2019]", "", number)
+    compact = _GROUPING.sub("", number)
     readings: set[float] = set()
     separators = [c for c in compact if c in ".,"]
     if not separators:
@@ -755,30 +936,30 @@ def _number_readings(number: str) -> set[float]:
 
 
 def _date(match: re.Match[str]) -> Found | None:
-    groups = match.groupdict()
+    groups: dict[str, Any] = match.groupdict("")
     readings: list[tuple[int, int, int | None]] = []
-    if groups["iy"]:
+    if groups.get("iy", ""):
         readings.append((int(groups["id"]), int(groups["im"]), int(groups["iy"])))
-    elif groups["n1"]:
+    elif groups.get("n1", ""):
         first, second = int(groups["n1"]), int(groups["n2"])
-        year = _year(groups["ny"])
-        if groups["sep"] == "." and year is None:
-            return None  # "3.5" is a number, not a date
-        if groups["sep"] == "/" and year is None and (first > 31 or second > 31):
+        year = _year(groups.get("ny", ""))
+        if groups.get("sep", "") == "." and year is None and not _dotted(match):
+            return None  # "3.5" is a number, not a date; "24.12." is a date
+        if groups.get("sep", "") == "/" and year is None and (first > 31 or second > 31):
             return None
         for day, month in ((first, second), (second, first)):
             if 1 <= day <= 31 and 1 <= month <= 12:
                 readings.append((day, month, year))
-        if groups["sep"] == ".":
+        if groups.get("sep", "") == ".":
             readings = [r for r in readings if r[0] == first]  # dd.mm.yyyy is day-first
     else:
-        day_text = groups["d1"] or groups["d2"]
-        month_text = groups["m1"] or groups["m2"] or groups["m3"]
+        day_text = groups.get("d1", "") or groups.get("d2", "")
+        month_text = groups.get("m1", "") or groups.get("m2", "") or groups.get("m3", "")
         month_number = _month_number(month_text)
         if month_number is None:
             return None
-        year = _year(groups["y1"] or groups["y2"] or groups["y3"])
-        if day_text is None:
+        year = _year(groups.get("y1", "") or groups.get("y2", "") or groups.get("y3", ""))
+        if not day_text:
             keys = {f"m:{month_number}"} | ({f"n:{year}"} if year else set())
             return Found(
                 Detail(match.group(), "month", match.start(), match.end()), frozenset(keys)
@@ -793,17 +974,25 @@ def _date(match: re.Match[str]) -> Found | None:
         if year is not None:
             implied.add(f"n:{year}")
             implied.add(f"w:{datetime.date(year, month, day).weekday()}")
-    weekday = groups.get("wd")
-    if weekday:
-        number = _weekday_number(weekday)
-        readings = [r for r in readings if r[2] is None or number is None or _weekday(r) == number]
+    weekday = _weekday_number(groups.get("wd", "")) if groups.get("wd", "") else None
+    if weekday is not None:
+        readings = [r for r in readings if _compatible(_weekday(r), weekday)]
         if not readings:
             readings = [(0, 0, None)]  # a date that cannot be that weekday matches nothing
+        implied.add(f"w:{weekday}")
+    end = match.end() + (1 if groups.get("sep", "") == "." and _dotted(match) else 0)
     return Found(
-        Detail(match.group(), "date", match.start(), match.end()),
+        Detail(match.string[match.start() : end], "date", match.start(), end),
         implied=frozenset(implied),
         dates=tuple(readings),
+        weekday=weekday,
     )
+
+
+def _dotted(match: re.Match[str]) -> bool:
+    """German "24.12." (day and month, each followed by a dot)."""
+    after = match.string[match.end() : match.end() + 2]
+    return after[:1] == "." and not after[1:].isdigit()
 
 
 def _valid(reading: tuple[int, int, int | None]) -> bool:
@@ -849,10 +1038,8 @@ def _time(match: re.Match[str]) -> Found | None:
     hour = int(match.group("h"))
     minute = int(match.group("m") or 0)
     sep, ampm, uhr = match.group("sep"), match.group("ap"), match.group("uhr")
-    if sep == "." and not (ampm or uhr):
+    if hour > 23 or (sep == "." and not (ampm or uhr)) or (sep == "h" and uhr):
         return None  # "3.45" is a number
-    if sep == "h" and uhr:
-        return None
     minutes: set[int] = set()
     if ampm:
         if not 1 <= hour <= 12:
@@ -870,32 +1057,32 @@ def _time(match: re.Match[str]) -> Found | None:
     )
 
 
-_CALENDAR_WORD = re.compile(
-    rf"\b(?:{_WEEKDAY_WORD}|{'|'.join(sorted(_MONTHS, key=len, reverse=True))}"
-    r"|Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\b",
-    re.IGNORECASE,
+_ALL_WEEKDAYS = frozenset([*_WEEKDAYS, *_WEEKDAY_ABBREVIATIONS])
+_CALENDAR_WORDS = frozenset([*_WEEKDAYS, *_MONTHS, *_WEEKDAY_ABBREVIATIONS, *_MONTH_ABBREVIATIONS])
+_CALENDAR_SPELLINGS = frozenset(
+    spelling
+    for word in _CALENDAR_WORDS
+    for spelling in (word, word.capitalize(), word.upper(), word.title())
 )
+"""As written: a set lookup per word instead of case-folding every word of the text."""
 
 
-def _weekdays_and_months(text: str, claim: Any) -> Iterator[Found]:
-    for match in _CALENDAR_WORD.finditer(text):
-        word = match.group()
-        key = word.casefold()
-        if key in _WEEKDAY_ABBREVIATIONS and not word[0].isupper():
-            continue
-        if key in _ENGLISH_MONTHS and not word[0].isupper():
-            continue
-        if key == "may" and _sentence_initial(text, match.start()):
-            continue
-        if key in ("mars", "august") and word[0].isupper() and key == "mars":
-            continue  # the planet / a name more often than the French month capitalised
-        if not claim(match.start(), match.end()):
-            continue
-        weekday = _weekday_number(word)
-        if weekday is not None:
-            yield _found(match, "weekday", {f"w:{weekday}"})
-        else:
-            yield _found(match, "month", {f"m:{_MONTHS[key]}"})
+def _calendar_word(text: str, token: re.Match[str]) -> Found | None:
+    """A weekday or month written on its own ("on Friday", "in March")."""
+    word = token.group()
+    key = word.casefold()
+    if (
+        (key in _MONTH_ABBREVIATIONS and key not in _MONTHS)  # "Jan" is a name as often
+        or (key in _WEEKDAY_ABBREVIATIONS and not word[0].isupper())
+        or (key in _ENGLISH_MONTHS and not word[0].isupper())  # "may", "march"
+        or (key == "may" and _sentence_initial(text, token.start()))
+        or word == "Mars"  # the planet or a name more often than the French month
+    ):
+        return None
+    weekday = _weekday_number(word)
+    if weekday is not None:
+        return _found(token, "weekday", {f"w:{weekday}"})
+    return _found(token, "month", {f"m:{_MONTHS[key]}"})
 
 
 def _sentence_initial(text: str, start: int) -> bool:
@@ -905,64 +1092,90 @@ def _sentence_initial(text: str, start: int) -> bool:
     if pos < 0 or text[pos] in ".!?:;\n":
         return True
     # "1. Anna" or "- Anna": a list item starts a sentence too.
-    return bool(re.match(r"\d{1,2}[.)]$", text[max(0, pos - 2) : pos + 1]))
+    return bool(_LIST_NUMBER.match(text[max(0, pos - 2) : pos + 1]))
 
 
-def _names(text: str, taken: bytearray, lower: set[str]) -> Iterator[Found]:
+def _names(
+    text: str, tokens: list[re.Match[str]], taken: bytearray, lower: set[str], context: set[str]
+) -> list[Found]:
     german = _is_german(text)
-    tokens = list(_TOKEN.finditer(text))
-    mid_capitals = {
-        t.group()
-        for t in tokens
-        if t.group()[0].isupper() and not _sentence_initial(text, t.start())
-    }
-    run: list[re.Match[str]] = []
-    previous_word = ""
+    words = [token.group() for token in tokens]
+    capitals = [i for i, word in enumerate(words) if word[0].isupper()]
+    mid_capitals = {words[i] for i in capitals if not _sentence_initial(text, tokens[i].start())}
+    known = context if german else mid_capitals | context
+    connectors = _GERMAN_CONNECTORS if german else _CONNECTORS
+    found: list[Found] = []
+    run: list[int] = []
+    before_run = ""
+    noun_end = -1
 
-    def flush() -> Iterator[Found]:
-        while run and _connector(run[-1].group()):
+    def flush() -> None:
+        while run and _connector(words[run[-1]]):
             run.pop()
         if run:
-            found = _name(text, run, german, mid_capitals)
-            if found is not None:
-                yield found
+            name = _name(text, [tokens[j] for j in run], german, known, before_run)
+            if name is not None:
+                found.append(name)
         run.clear()
 
-    for index, token in enumerate(tokens):
-        word = token.group()
+    for i in capitals:
+        token, word = tokens[i], words[i]
         start = token.start()
-        gap = text[run[-1].end() : start] if run else ""
-        capital = word[0].isupper() and taken.find(1, start, token.end()) == -1
-        name_like = capital and _could_be_name(word, lower)
-        if run and (gap not in (" ", " & ") or not (name_like or _connector(word))):
-            yield from flush()
-        if name_like:
-            if not run and german and _german_noun(word, previous_word):
-                previous_word = word
+        if taken.find(1, start, token.end()) != -1 or not _could_be_name(word, lower):
+            flush()
+            continue
+        if run:
+            last = run[-1]
+            gap = text[tokens[last].end() : start]
+            if i == last + 1 and gap in (" ", " & "):
+                run.append(i)
                 continue
-            if not run and word.casefold().rstrip(".") in _TITLES:
-                previous_word = word
+            if i == last + 2 and words[last + 1] in connectors and gap == f" {words[last + 1]} ":
+                run += [last + 1, i]
                 continue
-            run.append(token)
-        elif run and _connector(word) and index + 1 < len(tokens):
-            run.append(token)
-        previous_word = word
-    yield from flush()
+            flush()
+        previous_word = words[i - 1] if i else ""
+        if i and _DIGIT.search(text, tokens[i - 1].end(), start):
+            previous_word = ""  # "von 2.100 Tonnen": the word before is not about this one
+        if (
+            german
+            and noun_end != start - 1
+            and word not in context
+            and _german_noun(word, previous_word)
+        ):
+            noun_end = token.end()
+            continue
+        # A capitalised word right after a German noun names it: "Firma Schneider".
+        before_run = _AFTER_NOUN if noun_end == start - 1 else previous_word
+        run.append(i)
+    flush()
+    return found
+
+
+_DIGIT = re.compile(r"\d")
+_WORD_PARTS = re.compile(r"['\u2019\-]")
+_APOSTROPHE = re.compile(r"['\u2019]")
+_NON_DIGITS = re.compile(r"\D")
+_NON_ALNUM = re.compile(r"[\W_]")
+_URL_PREFIX = re.compile(r"^(?:https?://)?(?:www\.)?")
+_GROUPING = re.compile(r"[ \u00a0\u202f'\u2019]")
+_LIST_NUMBER = re.compile(r"\d{1,2}[.)]$")
 
 
 def _connector(word: str) -> bool:
-    return (word.casefold() in _CONNECTORS and not word[0].isupper()) or word == "&"
+    return word in _CONNECTORS or word == "&"
 
 
 def _could_be_name(word: str, lower: set[str]) -> bool:
     folded = word.casefold()
-    if folded in _STOP_WORDS or folded in _TITLES or len(word) < 2:
+    head = _APOSTROPHE.split(folded)[0]
+    if folded in _STOP_WORDS or head in _STOP_WORDS or folded in _TITLES or len(word) < 2:
         return False
     if folded in _WEEKDAYS or folded in _MONTHS or folded in _WEEKDAY_ABBREVIATIONS:
         return False
     if word.isupper() and folded in _ACRONYMS:
         return False
-    return folded not in lower and word.lower() not in lower
+    return folded not in lower
 
 
 def _german_noun(word: str, previous: str) -> bool:
@@ -990,28 +1203,84 @@ _SUBJECT_VERBS = _wordset(
     "will said says confirmed asked wants wrote called sent mentioned suggested agreed "
     "needs told thinks joined left approved"
 )
+_GERMAN_PLACE_WORDS = _wordset("in aus nach bei von und")
+_AFTER_NOUN = "\0noun"
 
 
-def _name(text: str, run: list[re.Match[str]], german: bool, mid: set[str]) -> Found | None:
-    first = run[0]
-    while run and first.group().casefold().rstrip(".") in _TITLES:
-        run = run[1:]
-        if not run:
-            return None
-        first = run[0]
+def _name(
+    text: str, run: list[re.Match[str]], german: bool, known: set[str], before: str
+) -> Found | None:
     significant = [t.group() for t in run if not _connector(t.group())]
-    if len(significant) == 1:
+    first = run[0]
+    if len(significant) == 1 and not _distinct(text, first):
         word = significant[0]
-        if (
-            _sentence_initial(text, first.start())
-            and word not in mid
-            and not _distinct(text, first)
-        ):
+        after_title = before.casefold() in _TITLES
+        if german:
+            after_noun = before == _AFTER_NOUN
+            if not (after_title or after_noun or word in known or before in _GERMAN_PLACE_WORDS):
+                return None
+        elif _sentence_initial(text, first.start()) and word not in known:
             following = _NEXT_WORD.match(text, run[-1].end())
             verb = following.group(1) if following else ""
             subject = following is not None and (verb is None or verb.casefold() in _SUBJECT_VERBS)
-            if german or not subject or word.casefold().endswith(_COMMON_ENDINGS):
+            if not subject or word.casefold().endswith(_COMMON_ENDINGS):
                 return None
     start, end = run[0].start(), run[-1].end()
-    words = tuple(_fold(w) for w in significant)
+    parts = (part for word in significant for part in word.split("-") if part)
+    words = tuple(_EXONYMS.get(w, w) for w in (_fold(w) for w in parts))
     return Found(Detail(text[start:end], "name", start, end), words=words)
+
+
+def _name_kept(name: Found, draft_words: set[str], draft_names: dict[str, list[Found]]) -> bool:
+    """A source name is in the draft when a draft name is part of it ("Ms Berg", "Anna" for
+    "Anna Berg"), or, when the draft names no one like it, when one of its words occurs."""
+    whole = set(name.words)
+    related = [other for word in whole for other in draft_names.get(word, ())]
+    if related:
+        return any(set(other.words) <= whole for other in related)
+    return any(word in draft_words for word in name.words)
+
+
+_EXONYMS: dict[str, str] = {}
+for _group in (
+    "koln cologne colonia cologna keulen",
+    "munchen munich munique monaco-di-baviera",
+    "milano milan mailand milan",
+    "roma rome rom",
+    "napoli naples neapel",
+    "firenze florence florenz florencia",
+    "venezia venice venedig venise venecia",
+    "torino turin",
+    "genova genoa genua genes",
+    "lisboa lisbon lissabon lisbonne",
+    "porto oporto",
+    "gent ghent gand",
+    "antwerpen antwerp anvers amberes",
+    "brussel bruxelles brussels brussel brusel bruselas bruxelas",
+    "wien vienna vienne viena",
+    "praha prague prag praga",
+    "warszawa warsaw warschau varsovie varsovia",
+    "zurich zurigo",
+    "geneve geneva genf ginevra ginebra",
+    "basel bale basilea",
+    "nurnberg nuremberg norimberga",
+    "kobenhavn copenhagen kopenhagen copenhague",
+    "athina athens athen athenes atenas atene",
+    "moskva moscow moskau moscou moscu mosca",
+    "sevilla seville seville siviglia",
+    "londres london londra londen",
+    "parijs paris parigi",
+    "deutschland germany allemagne alemania germania duitsland alemanha",
+    "frankreich france francia frankrijk franca",
+    "spanien spain espagne espana spagna spanje espanha",
+    "italien italy italie italia italie",
+    "niederlande netherlands pays-bas paises nederland olanda holanda",
+    "schweiz switzerland suisse suiza svizzera zwitserland suica",
+    "osterreich austria autriche oostenrijk",
+    "belgien belgium belgique belgica belgio",
+    "polen poland pologne polonia",
+    "grossbritannien britain royaume-uni",
+):
+    _words_of_group = [_fold(word) for word in _group.split()]
+    for _alias in _words_of_group:
+        _EXONYMS[_alias] = _words_of_group[0]
