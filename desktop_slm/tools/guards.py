@@ -15,7 +15,12 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+
 # ---------------------------------------------------------------- sentences
+def _word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
 _TERMINAL = ".!?\u2026"  # ... and the ellipsis
 _CJK_TERMINAL = "\u3002\uff01\uff1f"  # full stop, exclamation and question mark
 _ENDS = _TERMINAL + _CJK_TERMINAL
@@ -24,156 +29,30 @@ _CLOSERS = "\"')]}\u201d\u2019\u00bb\u300d\u300f\uff09\u3011\u203a"
 _OPENERS = "\"'([{\u201c\u2018\u00ab\u300c\u300e\uff08\u3010\u2039\u00bf\u00a1"
 
 # Words followed by a period that never end a sentence (lower case, without the dot).
-_ABBREVIATIONS = frozenset(
-    [
-        "e.g",
-        "i.e",
-        "cf",
-        "vs",
-        "approx",
-        "ca",
-        "dr",
-        "mr",
-        "mrs",
-        "ms",
-        "prof",
-        "st",
-        "mt",
-        "z.b",
-        "d.h",
-        "u.a",
-        "bzw",
-        "vgl",
-        "ggf",
-        "evtl",
-        "inkl",
-        "zzgl",
-        "hr",
-        "fr",
-        "sog",
-        "s.o",
-        "s.u",
-        "mme",
-        "mlle",
-        "p.ex",
-        "c.-à-d",
-        "env",
-        "sra",
-        "srta",
-        "dra",
-        "ud",
-        "uds",
-        "dott",
-        "sig",
-        "ing",
-    ]
+_ABBREVIATIONS = _word_set(
+    """
+    e.g i.e cf vs approx ca dr mr mrs ms prof st mt z.b d.h u.a bzw vgl ggf evtl inkl zzgl
+    hr fr sog s.o s.u mme mlle p.ex c.-à-d env sra srta dra ud uds dott sig ing
+    """
 )
 # ... and these only before a number ("No. 5", "p. 12", "Jan. 2024").
-_NUMBER_ABBREVIATIONS = frozenset(
-    [
-        "no",
-        "nr",
-        "n°",
-        "fig",
-        "vol",
-        "p",
-        "pp",
-        "art",
-        "abs",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-    ]
+_NUMBER_ABBREVIATIONS = _word_set(
+    """
+    no nr n° fig vol p pp art abs jan feb mar apr jun jul aug sep sept oct nov dec
+    """
 )
 # These may end a sentence too ("apples, pears, etc.").
 _ENDING_ABBREVIATIONS = frozenset({"etc", "usw", "inc", "ltd", "co", "jr", "sr"})
 
-_MONTHS = frozenset(
-    [
-        "januar",
-        "februar",
-        "märz",
-        "april",
-        "mai",
-        "juni",
-        "juli",
-        "august",
-        "september",
-        "oktober",
-        "november",
-        "dezember",
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-        "enero",
-        "febrero",
-        "marzo",
-        "abril",
-        "mayo",
-        "junio",
-        "julio",
-        "agosto",
-        "septiembre",
-        "octubre",
-        "noviembre",
-        "diciembre",
-        "gennaio",
-        "febbraio",
-        "marzo",
-        "aprile",
-        "maggio",
-        "giugno",
-        "luglio",
-        "agosto",
-        "settembre",
-        "ottobre",
-        "novembre",
-        "dicembre",
-        "jan",
-        "feb",
-        "mär",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "okt",
-        "oct",
-        "nov",
-        "dez",
-        "dec",
-    ]
+_MONTHS = _word_set(
+    """
+    januar februar märz april mai juni juli august september oktober november dezember
+    january february march april may june july august september october november december
+    janvier février mars avril mai juin juillet août septembre octobre novembre décembre
+    enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre
+    gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre
+    dicembre jan feb mär apr jun jul aug sep sept okt oct nov dez dec
+    """
 )
 
 _BULLET = re.compile(r"^\s*(?:[-*+\u2022\u2013]\s+|\d{1,3}[.)]\s+|[a-zA-Z][.)]\s+)")
@@ -196,6 +75,8 @@ _CLOSING_WORDS = (
     r"atenciosamente|cumprimentos|abraços"
 )
 _CLOSING = re.compile(rf"^\s*(?:{_CLOSING_WORDS})\s*[,.!]?\s*$", re.IGNORECASE)
+_THANKS = re.compile(r"^\s*(?:thanks|thank\s+you|many\s+thanks)\s*[,.!]?\s*$", re.IGNORECASE)
+"""A closing line too, but also a sentence of its own: not counted as a sign-off."""
 _GREETING = re.compile(
     r"^\s*(?:dear|hi|hello|hey|good\s+(?:morning|afternoon|evening)|liebe[rs]?|sehr\s+geehrte[rs]?|"
     r"hallo|bonjour|bonsoir|cher|chère|madame|monsieur|hola|estimad[oa]s?|querid[oa]s?|"
@@ -266,6 +147,9 @@ def _is_sentence_end(text: str, index: int) -> int | None:  # noqa: PLR0911 (one
             end += 1
     while end < len(text) and text[end] in _CLOSERS:
         end += 1
+    spaced = re.match(f"[ \u00a0\u202f]+[{re.escape(_CLOSERS)}]+", text[end:])
+    if spaced:
+        end += spaced.end()  # French spacing: « Parfait. »
     if mark in _CJK_TERMINAL:
         return end
     if end < len(text) and not text[end].isspace():
@@ -295,14 +179,21 @@ def _is_sentence_end(text: str, index: int) -> int | None:  # noqa: PLR0911 (one
         lowered = following.lower().strip(_OPENERS + _CLOSERS + ",.;:")
         if word.isdigit() and lowered in _MONTHS:
             return None  # "12. Mai"
-        if following[:1].islower():
-            return None  # "approx. five", "ca. zehn"
+        if following[:1].islower() and len(word) <= 4:
+            return None  # an abbreviation we do not know: "ca. zehn", "Bsp. eins"
     return end
 
 
 def _sentence_ends(text: str, lines: list[_Line]) -> Iterator[int]:
     """Offsets where a complete unit ends, in order."""
+    after_closing = False
     for line in lines:
+        if line.text.strip():
+            signed = after_closing and line.closed and bool(_NAME_LINE.match(line.text))
+            after_closing = bool(_CLOSING.match(line.text))
+            if signed:
+                yield line.end  # the name under "Best regards,"
+                continue
         if line.in_code:
             if line.closed or _FENCE.match(line.text):
                 yield line.end
@@ -318,7 +209,20 @@ def _sentence_ends(text: str, lines: list[_Line]) -> Iterator[int]:
             yield line.end  # "Best regards," is complete even at the very end
 
 
-def _ends_complete(text: str, lines: list[_Line]) -> bool:  # noqa: PLR0911 (one per kind of line)
+_DANGLING = _word_set(
+    """
+    a an the and or but of to for with in on at by from as than that der die das den dem des
+    ein eine einen und oder aber von zu mit für auf an im am le la les un une des et ou mais
+    de du à au aux pour avec sur par en
+    """
+)
+"""Words a list item or line does not end with: after them it was cut."""
+
+
+def _ends_complete(  # noqa: PLR0911 (one per kind of line)
+    text: str, lines: list[_Line], *, cut: bool = True
+) -> bool:
+    """Whether ``text`` ends complete; ``cut``: it may have been cut at its very end."""
     stripped = text.rstrip()
     if not stripped:
         return True
@@ -337,6 +241,12 @@ def _ends_complete(text: str, lines: list[_Line]) -> bool:  # noqa: PLR0911 (one
         return not previous or last.text.count("|") == previous[-1].text.count("|")
     if _RULE.match(last.text):
         return True
+    if not cut and _GREETING.match(last.text):
+        return True
+    if not cut and _BULLET.match(last.text):
+        # A finished list item needs no end mark; one that ends on "the" was cut.
+        words = re.findall(r"\w+", last.text.lower())
+        return bool(words) and words[-1] not in _DANGLING and not last.text.endswith(("-", ","))
     if previous and _CLOSING.match(previous[-1].text) and _NAME_LINE.match(last.text):
         return True  # "Kind regards,\nSam"
     ends = [end for end in _sentence_ends(stripped, _lines(stripped))]
@@ -346,11 +256,13 @@ def _ends_complete(text: str, lines: list[_Line]) -> bool:  # noqa: PLR0911 (one
 def ends_mid_sentence(text: str) -> bool:
     """True when ``text`` stops in the middle of a sentence, list item or code block.
 
-    A last line that is a heading, a table row, a closing ("Best regards,") or a name
-    under a closing is complete; a last list item needs its end mark, like a sentence,
-    because a cut item ("- Review the bud") looks the same as a short one.
+    A last line that is a heading, a table row, a closing ("Best regards,"), a name
+    under a closing, a greeting or a list item is complete, unless it ends on a word
+    like "the" or "and". (A list item cut inside a word, "- Review the bud", cannot be
+    told from a short one; :func:`complete_sentences`, which knows the text was cut,
+    drops it.)
     """
-    return not _ends_complete(text, _lines(text))
+    return not _ends_complete(text, _lines(text), cut=False)
 
 
 def complete_sentences(text: str) -> tuple[str, bool]:
@@ -453,7 +365,7 @@ def _units(text: str) -> list[_Unit]:
     for line in _lines(text):
         if line.in_code or _TABLE_ROW.match(line.text) or not line.text.strip():
             continue
-        closing = bool(_CLOSING.match(line.text))
+        closing = bool(_CLOSING.match(line.text)) and not _THANKS.match(line.text)
         pieces = list(_PIECE.finditer(line.text))
         if len(pieces) <= 1:
             key = _normalise(line.text)
