@@ -125,6 +125,10 @@ SIGNATURES = [
     ("Met vriendelijke groet,\nJan de Vries", "nl", "professional"),
     ("С уважением,\nИван Петров", "ru", "professional"),  # noqa: RUF001
     ("--\nJohn Smith | FoxBridge | john@foxbridge.example", "en", "concise"),
+    # No closing phrase at all, only a signature block.
+    ("John Smith\nProject Manager, FoxBridge", "en", "professional"),
+    ("Sender: Sam Lee\nDate", "en", "professional"),
+    ("[Your Name]\n[Your Position]", "en", "apologetic"),
 ]
 
 

@@ -115,6 +115,9 @@ _PHRASES: tuple[str, ...] = tuple(
 _SIGNATURE_DELIMITERS = frozenset({"--", "-- ", "—", "___", "---"})
 _PLACEHOLDER_LINE = re.compile(r"^\W*(\[[^\]\n]{1,60}\]\W*)+$")
 _MAX_NAME_WORDS = 6
+_SENDER_LABELS = frozenset(
+    {"from", "sender", "name", "signature", "signed", "sent by", "von", "de", "da", "van"}
+)
 
 
 def closing_line(language: str, tone: str) -> str:
@@ -201,6 +204,55 @@ def _inline_closing(line: str) -> int | None:
     return None
 
 
+def _without_signature_block(lines: list[str], name_key: str) -> list[str]:
+    """``lines`` without a signature the model wrote with no closing phrase before it.
+
+    That is the last paragraph when it is only short lines (no sentence) and names the
+    sender: the sign-off name, a placeholder ("[Your Name]") or a header label
+    ("Sender: Sam Lee", "From: …"). Anything else at the end is the body's own text.
+    """
+    lines = list(lines)
+    while lines and (
+        not lines[-1].strip()
+        or _PLACEHOLDER_LINE.match(lines[-1].strip())
+        or (name_key and _normal(lines[-1]).rstrip(_TRAILING_PUNCTUATION) == name_key)
+    ):
+        lines.pop()
+    start = len(lines)
+    while start > 0 and lines[start - 1].strip():
+        start -= 1
+    block = lines[start:]
+    if start == 0 or not block or any(_is_prose(line) for line in block):
+        return lines
+
+    def signs(line: str) -> bool:
+        normal = _normal(line)
+        label = normal.partition(":")[0] if ":" in normal else ""
+        return bool(
+            (name_key and name_key in normal)
+            or _PLACEHOLDER_LINE.match(line.strip())
+            or label in _SENDER_LABELS
+            or line.strip().strip(_MARKUP).strip() in _SIGNATURE_DELIMITERS
+        )
+
+    def looks_like_signature(line: str) -> bool:
+        # "John Smith", "Project Manager", "FoxBridge Ltd.": short, capitalised, no sentence
+        words = line.strip().strip(_MARKUP).split()
+        return (
+            0 < len(words) <= 5
+            and not line.rstrip().endswith((":", "!", "?"))
+            and all(word[:1].isupper() or not word[:1].isalpha() for word in words)
+            and words[0][:1] not in "-*•"
+        )
+
+    short = all(len(line.split()) <= 8 for line in block)
+    if short and (any(signs(line) for line in block) or all(map(looks_like_signature, block))):
+        lines = lines[:start]
+        while lines and not lines[-1].strip():
+            lines.pop()
+    return lines
+
+
 def replace_closing(body: str, closing: str, name: str) -> str:
     """``body`` without the model's closing and signature, ended by ``closing`` and ``name``.
 
@@ -216,14 +268,7 @@ def replace_closing(body: str, closing: str, name: str) -> str:
         inline = _inline_closing(lines[-1])
         if inline is not None:
             lines[-1] = lines[-1][:inline]
-    name_key = _normal(name)
-    while lines and (
-        not lines[-1].strip()
-        or _PLACEHOLDER_LINE.match(lines[-1].strip())
-        or (name_key and _normal(lines[-1]).rstrip(_TRAILING_PUNCTUATION) == name_key)
-        or lines[-1].strip().strip(_MARKUP).strip() in _SIGNATURE_DELIMITERS
-    ):
-        lines.pop()
+    lines = _without_signature_block(lines, _normal(name))
     kept = "\n".join(lines).rstrip()
     signature = closing + (f"\n{name}" if name else "")
     return f"{kept}\n\n{signature}" if kept else signature
