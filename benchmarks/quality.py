@@ -219,14 +219,8 @@ def run_task(
 
 def score_answer(task: QualityTask, answer: dict[str, Any]) -> Score:
     form = (answer["subject"], answer["body"], task.sign_off) if "body" in answer else None
-    return score(
-        source=task.source,
-        output=answer["output"],
-        kind=task.check_kind,
-        language=task.language,
-        given=task.given,
-        email=form,
-    )
+    output = answer["output"]
+    return score(task.check(output), output, language=task.language, source=task.source, email=form)
 
 
 def rescore(result: dict[str, Any]) -> None:

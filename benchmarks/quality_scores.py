@@ -9,11 +9,11 @@ language detector; only the email's form is judged here.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from desktop_slm.checking.facts import check_facts
+from desktop_slm.checking.facts import FactCheck
 from desktop_slm.languages import detect_language
 from desktop_slm.tools.email import SUBJECT_LABELS
 from desktop_slm.tools.guards import ends_mid_sentence, has_repetition
@@ -125,19 +125,18 @@ def language_matches(text: str, expected: str) -> tuple[bool, str]:
 
 
 def score(
-    *,
-    source: str,
+    check: FactCheck,
     output: str,
-    kind: str,
+    *,
     language: str,
-    given: Iterable[str] = (),
+    source: str = "",
     email: tuple[str, str, str] | None = None,
 ) -> Score:
-    """Score ``output`` (for an email: subject, a blank line, body) against ``source``.
+    """Score ``output`` (for an email: subject, a blank line, body) given its fact check.
 
+    ``source`` is what it was written from (repetition the source has is allowed);
     ``email`` is (subject, body, sign-as name) for an email, whose form is then judged.
     """
-    check = check_facts(source, output, given=tuple(given), kind=kind)
     language_ok, heard = language_matches(output, language)
     problems = email_form_problems(*email) if email is not None else ()
     return Score(

@@ -11,10 +11,12 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from desktop_slm.checking.facts import FactCheck
 from desktop_slm.tools.email import EmailRequest
 from desktop_slm.tools.report import ReportRequest
 from desktop_slm.tools.summarize import SummarizeRequest
 from desktop_slm.tools.translate import TranslateRequest
+from desktop_slm.tools.verify import check_answer
 
 Request = EmailRequest | ReportRequest | TranslateRequest | SummarizeRequest
 
@@ -39,34 +41,20 @@ class QualityTask:
             return "translate"
         return "summarize"
 
-    @property
-    def check_kind(self) -> str:
-        """The ``kind`` the fact check is told."""
-        return {
-            "email": "email",
-            "reply": "email",
-            "report": "report",
-            "translate": "translation",
-            "summarize": "summary",
-        }[self.tool]
+    def check(self, output: str) -> FactCheck:
+        """The fact check the app shows under ``output`` (``tools.verify``)."""
+        tool = "email" if self.tool == "reply" else self.tool
+        return check_answer(tool, self.request, output)
 
     @property
     def source(self) -> str:
-        """Everything the answer may take details from (the whole document for a summary)."""
+        """What the answer is written from (its own repetition is allowed in the answer)."""
         r = self.request
         if isinstance(r, EmailRequest):
             return "\n\n".join(part for part in (r.notes, r.original_email) if part.strip())
         if isinstance(r, ReportRequest):
             return r.notes
         return r.text
-
-    @property
-    def given(self) -> tuple[str, ...]:
-        """Names the user typed into the form (never "invented")."""
-        r = self.request
-        if isinstance(r, EmailRequest):
-            return tuple(name for name in (r.recipient, r.sign_off) if name.strip())
-        return ()
 
     @property
     def sign_off(self) -> str:
@@ -508,6 +496,6 @@ def all_tasks() -> tuple[QualityTask, ...]:
             (f"summary-{number:02d}", article),
             (f"summary-long-{number:02d}", long_text),
         ):
-            request = SummarizeRequest(text=text, length="short")
-            tasks.append(QualityTask(task_id, request, "en"))
+            summary = SummarizeRequest(text=text, length="short")
+            tasks.append(QualityTask(task_id, summary, "en"))
     return tuple(tasks)

@@ -10,6 +10,7 @@ import pytest
 from benchmarks import quality
 from benchmarks.quality_scores import METRICS, Score, email_form_problems, score, totals
 from benchmarks.quality_tasks import all_tasks, long_document
+from desktop_slm.checking.facts import check_facts
 from desktop_slm.engine.client import EngineClient
 from desktop_slm.tools.budget import ModelLimits
 from desktop_slm.tools.summarize import SummarizeRequest, plan
@@ -23,13 +24,10 @@ GOOD_EMAIL = (
 
 def score_email(body: str) -> Score:
     """An email to Maria Lopez signed "Tom Becker", as the benchmark scores one."""
+    output = "Review moved\n\n" + body
+    check = check_facts(NOTES, output, given=("Maria Lopez", "Tom Becker"), kind="email")
     return score(
-        source=NOTES,
-        output="Review moved\n\n" + body,
-        kind="email",
-        language="en",
-        given=("Maria Lopez", "Tom Becker"),
-        email=("Review moved", body, "Tom Becker"),
+        check, output, language="en", source=NOTES, email=("Review moved", body, "Tom Becker")
     )
 
 
@@ -78,8 +76,8 @@ def test_a_german_answer_to_a_french_task_is_the_wrong_language() -> None:
     source = "The library will be closed on Monday 6 May for the public holiday."
     german = "Die Bibliothek ist am Montag, dem 6. Mai, wegen des Feiertags geschlossen."
     french = "La bibliothèque sera fermée le lundi 6 mai pour le jour férié."
-    wrong = score(source=source, output=german, kind="translation", language="fr")
-    right = score(source=source, output=french, kind="translation", language="fr")
+    wrong = score(check_facts(source, german, kind="translation"), german, language="fr")
+    right = score(check_facts(source, french, kind="translation"), french, language="fr")
     assert not wrong.language_ok
     assert wrong.language == "de"
     assert right.language_ok
@@ -87,15 +85,10 @@ def test_a_german_answer_to_a_french_task_is_the_wrong_language() -> None:
 
 def test_a_cut_answer_and_a_loop_are_counted() -> None:
     source = "The pool opened on 3 June and cost 6.2 million pounds."
-    cut = score(
-        source=source, output="The pool opened on 3 June and cost", kind="summary", language="en"
-    )
-    loop = score(
-        source=source,
-        output="The pool opened on 3 June. " + "It cost 6.2 million pounds. " * 6,
-        kind="summary",
-        language="en",
-    )
+    cut_text = "The pool opened on 3 June and cost"
+    loop_text = "The pool opened on 3 June. " + "It cost 6.2 million pounds. " * 6
+    cut = score(check_facts(source, cut_text, kind="summary"), cut_text, language="en")
+    loop = score(check_facts(source, loop_text, kind="summary"), loop_text, language="en")
     assert cut.cut
     assert not cut.repetition
     assert loop.repetition
