@@ -294,8 +294,8 @@ def render(result: dict[str, Any]) -> str:
         f"seed {result['seed']}: a second run gives the same answers. "
         f"{sum(counts.values())} tasks: "
         + ", ".join(f"{n} {tool}" for tool, n in counts.items())
-        + ". Run it again with `python -m benchmarks.quality` (both test models, about "
-        "25 minutes on 2 cores) or `--model PATH` for any GGUF.",
+        + ". `python -m benchmarks.quality` runs all 42 tasks on both test models; "
+        "`--model PATH` measures any GGUF.",
         "",
         "- **raw**: the tool's job with the guards off (`JobRunner(..., guards=False)`); "
         "nothing done to the answer but splitting off the email's subject.",
