@@ -32,7 +32,11 @@ log = logging.getLogger(__name__)
 # Modules that add commands: each has ``register(commands, run_tools)`` adding
 # subparsers whose defaults set ``handler`` (a function of the parsed arguments that
 # returns an exit code). Kept as names so the CLI imports only what it runs.
-COMMAND_MODULES: tuple[str, ...] = ("desktop_slm.commands.models", "desktop_slm.commands.tools")
+COMMAND_MODULES: tuple[str, ...] = (
+    "desktop_slm.commands.models",
+    "desktop_slm.commands.tools",
+    "desktop_slm.commands.check",
+)
 
 
 class _ArgumentParser(argparse.ArgumentParser):
@@ -132,7 +136,7 @@ def _plain_launch(args_list: list[str]) -> tuple[str | None, str | None] | None:
     return model, document
 
 
-_COMMANDS = ("doctor", "run", "models", "engine-worker")
+_COMMANDS = ("doctor", "run", "models", "check", "engine-worker")
 
 
 def _open_window(model: str | None, document: str | None = None) -> int:

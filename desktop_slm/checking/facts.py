@@ -1,16 +1,71 @@
 """Fact check: which details of the source a draft drops, and which it invents.
 
-API skeleton agreed for issue 10; the implementation lands with the fact-check work.
+A *detail* is something a reader would act on and a small model gets wrong: a number,
+an amount (with its currency), a percentage, a date, a time, a weekday or month, an
+identifier (INV-2024-017, LH 1234, #4471, B12), an e-mail address, a URL, a phone
+number, or the name of a person, organisation or place. Unfilled placeholders in the
+draft ("[Project Name]", "<Company>", "XX.XX.XXXX") are details too, always invented.
+
+Rules (deterministic, no model; every text is scanned once with precompiled patterns):
+
+* Extraction runs in a fixed order (placeholders, e-mail addresses, URLs, dates, times,
+  phone numbers, amounts, percentages, identifiers, numbers) and a later pattern never
+  takes characters an earlier one took: the "14" of "14 March" is a date, not a number.
+  A list marker ("1." at the start of a line) is not a number.
+* Comparison is by normalised value, not by text. Numbers: "4 800", "4,800", "4.800",
+  "4800" are equal, and "1.200,50" equals "1,200.50"; a separator that can be read both
+  ways gives both readings, and any shared reading is a match. "million", "Mio.", "k"
+  multiply. Amounts compare by their number (the currency is part of the text shown).
+  Dates compare by day, month and year (a missing year matches any year); "12/05" is
+  read both ways unless one part is above 12. Times compare in minutes ("10:00" =
+  "10am" = "10 Uhr" = "10h"); a time without am/pm from 1 to 12 also matches 12 hours
+  later. Weekdays and months compare by number, in English, German, French, Spanish,
+  Italian, Portuguese and Dutch. Phone numbers compare by their digits (a leading
+  country code or trunk 0 may differ). Identifiers compare without case or separators;
+  "#4471" equals the number 4471. E-mail addresses and URLs compare without case (URLs
+  also without scheme, "www." and a trailing slash).
+* A date implies its month, its year and, when the year is known, its weekday: a draft
+  that writes "Friday, 14 March 2025" for a source's "14/03/2025" invents nothing, and a
+  source's "in March" is kept by a draft's "on 14 March".
+* Names are runs of capitalised words (joined by "van", "de", "&", ...); titles (Mr, Frau,
+  Mme, ...) are dropped. A word is not a name when it is on the small per-language stop
+  list (greetings, sign-offs, pronouns, sentence starters, common business nouns), is
+  written in lower case elsewhere in either text, or is a weekday or month. A word at the
+  start of a sentence or line counts only when it is followed by another capitalised
+  word, or is written capitalised mid-sentence somewhere, or is not a common word by its
+  form (English "-ly"/"-ing"/"-ed" words are not names). In German text, where every
+  noun is capitalised, a word after an article or with a noun suffix (-ung, -keit, ...)
+  is a noun. Names compare without case or diacritics ("Müller" = "Mueller" =
+  "Muller"): a source name is kept when any of its words occurs in the draft (so the
+  surname alone, or "Dear Anna" for "Anna Berg"); a draft name is invented unless every
+  one of its words occurs in the source or in ``given``.
+* *missing*: source details the draft does not contain. For a summary, which cannot keep
+  everything, only salient details count as missing: those in the title and first
+  paragraph (at most the first 120 words), and those the document repeats (3 or more
+  times). *invented*: draft details found neither in the source nor in ``given``.
+  Each list names a detail once (its first occurrence).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 KINDS = ("email", "report", "translation", "summary")
 """What the draft is; it decides how the source is named and what counts as missing."""
+
+_SOURCE_NAMES = {
+    "email": "your notes",
+    "report": "your notes",
+    "translation": "the original",
+    "summary": "the document",
+}
+_LISTED = 4
+"""How many details of each side the one-line summary names before "+N more"."""
 
 
 @dataclass(frozen=True)
@@ -34,6 +89,9 @@ class FactCheck:
     """Details of the source that the draft contains."""
     missing: tuple[Detail, ...]
     invented: tuple[Detail, ...]
+    source_name: str = ""
+    """How the summary line names the source; empty: by ``kind`` ("your notes", "the
+    original", "the document")."""
 
     @property
     def total(self) -> int:
@@ -44,22 +102,1047 @@ class FactCheck:
     def clean(self) -> bool:
         return not self.missing and not self.invented
 
+    @property
+    def source_label(self) -> str:
+        """How the source is named: "your notes", "the original", "the document"."""
+        return self.source_name or _SOURCE_NAMES.get(self.kind, "your notes")
+
     def summary(self) -> str:
         """The one line under an answer.
 
         "✓ All 7 details from your notes are in the draft", or
         "2 missing: 14 March, 10:00 · 2 not in your notes: John Smith, FoxBridge".
         """
-        raise NotImplementedError
+        source = self.source_label
+        if self.clean:
+            if not self.total:
+                return "No names, dates or numbers to check"
+            if self.total == 1:
+                return f"✓ The one detail from {source} is in the draft"
+            return f"✓ All {self.total} details from {source} are in the draft"
+        parts = []
+        if self.missing:
+            parts.append(f"{len(self.missing)} missing: {_listing(self.missing)}")
+        if self.invented:
+            parts.append(f"{len(self.invented)} not in {source}: {_listing(self.invented)}")
+        return " · ".join(parts)
 
     def to_json(self) -> dict[str, Any]:
-        """``{"missing": [{"text", "kind"}], "invented": [...], "kept": n, "total": n}``."""
-        raise NotImplementedError
+        """``{"missing": [{"text", "kind", "start", "end"}], "invented": [...], "kept": n,
+        "total": n, "summary": "..."}``; offsets are into the source for missing details
+        and into the draft for invented ones."""
+        return {
+            "missing": [_detail_json(d) for d in self.missing],
+            "invented": [_detail_json(d) for d in self.invented],
+            "kept": len(self.kept),
+            "total": self.total,
+            "summary": self.summary(),
+        }
+
+
+def _listing(details: tuple[Detail, ...]) -> str:
+    shown = ", ".join(_one_line(d.text) for d in details[:_LISTED])
+    more = len(details) - _LISTED
+    return f"{shown} +{more} more" if more > 0 else shown
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _detail_json(detail: Detail) -> dict[str, Any]:
+    return {"text": detail.text, "kind": detail.kind, "start": detail.start, "end": detail.end}
 
 
 def check_facts(
-    source: str, draft: str, *, given: Iterable[str] = (), kind: str = "email"
+    source: str,
+    draft: str,
+    *,
+    given: Iterable[str] = (),
+    kind: str = "email",
+    source_name: str = "",
 ) -> FactCheck:
     """Compare ``draft`` with ``source``; ``given`` are names the user supplied
-    (recipient, sign-off, their own name), which are never "invented"."""
-    raise NotImplementedError
+    (recipient, sign-off, their own name), which are never "invented".
+    ``source_name`` overrides how the summary line names the source ("the text before")."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
+    given_text = "\n".join(g for g in given if g and g.strip())
+    source_words = _words(source)
+    draft_words = _words(draft)
+    given_words = _words(given_text)
+    lower_words = _lowercase_words(source) | _lowercase_words(draft)
+    capitals = {text: _capitalised_words(text) for text in (source, draft, given_text)}
+    source_found = list(
+        extract(source, lower=lower_words, context=capitals[draft] | capitals[given_text])
+    )
+    draft_found = list(
+        extract(draft, lower=lower_words, context=capitals[source] | capitals[given_text])
+    )
+    given_found = list(extract(given_text, lower=lower_words, context=capitals[source]))
+    draft_names: dict[str, list[Found]] = {}
+    for item in draft_found:
+        for word in item.words:
+            draft_names.setdefault(word, []).append(item)
+
+    draft_pool = _Pool(draft_found)
+    known_pool = _Pool(source_found + given_found)
+    known_words = source_words | given_words
+
+    salient = _salient(source, source_found) if kind == "summary" else None
+    kept: list[Detail] = []
+    missing: list[Detail] = []
+    seen: set[Any] = set()
+    for item in source_found:
+        if item.identity in seen:
+            continue
+        seen.add(item.identity)
+        if item.kind == "name":
+            found = _name_kept(item, draft_words, draft_names)
+        else:
+            found = draft_pool.has(item)
+        if found:
+            kept.append(item.detail)
+        elif salient is None or item.identity in salient:
+            missing.append(item.detail)
+
+    invented: list[Detail] = []
+    seen = set()
+    for item in draft_found:
+        if item.identity in seen:
+            continue
+        seen.add(item.identity)
+        if item.kind == "placeholder":
+            known = False
+        elif item.kind == "name":
+            known = all(word in known_words for word in item.words)
+        else:
+            known = known_pool.has(item) or _implied_by_draft(item, draft_found, known_pool)
+        if not known:
+            invented.append(item.detail)
+    return FactCheck(kind, tuple(kept), tuple(missing), tuple(invented), source_name)
+
+
+# ---------------------------------------------------------------- found details
+@dataclass(frozen=True)
+class Found:
+    """A detail with what it is compared by."""
+
+    detail: Detail
+    keys: frozenset[str] = frozenset()
+    """Normalised values; any shared key is a match."""
+    implied: frozenset[str] = frozenset()
+    """Further keys a text containing this detail also contains (a date's month)."""
+    dates: tuple[tuple[int, int, int | None], ...] = ()
+    """(day, month, year) readings of a date; year None when not written."""
+    words: tuple[str, ...] = ()
+    """Folded words of a name."""
+    weekday: int | None = None
+    """The weekday written with a date (0 = Monday)."""
+
+    @property
+    def kind(self) -> str:
+        return self.detail.kind
+
+    @property
+    def identity(self) -> Any:
+        if self.kind == "name":
+            return ("name", self.words)
+        if self.dates:
+            return ("date", self.dates)
+        if self.keys:
+            return (self.kind, self.keys)
+        return (self.kind, _fold(self.detail.text))
+
+
+class _Pool:
+    """Everything a text contains, for fast membership tests."""
+
+    def __init__(self, found: Iterable[Found]) -> None:
+        self.keys: set[str] = set()
+        self.dates: dict[tuple[int, int], list[tuple[int | None, int | None]]] = {}
+        for item in found:
+            self.keys |= item.keys
+            self.keys |= item.implied
+            for day, month, year in item.dates:
+                self.dates.setdefault((day, month), []).append((year, item.weekday))
+
+    def has(self, item: Found) -> bool:
+        if item.dates:
+            return any(
+                _compatible(year, other_year) and _compatible(item.weekday, other_weekday)
+                for day, month, year in item.dates
+                for other_year, other_weekday in self.dates.get((day, month), ())
+            )
+        return bool(item.keys & self.keys)
+
+
+def _compatible(one: int | None, other: int | None) -> bool:
+    """Equal, or one of them not written."""
+    return one is None or other is None or one == other
+
+
+def _implied_by_draft(item: Found, draft: list[Found], known: _Pool) -> bool:
+    """A weekday or month the draft derives from one of the source's dates."""
+    if item.kind not in ("weekday", "month"):
+        return False
+    return any(
+        other.dates and known.has(other) and item.keys & other.implied
+        for other in draft
+        if other is not item
+    )
+
+
+def _salient(source: str, found: list[Found]) -> set[Any]:
+    """Identities of the summary-worthy details: in the lead, or repeated 3+ times."""
+    lead_end = _lead_end(source)
+    counts: dict[Any, int] = {}
+    salient: set[Any] = set()
+    for item in found:
+        identity = item.identity
+        counts[identity] = counts.get(identity, 0) + 1
+        if item.detail.start < lead_end or counts[identity] >= 3:
+            salient.add(identity)
+    return salient
+
+
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+_WORD = re.compile(r"\S+")
+_LEAD_WORDS = 120
+
+
+def _lead_end(text: str) -> int:
+    """End of the title and first paragraph (at most the first 120 words)."""
+    stripped = len(text) - len(text.lstrip())
+    end = len(text)
+    pos = stripped
+    paragraphs = 0
+    for brk in _PARAGRAPH_BREAK.finditer(text, stripped):
+        block = text[pos : brk.start()]
+        pos = brk.end()
+        if block.strip():
+            paragraphs += 1
+            # A short first block is a title: the lead also takes the paragraph after it.
+            if paragraphs >= 2 or len(block.split()) > 12:
+                end = brk.start()
+                break
+    for count, word in enumerate(_WORD.finditer(text, stripped, end), start=1):
+        if count > _LEAD_WORDS:
+            return word.start()
+    return end
+
+
+# ---------------------------------------------------------------- vocabulary
+def _wordset(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+_MONTHS: dict[str, int] = {}
+_MONTH_NAMES = {
+    "en": "january february march april may june july august september october november december",
+    "de": "januar februar märz april mai juni juli august september oktober november dezember",
+    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
+    "es": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre "
+    "diciembre",
+    "it": "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre "
+    "novembre dicembre",
+    "pt": "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro "
+    "dezembro",
+    "nl": "januari februari maart april mei juni juli augustus september oktober november december",
+}
+for _list in _MONTH_NAMES.values():
+    for _number, _word in enumerate(_list.split(), start=1):
+        _MONTHS[_word] = _number
+_MONTHS.update({"jänner": 1, "janvier": 1, "fevrier": 2, "aout": 8, "marz": 3, "setiembre": 9})
+_MONTH_ABBREVIATIONS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8,
+    "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
+}  # fmt: skip
+_ENGLISH_MONTHS = set(_MONTH_NAMES["en"].split())
+
+_WEEKDAYS: dict[str, int] = {}
+_WEEKDAY_NAMES = {
+    "en": "monday tuesday wednesday thursday friday saturday sunday",
+    "de": "montag dienstag mittwoch donnerstag freitag samstag sonntag",
+    "fr": "lundi mardi mercredi jeudi vendredi samedi dimanche",
+    "es": "lunes martes miércoles jueves viernes sábado domingo",
+    "it": "lunedì martedì mercoledì giovedì venerdì sabato domenica",
+    "pt": "segunda-feira terça-feira quarta-feira quinta-feira sexta-feira sábado domingo",
+    "nl": "maandag dinsdag woensdag donderdag vrijdag zaterdag zondag",
+}
+for _list in _WEEKDAY_NAMES.values():
+    for _number, _word in enumerate(_list.split()):
+        _WEEKDAYS[_word] = _number
+_WEEKDAYS.update(
+    {"sonnabend": 5, "miercoles": 2, "sabado": 5, "lunedi": 0, "martedi": 1,
+     "mercoledi": 2, "giovedi": 3, "venerdi": 4, "segunda": 0, "terça": 1, "terca": 1,
+     "quarta": 2, "quinta": 3, "sexta": 4}
+)  # fmt: skip
+_WEEKDAY_ABBREVIATIONS = {
+    "mon": 0, "tue": 1, "tues": 1, "wed": 2, "thu": 3, "thur": 3, "thurs": 3, "fri": 4,
+    "sat": 5, "sun": 6,
+}  # fmt: skip
+
+_TITLES = _wordset(
+    "mr mrs ms miss dr prof sir madam herr herrn frau fräulein monsieur madame mademoiselle "
+    "m mme mlle señor señora señorita sr sra srta don doña signor signora signorina sig "
+    "dott dottssa ing avv senhor senhora dhr mevr mevrouw meneer heer dipl mag"
+)
+
+_STOP_WORDS = _wordset(
+    # English: sentence starters, greetings, sign-offs, headings of reports and emails.
+    """
+a about above according actually additionally after afterwards again agenda all also
+although always am among an and another any anyway apologies appreciate are as at attached
+attachment available background based be because before below best both brief budget but by
+can cannot cheers client clients closing could customer customers date day days dear
+details did do does done due during each either else email enclosed even ever every
+everyone everything executive feel few finally findings first following for forward
+from further furthermore given glad good great greetings had has have having he hello
+help her here hey hi his hope hoping how however i if important in included including
+indeed instead introduction invoice is issue issues it its just key kind kindly last
+let lets let's looking many may maybe meanwhile meeting meetings might more moreover most
+much must my need needs never new next no nor not note notes now of off ok okay on once
+one only or order other otherwise our out over overall per perhaps please plus pm am
+pre progress project projects quick re recommendations regarding regards report request
+respectfully results review risks room second see shall she should since sincerely so
+some soon status still subject such summary sure team thank thanks that the their them
+then there therefore these they this those though three through thus time to today
+together tomorrow total two unfortunately until update updates upon us use very via was
+we welcome well were what whatever when where whether which while who whom whose why
+will with within without would yes yesterday yet you your yours conclusion conclusions
+action actions items item steps step next decision decisions objective objectives goal
+goals scope timeline overview purpose outcome outcomes risk recommendation notes
+questions question answer answers contact information info reminder follow follow-up
+confirm confirmed confirmation attendees participants location venue price prices cost
+costs fee fees payment payments amount balance delivery shipping reference number
+phone tel fax mobile web website address street
+kind regards warm sincerely faithfully truly cordially respectfully
+manager director assistant head lead officer engineer coordinator consultant specialist
+analyst president vice founder owner sales marketing support department senior junior
+chief operations finance accounting legal human resources customer service call send
+meet share discuss check ask write reply bring book attend join submit prepare review
+researcher professor scientist developer designer architect advisor adviser
+representative executive administrator partner associate intern accountant lawyer
+attorney editor writer teacher secretary clerk agent nr no nº n° tel fax
+    """
+    # German
+    """
+aber alle allen als also am an anbei auch auf aus bei beim beste besten bis bitte da
+damit danach dank danke dann darum das dass dein deine dem den denn der des deshalb die
+dies diese diesem diesen dieser dieses doch dort du durch ein eine einem einen einer
+eines er es euch euer falls für gerne geehrte geehrter geehrtes grüße gruß grüßen
+guten hallo herzliche herzlichen hier ich ihnen ihr ihre ihrem ihren ihrer im in ist
+ja je jedoch jetzt kann kein keine können leider liebe lieber liebes mein meine mit
+morgen nach nächste nächsten nein nicht noch nun nur ob oder ohne sehr sein seine sich
+sie sind so sowie statt tag tage termin termine uhr um und uns unser unsere unter viele
+vielen vom von vor während wann war was weil wenn wer wie wir wird wo woche wochen zu
+zum zur zwischen freundliche freundlichen freundlichem mfg lg vg betreff rechnung
+bestellung angebot projekt besprechung treffen zimmer flug kunde kunden firma
+unternehmen zahlung betrag summe preis kosten lieferung frist datum zeit bericht
+zusammenfassung ergebnis ergebnisse team mitarbeiter mitarbeiterin mitarbeiterinnen
+frage fragen antwort hinweis info informationen anfrage anfragen unterlagen dokument
+dokumente vertrag verträge ziel ziele nächste schritte schritt budget umsatz gewinn
+stadt straße land jahr jahre monat monate stunde stunden minuten euro prozent stück
+entschuldigung rückmeldung gespräch vorschlag problem probleme lösung änderung
+änderungen wochenende abend morgen mittag nachmittag vormittag hotel büro raum saal
+konferenz workshop kollege kollegin kollegen team teams quartal erhöhung verspätung
+    """
+    # French
+    """
+à afin ainsi alors au aucun aussi autre aux avec avez bien bonjour bonne bonsoir ce
+cela ces cet cette chaque cher chère chers chères comme comment concernant cordialement
+dans de depuis des donc dont du elle elles en encore entre est et été être il ils je
+jusqu la le les leur leurs lui ma madame mais merci mes mesdames messieurs mon monsieur
+nos notre nous objet où par parce pas pour pourriez pourquoi puis quand que quel quelle
+qui sa salut sans se selon ses si son sont sur ta te tes toi ton tous tout toute toutes
+très tu un une veuillez vos votre vous voici voilà facture commande réunion rendez-vous
+projet rapport résumé salutations sincères amitiés bises prix montant chambre vol
+client équipe
+    """
+    # Spanish
+    """
+a al algo algunos ante antes aquí así atentamente aunque buen buenas bueno buenos cada
+como con cordial cordiales cuando de del desde donde dos el ella ellas ellos en entre
+era es esa ese eso esta está estamos están estas este esto estos estimada estimado
+estimados favor fue gracias gran hasta hay hola la las le les lo los más me mi mis
+mucho muchas muchos muy nada ni no nos nosotros nuestra nuestro o para pero poco por
+porque pues que querida querido quien saludo saludos se según ser si sin sobre son su
+sus también tan te tenemos tiene todo todos tu tú un una uno unos usted ustedes y ya
+factura pedido reunión proyecto informe resumen precio importe habitación vuelo cliente
+equipo un saludo
+    """
+    # Italian
+    """
+a ad al alla alle allo anche ancora buon buona buongiorno buonasera caro cara cari care
+che chi ci ciao come con cordiali cui da dal dalla dei del della delle dello di distinti
+dopo e è ed egregio egregia gentile gentili gli grazie ha hanno i il in io la le lei
+li lo loro ma mi mio mia molto ne nel nella nei noi non nostro nostra o per perché più
+poi può qua quale quando quanto quella quello questa questo qui saluti se sempre sia
+siamo sono su sua suo sul sulla ti tra tu tutti tutto un una uno vi voi vostro vostra
+fattura ordine riunione progetto rapporto riassunto prezzo importo camera volo cliente
+squadra cordialmente
+    """
+    # Portuguese
+    """
+à ao aos as às atenciosamente até boa bom cara caro com como cumprimentos da das de
+dele dela do dos e é ela ele em entre era essa esse esta está este eu foi há isso já
+lhe mais mas me meu minha muito na nas não nem no nos nós o obrigada obrigado olá os ou
+para pela pelo por porque prezada prezado qual quando que quem se sem ser seu sua
+também te tem todos tudo um uma você vocês fatura pedido reunião projeto relatório
+resumo preço valor quarto voo cliente equipe abraço abraços saudações
+    """
+    # Dutch
+    """
+aan al alle als alvast beste bij dag dan dank dat de deze die dit door dus een en er
+geachte goed graag groet groeten hallo hartelijk hartelijke heb hebben het hier hij
+hoe ik in is je jij jullie kan kunnen maar met mijn na naar niet nog nu of om ons onze
+ook op over te tot u uw van veel voor vriendelijke wat we wij wil zij zijn zou factuur
+bestelling vergadering afspraak project rapport samenvatting prijs bedrag kamer vlucht
+klant team met vriendelijke groet
+    """
+)
+
+_ACRONYMS = _wordset(
+    "ok ceo cfo cto coo pdf faq asap fyi ps am pm id it hr pr tbd na cc bcc re fw fwd utc "
+    "cet cest gmt bst est pst eur usd gbp chf jpy cad aud vat kpi kpis roi qa ui ux api "
+    "url www eta tba aob rsvp nb etc ie eg vs tls ssl dns http https vpn sql ai ia ml ki gps "
+    "usb sms crm erp hq"
+)
+_GERMAN_HINTS = _wordset(
+    "der die das und ist nicht mit für wir ich den dem des ein eine zu von auf bitte sie sehr "
+    "uns ihre ihnen wird haben um unser unsere im bei nach aus auch noch wie werden wurde "
+    "sind hat allen"
+)
+_ENGLISH_HINTS = _wordset("the and is of to we you for are with our this that will")
+_GERMAN_DETERMINERS = _wordset(
+    "der die das den dem des ein eine einen einem einer eines kein keine keinen keinem "
+    "keiner mein meine meinen meinem meiner dein deine unser unsere unseren unserem "
+    "unserer ihr ihre ihren ihrem ihrer sein seine seinen seinem seiner euer eure diese "
+    "dieser diesen diesem dieses jede jeder jeden jedem jedes alle allen welche welcher "
+    "im am zum zur beim vom ins ans aufs fürs"
+)
+_GERMAN_NOUN_ENDINGS = (
+    "ung", "heit", "keit", "schaft", "tion", "tät", "ment", "nis", "chen", "lein",
+    "ismus", "ität", "ur", "ie", "ik", "ling", "erin", "erinnen", "anlagen", "anlage",
+)  # fmt: skip
+_COMMON_ENDINGS = ("ly", "ing", "ed", "tion", "ness", "ment")
+_CONNECTORS = _wordset("van von de der den da di du del della la le of")
+_GERMAN_CONNECTORS = _wordset("van von")
+
+
+def _fold(text: str) -> str:
+    """Case- and diacritic-free form ("Müller" -> "muller")."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().replace("ß", "ss"))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    # German umlauts written out ("Mueller") compare equal to the letter ("Müller").
+    return plain.replace("ae", "a").replace("oe", "o").replace("ue", "u")
+
+
+_TOKEN = re.compile(r"[^\W\d_]+(?:['\u2019\-][^\W\d_]+)*")
+
+
+def _words(text: str) -> set[str]:
+    """Folded words of a text, also with German umlauts written out ("Mueller")."""
+    words: set[str] = set()
+    for token in _TOKEN.findall(text):
+        folded = _fold(token)
+        words.add(_EXONYMS.get(folded, folded))
+        if "-" in token or "'" in token or "\u2019" in token:
+            words.update(_fold(part) for part in re.split(r"['\u2019\-]", token) if part)
+    return words
+
+
+def _capitalised_words(text: str) -> set[str]:
+    return {token for token in _TOKEN.findall(text) if token[0].isupper()}
+
+
+def _lowercase_words(text: str) -> set[str]:
+    """Words written in lower case in running text (not inside an address or a URL)."""
+    prose = _URL.sub(" ", _EMAIL.sub(" ", text))
+    return {token for token in _TOKEN.findall(prose) if token.islower() and len(token) > 2}
+
+
+def _is_german(text: str) -> bool:
+    sample = text[:20000].lower().split()
+    german = sum(1 for word in sample if word in _GERMAN_HINTS)
+    english = sum(1 for word in sample if word in _ENGLISH_HINTS)
+    return german >= 2 and german > english and german * 12 >= len(sample)
+
+
+# ---------------------------------------------------------------- patterns
+_SEP = r"[ \u00a0\u202f]"
+_NUM = r"\d{1,3}(?:(?:[.,'\u2019]|[ \u00a0\u202f])\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?"
+_MULT = (
+    r"(?:million|millions|millionen|millones|milioni|milhões|miljoen|mio\.?|mln|m|"
+    r"billion|billions|milliard|milliards|milliarden|mrd\.?|bn|b|thousand|tausend|mil|k)"
+)
+_CURRENCY_SYMBOL = r"[€$£¥₹]|US\$|CHF|Fr\.|R\$"
+_CURRENCY_CODE = r"EUR|USD|GBP|CHF|JPY|CAD|AUD|SEK|NOK|DKK|PLN|CZK|HUF|INR|CNY|BRL|MXN"
+_CURRENCY_WORD = (
+    r"euros?|eur|dollars?|dólares|dollari|pounds?|francs?|franken|yen|pesos?|reais|real|"
+    r"rupees?|kronor|kroner|złoty|zloty|sterling|cents?|centimes|céntimos|centavos"
+)
+_AMOUNT = re.compile(
+    rf"(?:(?:{_CURRENCY_SYMBOL}|\b(?:{_CURRENCY_CODE}))\s?(?P<a>{_NUM})(?:{_SEP}?(?P<am>{_MULT})\b)?"
+    rf"|(?<![\w.,])(?P<b>{_NUM})(?:{_SEP}?(?P<bm>{_MULT})\.?)?"
+    rf"(?:{_SEP}?(?:{_CURRENCY_SYMBOL})|{_SEP}?(?:(?:de|di|of){_SEP}|d')?\b(?:{_CURRENCY_CODE}|{_CURRENCY_WORD})\b))",
+    re.IGNORECASE,
+)
+_PERCENT = re.compile(
+    rf"(?<![\w.,])(?P<n>{_NUM}){_SEP}?(?:%|‰|\b(?:percent|per{_SEP}cent|prozent|pour{_SEP}cent|"
+    rf"por{_SEP}ciento|per{_SEP}cento|por{_SEP}cento|procent|percentage{_SEP}points?)\b)",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(
+    rf"(?<![\w.,/:#-])(?P<n>{_NUM})(?:{_SEP}?(?P<m>{_MULT})\b)?(?:st|nd|rd|th|er|e|º|ª)?(?![\w]|[.,]\d)"
+)
+
+_MONTH_WORD = "|".join(
+    sorted(
+        {re.escape(m) for m in _MONTHS} | {re.escape(m) + r"\.?" for m in _MONTH_ABBREVIATIONS},
+        key=len,
+        reverse=True,
+    )
+)
+_LIST_MARKER = re.compile(
+    rf"^[ \t]*\d{{1,2}}[.)][ \t](?!\s*(?:{_MONTH_WORD})\b)", re.MULTILINE | re.IGNORECASE
+)
+_WEEKDAY_WORD = "|".join(sorted((re.escape(w) for w in _WEEKDAYS), key=len, reverse=True))
+_DAY = r"(?:[12]\d|3[01]|0?[1-9])"
+_YEAR = r"(?:1[89]\d\d|2[01]\d\d)"
+_WEEKDAY_PREFIX = (
+    rf"(?:(?P<wd>{_WEEKDAY_WORD}|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)\.?,?{_SEP}+"
+    r"(?:(?:le|den|the|el|il|o)\s+)?)?"
+)
+_DATE = re.compile(
+    rf"\b{_WEEKDAY_PREFIX}(?:"
+    # 2026-03-14
+    rf"(?P<iy>{_YEAR})-(?P<im>0?[1-9]|1[0-2])-(?P<id>{_DAY})\b"
+    # 14/03/2026, 14.03.2026, 03/14/26, 14/03
+    rf"|(?P<n1>\d{{1,2}})(?P<sep>[/.])(?P<n2>\d{{1,2}})(?:(?P=sep)(?P<ny>{_YEAR}|\d\d)\b|/?(?![\d.,]\d))"
+    # 14 March 2026, 14. März, 14th of March, 12 de mayo de 2026, 1er mai
+    rf"|(?P<d1>{_DAY})(?:st|nd|rd|th|er|º|\.)?{_SEP}*(?:of{_SEP}+|de{_SEP}+)?(?P<m1>{_MONTH_WORD})\b"
+    rf"(?:,?{_SEP}*(?:de{_SEP}+)?(?P<y1>{_YEAR})\b)?"
+    # March 14, 2026; March 14th
+    rf"|(?P<m2>{_MONTH_WORD}){_SEP}+(?P<d2>{_DAY})(?:st|nd|rd|th)?\b(?!:|[.,]\d)(?:,?{_SEP}+(?P<y2>{_YEAR})\b)?"
+    # March 2026
+    rf"|(?P<m3>{_MONTH_WORD}){_SEP}+(?:de{_SEP}+)?(?P<y3>{_YEAR})\b"
+    r")",
+    re.IGNORECASE,
+)
+_TIME = re.compile(
+    r"(?<![\w.:,])(?:(?:at|um|à|a las|alle|às|om)\s+)?"
+    r"(?P<h>[01]?\d|2[0-3])(?:(?P<sep>[:.h])(?P<m>[0-5]\d))?"
+    r"(?:\s?(?P<ap>a\.?m\.?|p\.?m\.?)(?!\w)|\s?(?P<uhr>uhr|h\b|hrs\b|heures?\b|o'clock)|(?(sep)|(?!)))"
+    r"(?![\w:])",
+    re.IGNORECASE,
+)
+_TIME_SEP_ONLY = re.compile(r"[.]")
+_PHONE = re.compile(
+    r"(?<![\w+])(?:"
+    r"\+\d{1,3}[ \-./]?(?:\(0?\d{1,4}\)[ \-./]?)?\d{1,4}(?:[ \-./]?\d{1,5}){1,5}"
+    r"|\(\d{2,5}\)[ \-./]?\d{2,5}(?:[ \-./]?\d{2,5}){0,3}"
+    r"|0\d{1,4}(?:[ \-/.]\d{2,8}){1,4}"
+    r"|\d{3}[-.]\d{3}[-.]\d{4}"
+    r"|\d{3} \d{3} \d{4}"
+    r")(?!\w)"
+)
+_EMAIL = re.compile(r"\b[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+\b")
+_URL = re.compile(
+    r"\b(?:https?://|www\.)[^\s<>\"'()]+[^\s<>\"'().,;:!?]"
+    r"|\b[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.(?:com|org|net|io|de|fr|es|it|nl|pt|eu|"
+    r"co\.uk|uk|ch|at|be|info|biz|app|dev)\b(?:/[^\s<>\"'()]*[^\s<>\"'().,;:!?])?",
+    re.IGNORECASE,
+)
+_IDENTIFIER = re.compile(
+    r"#\s?\d[\w\-/]*"
+    r"|\b(?:[A-Z]{1,5}[\-/]?)+\d[\w\-/]*\b"
+    r"|\b(?=[A-Z0-9]*[A-Z])(?=[A-Z0-9]*\d)[A-Z0-9]{5,}\b"
+    r"|\b\d{2,}(?:[\-/]\d+)+\b"
+    r"|\b\d+[A-Z]{1,3}\b"
+    r"|\b[A-Z][A-Z0-9]\s\d{2,4}\b"
+    r"|\b[A-Z]{2,}(?:[\-/][A-Z0-9]+)*[\-/]\d[\w\-/]*"
+)
+_NOT_FLIGHT = _wordset("AM PM IT OK TV EU US UK NO ID HR PR CC RE ON IN AT TO OF")
+_PLACEHOLDER = re.compile(
+    r"\[(?!\d+\])[^\[\]\n]{1,40}\](?!\()"
+    r"|<(?!/?(?:br|p|b|i|a|div|span)\b)[A-Za-z][^<>\n@]{0,30}>"
+    r"|\{\{?[A-Za-z_][^{}\n]{0,30}\}\}?"
+    r"|\b[Xx]{2}(?:[./:\-][Xx]{2,4})+\b|\bX{3,}\b|_{3,}"
+)
+
+
+# ---------------------------------------------------------------- extraction
+def extract(
+    text: str, *, lower: set[str] | None = None, context: set[str] | None = None
+) -> Iterator[Found]:
+    """Every detail of ``text``, in order of appearance.
+
+    ``lower``: words seen in lower case (they are not names); the text's own are added.
+    ``context``: words written capitalised in the texts it is compared with (a German
+    capitalised word found there is a name, not a noun).
+    """
+    if not text.strip():
+        return
+    taken = bytearray(len(text))
+    found: list[Found] = []
+
+    def claim(start: int, end: int) -> bool:
+        if taken.find(1, start, end) != -1:
+            return False
+        taken[start:end] = b"\x01" * (end - start)
+        return True
+
+    for marker in _LIST_MARKER.finditer(text):
+        taken[marker.start() : marker.end()] = b"\x01" * (marker.end() - marker.start())
+    for match in _PLACEHOLDER.finditer(text):
+        if claim(match.start(), match.end()):
+            found.append(Found(Detail(match.group(), "placeholder", match.start(), match.end())))
+    for match in _EMAIL.finditer(text):
+        if claim(match.start(), match.end()):
+            key = "e:" + match.group().casefold()
+            found.append(_found(match, "email", {key}))
+    for match in _URL.finditer(text):
+        if claim(match.start(), match.end()):
+            found.append(_found(match, "url", {"u:" + _url_key(match.group())}))
+    for match in _DATE.finditer(text):
+        date = _date(match)
+        if date is not None and claim(date.detail.start, date.detail.end):
+            found.append(date)
+    for match in _TIME.finditer(text):
+        time = _time(match)
+        if time is not None and claim(match.start("h"), match.end()):
+            found.append(time)
+    for match in _PHONE.finditer(text):
+        digits = re.sub(r"\D", "", match.group())
+        if len(digits) >= 7 and claim(match.start(), match.end()):
+            found.append(_found(match, "phone", {"t:" + _phone_key(digits)}))
+    for match in _AMOUNT.finditer(text):
+        number = match.group("a") or match.group("b")
+        multiplier = match.group("am") or match.group("bm")
+        if claim(match.start(), match.end()):
+            found.append(_found(match, "amount", _number_keys(number, multiplier)))
+    for match in _PERCENT.finditer(text):
+        if claim(match.start(), match.end()):
+            keys = {"p:" + k[2:] for k in _number_keys(match.group("n"), None)}
+            found.append(_found(match, "percent", keys))
+    for match in _IDENTIFIER.finditer(text):
+        value = match.group()
+        if value[:2] in _NOT_FLIGHT and " " in value:
+            continue
+        if claim(match.start(), match.end()):
+            key = re.sub(r"[\W_]", "", value).upper()
+            keys = {"i:" + key}
+            if key.isdigit():
+                keys.add("n:" + str(int(key)))
+            found.append(_found(match, "identifier", keys))
+    for match in _NUMBER.finditer(text):
+        if claim(match.start("n"), match.end()):
+            keys = _number_keys(match.group("n"), match.group("m"))
+            found.append(_found(match, "number", keys))
+    found.extend(_weekdays_and_months(text, claim))
+    own_lower = _lowercase_words(text)
+    found.extend(_names(text, taken, own_lower | (lower or set()), context or set()))
+    found.sort(key=lambda item: item.detail.start)
+    yield from found
+
+
+def _found(match: re.Match[str], kind: str, keys: set[str]) -> Found:
+    return Found(Detail(match.group(), kind, match.start(), match.end()), frozenset(keys))
+
+
+def _url_key(url: str) -> str:
+    key = re.sub(r"^(?:https?://)?(?:www\.)?", "", url.casefold())
+    return key.rstrip("/")
+
+
+def _phone_key(digits: str) -> str:
+    # The last 8 digits: a country code, trunk 0 or 00 prefix may be written or not.
+    return digits[-8:]
+
+
+def _number_keys(number: str, multiplier: str | None) -> set[str]:
+    factor = _multiplier(multiplier)
+    return {"n:" + _format_value(value * factor) for value in _number_readings(number)}
+
+
+def _multiplier(word: str | None) -> float:
+    if not word:
+        return 1
+    word = word.casefold().rstrip(".")
+    if word in ("k", "thousand", "tausend", "mil"):
+        return 1e3
+    if word in ("billion", "billions", "milliard", "milliards", "milliarden", "mrd", "bn", "b"):
+        return 1e9
+    return 1e6
+
+
+def _format_value(value: float) -> str:
+    rounded = round(value, 6)
+    return str(int(rounded)) if rounded == int(rounded) else repr(rounded)
+
+
+def _number_readings(number: str) -> set[float]:
+    """Every value ``number`` can mean: "4.800" is 4800 or 4.8, "1.200,50" is 1200.5."""
+    compact = re.sub(r"[ \u00a0\u202f'\u2019]", "", number)
+    readings: set[float] = set()
+    separators = [c for c in compact if c in ".,"]
+    if not separators:
+        return {float(compact)}
+    if len(set(separators)) == 2:
+        decimal = compact[max(compact.rfind("."), compact.rfind(","))]
+        thousands = "," if decimal == "." else "."
+        return {float(compact.replace(thousands, "").replace(decimal, "."))}
+    mark = separators[0]
+    groups = compact.split(mark)
+    if len(groups) > 2:
+        return {float("".join(groups))}
+    head, tail = groups
+    if len(tail) == 3 and head != "0":
+        readings.add(float(head + tail))
+    readings.add(float(head + "." + tail))
+    return readings
+
+
+def _date(match: re.Match[str]) -> Found | None:
+    groups = match.groupdict()
+    readings: list[tuple[int, int, int | None]] = []
+    if groups["iy"]:
+        readings.append((int(groups["id"]), int(groups["im"]), int(groups["iy"])))
+    elif groups["n1"]:
+        first, second = int(groups["n1"]), int(groups["n2"])
+        year = _year(groups["ny"])
+        if groups["sep"] == "." and year is None and not _dotted(match):
+            return None  # "3.5" is a number, not a date; "24.12." is a date
+        if groups["sep"] == "/" and year is None and (first > 31 or second > 31):
+            return None
+        for day, month in ((first, second), (second, first)):
+            if 1 <= day <= 31 and 1 <= month <= 12:
+                readings.append((day, month, year))
+        if groups["sep"] == ".":
+            readings = [r for r in readings if r[0] == first]  # dd.mm.yyyy is day-first
+    else:
+        day_text = groups["d1"] or groups["d2"]
+        month_text = groups["m1"] or groups["m2"] or groups["m3"]
+        month_number = _month_number(month_text)
+        if month_number is None:
+            return None
+        year = _year(groups["y1"] or groups["y2"] or groups["y3"])
+        if day_text is None:
+            keys = {f"m:{month_number}"} | ({f"n:{year}"} if year else set())
+            return Found(
+                Detail(match.group(), "month", match.start(), match.end()), frozenset(keys)
+            )
+        readings.append((int(day_text), month_number, year))
+    readings = [r for r in readings if _valid(r)]
+    if not readings:
+        return None
+    implied: set[str] = set()
+    for day, month, year in readings:
+        implied.add(f"m:{month}")
+        if year is not None:
+            implied.add(f"n:{year}")
+            implied.add(f"w:{datetime.date(year, month, day).weekday()}")
+    weekday = _weekday_number(groups["wd"]) if groups.get("wd") else None
+    if weekday is not None:
+        readings = [r for r in readings if _compatible(_weekday(r), weekday)]
+        if not readings:
+            readings = [(0, 0, None)]  # a date that cannot be that weekday matches nothing
+        implied.add(f"w:{weekday}")
+    end = match.end() + (1 if groups["sep"] == "." and _dotted(match) else 0)
+    return Found(
+        Detail(match.string[match.start() : end], "date", match.start(), end),
+        implied=frozenset(implied),
+        dates=tuple(readings),
+        weekday=weekday,
+    )
+
+
+def _dotted(match: re.Match[str]) -> bool:
+    """German "24.12." (day and month, each followed by a dot)."""
+    after = match.string[match.end() : match.end() + 2]
+    return after[:1] == "." and not after[1:].isdigit()
+
+
+def _valid(reading: tuple[int, int, int | None]) -> bool:
+    day, month, year = reading
+    try:
+        datetime.date(year or 2024, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def _weekday(reading: tuple[int, int, int | None]) -> int | None:
+    day, month, year = reading
+    return None if year is None else datetime.date(year, month, day).weekday()
+
+
+def _year(text: str | None) -> int | None:
+    if not text:
+        return None
+    year = int(text)
+    return year + 2000 if year < 100 else year
+
+
+def _month_number(word: str) -> int | None:
+    key = word.casefold().rstrip(".")
+    if key in _MONTHS:
+        if key == "may" and not word[0].isupper():
+            return None
+        return _MONTHS[key]
+    if key in _MONTH_ABBREVIATIONS and word[0].isupper():
+        return _MONTH_ABBREVIATIONS[key]
+    return None
+
+
+def _weekday_number(word: str) -> int | None:
+    key = word.casefold().rstrip(".")
+    if key in _WEEKDAYS:
+        return _WEEKDAYS[key]
+    return _WEEKDAY_ABBREVIATIONS.get(key)
+
+
+def _time(match: re.Match[str]) -> Found | None:
+    hour = int(match.group("h"))
+    minute = int(match.group("m") or 0)
+    sep, ampm, uhr = match.group("sep"), match.group("ap"), match.group("uhr")
+    if sep == "." and not (ampm or uhr):
+        return None  # "3.45" is a number
+    if sep == "h" and uhr:
+        return None
+    minutes: set[int] = set()
+    if ampm:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if ampm.casefold().startswith("p") else 0)
+        minutes.add(hour * 60 + minute)
+    else:
+        minutes.add(hour * 60 + minute)
+        if 1 <= hour <= 11:
+            minutes.add((hour + 12) * 60 + minute)
+    keys = {f"h:{m}" for m in minutes}
+    start = match.start("h")
+    return Found(
+        Detail(match.string[start : match.end()], "time", start, match.end()), frozenset(keys)
+    )
+
+
+_CALENDAR_WORD = re.compile(
+    rf"\b(?:{_WEEKDAY_WORD}|{'|'.join(sorted(_MONTHS, key=len, reverse=True))}"
+    r"|Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\b",
+    re.IGNORECASE,
+)
+
+
+def _weekdays_and_months(text: str, claim: Any) -> Iterator[Found]:
+    for match in _CALENDAR_WORD.finditer(text):
+        word = match.group()
+        key = word.casefold()
+        if key in _WEEKDAY_ABBREVIATIONS and not word[0].isupper():
+            continue
+        if key in _ENGLISH_MONTHS and not word[0].isupper():
+            continue
+        if key == "may" and _sentence_initial(text, match.start()):
+            continue
+        if key in ("mars", "august") and word[0].isupper() and key == "mars":
+            continue  # the planet / a name more often than the French month capitalised
+        if not claim(match.start(), match.end()):
+            continue
+        weekday = _weekday_number(word)
+        if weekday is not None:
+            yield _found(match, "weekday", {f"w:{weekday}"})
+        else:
+            yield _found(match, "month", {f"m:{_MONTHS[key]}"})
+
+
+def _sentence_initial(text: str, start: int) -> bool:
+    pos = start - 1
+    while pos >= 0 and text[pos] in " \t\"'“”\u2018\u2019«»(*#->•[":
+        pos -= 1
+    if pos < 0 or text[pos] in ".!?:;\n":
+        return True
+    # "1. Anna" or "- Anna": a list item starts a sentence too.
+    return bool(re.match(r"\d{1,2}[.)]$", text[max(0, pos - 2) : pos + 1]))
+
+
+def _names(text: str, taken: bytearray, lower: set[str], context: set[str]) -> Iterator[Found]:
+    german = _is_german(text)
+    tokens = list(_TOKEN.finditer(text))
+    mid_capitals = {
+        t.group()
+        for t in tokens
+        if t.group()[0].isupper() and not _sentence_initial(text, t.start())
+    }
+    known = context if german else mid_capitals | context
+    run: list[re.Match[str]] = []
+    previous_word = ""
+    before_run = ""
+    noun_end = -1
+
+    def flush() -> Iterator[Found]:
+        while run and _connector(run[-1].group()):
+            run.pop()
+        if run:
+            found = _name(text, run, german, known, before_run)
+            if found is not None:
+                yield found
+        run.clear()
+
+    connectors = _GERMAN_CONNECTORS if german else _CONNECTORS
+    previous_end = 0
+    for index, token in enumerate(tokens):
+        word = token.group()
+        start = token.start()
+        if any(c.isdigit() for c in text[previous_end:start]):
+            previous_word = ""  # "von 2.100 Tonnen": the word before is not about this one
+        previous_end = token.end()
+        gap = text[run[-1].end() : start] if run else ""
+        capital = word[0].isupper() and taken.find(1, start, token.end()) == -1
+        name_like = capital and _could_be_name(word, lower)
+        joins = word in connectors or word == "&"
+        if run and (gap not in (" ", " & ") or not (name_like or joins)):
+            yield from flush()
+        if name_like:
+            if not run:
+                if (
+                    german
+                    and _german_noun(word, previous_word)
+                    and word not in context
+                    and noun_end != start - 1
+                ):
+                    previous_word = word
+                    noun_end = token.end()
+                    continue
+                # A capitalised word right after a German noun names it: "Firma Schneider".
+                before_run = _AFTER_NOUN if noun_end == start - 1 else previous_word
+            run.append(token)
+        elif run and joins and index + 1 < len(tokens):
+            run.append(token)
+        previous_word = word
+    yield from flush()
+
+
+def _connector(word: str) -> bool:
+    return word in _CONNECTORS or word == "&"
+
+
+def _could_be_name(word: str, lower: set[str]) -> bool:
+    folded = word.casefold()
+    head = re.split(r"['\u2019]", folded)[0]
+    if folded in _STOP_WORDS or head in _STOP_WORDS or folded in _TITLES or len(word) < 2:
+        return False
+    if folded in _WEEKDAYS or folded in _MONTHS or folded in _WEEKDAY_ABBREVIATIONS:
+        return False
+    if word.isupper() and folded in _ACRONYMS:
+        return False
+    return folded not in lower
+
+
+def _german_noun(word: str, previous: str) -> bool:
+    folded = word.casefold()
+    if previous.casefold() in _GERMAN_DETERMINERS:
+        return True
+    if previous and previous.islower() and previous.endswith(("e", "en", "er", "es", "em")):
+        return True  # "die neue Rechnung"
+    return len(folded) > 5 and folded.endswith(_GERMAN_NOUN_ENDINGS)
+
+
+def _distinct(text: str, token: re.Match[str]) -> bool:
+    """A word that is a name by its form: "FoxBridge", "ACME", or alone on its line."""
+    word = token.group()
+    if any(c.isupper() for c in word[1:]):
+        return True
+    line_start = text.rfind("\n", 0, token.start()) + 1
+    line_end = text.find("\n", token.end())
+    line = text[line_start : len(text) if line_end == -1 else line_end]
+    return line.strip(" \t,.;:-*#>") == word
+
+
+_NEXT_WORD = re.compile(r"(?:'s\b|\u2019s\b|,?\s+([^\W\d_]+))")
+_SUBJECT_VERBS = _wordset(
+    "will said says confirmed asked wants wrote called sent mentioned suggested agreed "
+    "needs told thinks joined left approved"
+)
+_GERMAN_PLACE_WORDS = _wordset("in aus nach bei von und")
+_AFTER_NOUN = "\0noun"
+
+
+def _name(
+    text: str, run: list[re.Match[str]], german: bool, known: set[str], before: str
+) -> Found | None:
+    significant = [t.group() for t in run if not _connector(t.group())]
+    first = run[0]
+    if len(significant) == 1 and not _distinct(text, first):
+        word = significant[0]
+        after_title = before.casefold() in _TITLES
+        if german:
+            after_noun = before == _AFTER_NOUN
+            if not (after_title or after_noun or word in known or before in _GERMAN_PLACE_WORDS):
+                return None
+        elif _sentence_initial(text, first.start()) and word not in known:
+            following = _NEXT_WORD.match(text, run[-1].end())
+            verb = following.group(1) if following else ""
+            subject = following is not None and (verb is None or verb.casefold() in _SUBJECT_VERBS)
+            if not subject or word.casefold().endswith(_COMMON_ENDINGS):
+                return None
+    start, end = run[0].start(), run[-1].end()
+    parts = (part for word in significant for part in re.split(r"-", word) if part)
+    words = tuple(_EXONYMS.get(w, w) for w in (_fold(w) for w in parts))
+    return Found(Detail(text[start:end], "name", start, end), words=words)
+
+
+def _name_kept(name: Found, draft_words: set[str], draft_names: dict[str, list[Found]]) -> bool:
+    """A source name is in the draft when a draft name is part of it ("Ms Berg", "Anna" for
+    "Anna Berg"), or, when the draft names no one like it, when one of its words occurs."""
+    whole = set(name.words)
+    related = [other for word in whole for other in draft_names.get(word, ())]
+    if related:
+        return any(set(other.words) <= whole for other in related)
+    return any(word in draft_words for word in name.words)
+
+
+_EXONYMS: dict[str, str] = {}
+for _group in (
+    "koln cologne colonia cologna keulen",
+    "munchen munich munique monaco-di-baviera",
+    "milano milan mailand milan",
+    "roma rome rom",
+    "napoli naples neapel",
+    "firenze florence florenz florencia",
+    "venezia venice venedig venise venecia",
+    "torino turin",
+    "genova genoa genua genes",
+    "lisboa lisbon lissabon lisbonne",
+    "porto oporto",
+    "gent ghent gand",
+    "antwerpen antwerp anvers amberes",
+    "brussel bruxelles brussels brussel brusel bruselas bruxelas",
+    "wien vienna vienne viena",
+    "praha prague prag praga",
+    "warszawa warsaw warschau varsovie varsovia",
+    "zurich zurigo",
+    "geneve geneva genf ginevra ginebra",
+    "basel bale basilea",
+    "nurnberg nuremberg norimberga",
+    "kobenhavn copenhagen kopenhagen copenhague",
+    "athina athens athen athenes atenas atene",
+    "moskva moscow moskau moscou moscu mosca",
+    "sevilla seville seville siviglia",
+    "londres london londra londen",
+    "parijs paris parigi",
+    "deutschland germany allemagne alemania germania duitsland alemanha",
+    "frankreich france francia frankrijk franca",
+    "spanien spain espagne espana spagna spanje espanha",
+    "italien italy italie italia italie",
+    "niederlande netherlands pays-bas paises nederland olanda holanda",
+    "schweiz switzerland suisse suiza svizzera zwitserland suica",
+    "osterreich austria autriche oostenrijk",
+    "belgien belgium belgique belgica belgio",
+    "polen poland pologne polonia",
+    "grossbritannien britain royaume-uni",
+):
+    _words_of_group = [_fold(word) for word in _group.split()]
+    for _alias in _words_of_group:
+        _EXONYMS[_alias] = _words_of_group[0]

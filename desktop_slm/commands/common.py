@@ -85,6 +85,18 @@ def read_notes(source: str | None) -> str:
         raise UserFacingError(f"Cannot read input file {path}: {exc.strerror}.") from None
 
 
+def read_input(source: str | None) -> str:
+    """Standard input, or a document of any supported kind (PDF, Word, HTML, text)."""
+    if source in (None, "-"):
+        return read_notes(source)
+    from desktop_slm.documents import read_document
+
+    document = read_document(source)
+    if document.notice:
+        note(document.notice)
+    return document.text
+
+
 @contextlib.contextmanager
 def cancel_on_sigint(cancel: Callable[[], None]) -> Iterator[threading.Event]:
     """While inside, Ctrl+C calls ``cancel`` and sets the event; a second Ctrl+C aborts.

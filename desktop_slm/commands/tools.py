@@ -19,6 +19,7 @@ from desktop_slm.commands.common import (
     cancel_on_sigint,
     note,
     positive_int,
+    read_input,
     read_notes,
     temperature,
     usage,
@@ -168,18 +169,6 @@ def _settings() -> Settings:
     return loaded.settings
 
 
-def _read_input(source: str | None) -> str:
-    """Standard input, or a document of any supported kind (PDF, Word, HTML, text)."""
-    if source in (None, "-"):
-        return read_notes(source)
-    from desktop_slm.documents import read_document
-
-    document = read_document(source)
-    if document.notice:
-        note(document.notice)
-    return document.text
-
-
 def _check_output(path: Path | None) -> None:
     """Refuse an unusable --output before any work is done."""
     if path is None:
@@ -255,11 +244,14 @@ def _run_job(
     title: str = "",
     present: Present | None = None,
     stream_output: bool = False,
+    checked: tuple[str, object] | None = None,
 ) -> int:
     """Load the model, run a tool's job (the window runs the same one), print or save it.
 
     Progress goes to stderr. With ``stream_output`` the answer of a one-step job is
     written to stdout as it is generated (only when ``present`` cannot change it).
+    ``checked`` is the tool and its request: the answer is fact-checked against it
+    (``"check"`` in the JSON, else its one-line summary on stderr).
     """
     from desktop_slm.engine.client import EngineClient
     from desktop_slm.engine.protocol import SamplingOptions
@@ -311,6 +303,10 @@ def _run_job(
             "model": _model_json(active),
             **shown.fields,
         }
+        if checked is not None:
+            from desktop_slm.tools.verify import check_answer
+
+            payload["check"] = check_answer(checked[0], checked[1], shown.text).to_json()
         return _report(args, payload, stopped=stopped, streamed=streaming, title=title)
 
 
@@ -347,6 +343,8 @@ def _report(
         print(json.dumps(payload, ensure_ascii=False))
     elif output is None:
         print_text()
+    if "check" in payload and not args.json:
+        note(payload["check"]["summary"])
     requests = payload["requests"]
     note(
         f"{requests} request{'s' if requests != 1 else ''}, "
@@ -362,7 +360,7 @@ def _run_email(args: argparse.Namespace) -> int:
 
     settings = _settings()
     run = _choose_model(args, settings)
-    original = _read_input(args.reply_to) if args.reply_to else ""
+    original = read_input(args.reply_to) if args.reply_to else ""
     try:
         notes = (
             read_notes(args.input)
@@ -400,6 +398,7 @@ def _run_email(args: argparse.Namespace) -> int:
         lambda limits: email.job(request, limits),
         present=present,
         stream_output=not fill_names,
+        checked=("email", request),
     )
 
 
@@ -413,7 +412,7 @@ def _prepare(args: argparse.Namespace, tool: str) -> tuple[_Run, str] | int:
     _check_output(args.output)
     run = _choose_model(args, settings)
     try:
-        return run, _read_input(args.input)
+        return run, read_input(args.input)
     except UsageError as exc:
         return usage(f"run {tool}", str(exc))
 
@@ -434,7 +433,9 @@ def _run_report(args: argparse.Namespace) -> int:
         max_sections=args.sections,
     )
     request.check()
-    return _run_job(args, run, lambda limits: report.report_job(request, limits))
+    return _run_job(
+        args, run, lambda limits: report.report_job(request, limits), checked=("report", request)
+    )
 
 
 def _run_translate(args: argparse.Namespace) -> int:
@@ -448,7 +449,9 @@ def _run_translate(args: argparse.Namespace) -> int:
         text=text, target=args.target, source=args.source, formality=args.formality
     )
     request.check()
-    return _run_job(args, run, lambda limits: translate.job(request, limits))
+    return _run_job(
+        args, run, lambda limits: translate.job(request, limits), checked=("translate", request)
+    )
 
 
 def _run_summarize(args: argparse.Namespace) -> int:
@@ -474,4 +477,4 @@ def _run_summarize(args: argparse.Namespace) -> int:
             )
         return summarize.job(request, limits, summary_plan)
 
-    return _run_job(args, run, make_job)
+    return _run_job(args, run, make_job, checked=("summarize", request))
