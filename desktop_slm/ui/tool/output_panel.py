@@ -166,17 +166,14 @@ class OutputPanel(QWidget):
             cursor = QTextCursor(self.output.document())
             cursor.setPosition(start)
             cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
-            selection.cursor = cursor  # type: ignore[attr-defined]
-            selection.format = look  # type: ignore[attr-defined]
+            selection.cursor = cursor
+            selection.format = look
             selections.append(selection)
         self.output.setExtraSelections(selections)
 
     def marked_texts(self) -> list[str]:
         """The highlighted texts, in order (what a reader sees marked)."""
-        return [
-            selection.cursor.selectedText()  # type: ignore[attr-defined]
-            for selection in self.output.extraSelections()
-        ]
+        return [selection.cursor.selectedText() for selection in self.output.extraSelections()]
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt override
         if (
