@@ -15,6 +15,7 @@ import docx
 import pytest
 
 from desktop_slm.engine.client import EngineClient
+from desktop_slm.tools.jobs import allowed_tokens
 from tests.support.processes import wait_gone
 from tests.test_cli import CLI, error_lines, parse_one_json_object, run_cli, write_user_settings
 from tests.test_documents import encrypted, pdf_with_text
@@ -126,7 +127,7 @@ def test_summarize_a_text_five_times_the_context(
     assert result["model"]["n_ctx"] == small_context
     assert result["text"].strip()
     assert result["requests"] >= chunks + 1
-    assert result["completion_tokens"] <= 8 * result["requests"]
+    assert result["completion_tokens"] <= allowed_tokens(8) * result["requests"]
     assert not result["cancelled"]
     assert f"Summarizing chunk 1 of {chunks}" in proc.stderr
     assert f"Summarizing chunk {chunks} of {chunks}" in proc.stderr
@@ -219,7 +220,8 @@ def test_email_reply_from_the_command_line(
     assert "ferry" in result["subject"].lower()
     assert result["body"].rstrip().endswith("Sam")
     assert "[Your Name]" not in result["text"]
-    assert 1 <= result["completion_tokens"] <= 32
+    # The answer may run a little past its budget to finish its sentence.
+    assert 1 <= result["completion_tokens"] <= allowed_tokens(32)
 
 
 # ---------------------------------------------------------------- per-model settings
@@ -237,7 +239,8 @@ def test_run_uses_the_models_remembered_settings_unless_a_flag_overrides_them(
     )
     notes = "thank the team for the launch; drinks on Friday at 5"
 
-    remembered = run_cli("run", "email", "--json", stdin=notes)
+    # --raw: the answer length exactly as set, without the allowance to finish a sentence.
+    remembered = run_cli("run", "email", "--json", "--raw", stdin=notes)
     assert remembered.returncode == 0, remembered.stderr
     first = parse_one_json_object(remembered.stdout)
     assert first["model"]["n_ctx"] == 768
@@ -245,11 +248,11 @@ def test_run_uses_the_models_remembered_settings_unless_a_flag_overrides_them(
     assert 1 <= first["completion_tokens"] <= 6  # the model's answer length, not the tool's
     assert first["finish_reason"] == "length"
 
-    again = run_cli("run", "email", "--json", stdin=notes)
+    again = run_cli("run", "email", "--json", "--raw", stdin=notes)
     assert parse_one_json_object(again.stdout)["text"] == first["text"]  # temperature 0
 
     flags = run_cli(
-        "run", "email", "--json", "--context", "1024", "--max-tokens", "20", stdin=notes
+        "run", "email", "--json", "--raw", "--context", "1024", "--max-tokens", "20", stdin=notes
     )
     assert flags.returncode == 0, flags.stderr
     overridden = parse_one_json_object(flags.stdout)
@@ -272,4 +275,5 @@ def test_max_tokens_caps_every_answer_of_a_job_the_same_way(
     assert proc.returncode == 0, proc.stderr
     result = parse_one_json_object(proc.stdout)
     assert result["requests"] > 1
-    assert result["completion_tokens"] <= 5 * result["requests"]
+    # Each answer may run a little past the cap to finish its sentence, no further.
+    assert result["completion_tokens"] <= allowed_tokens(5) * result["requests"]

@@ -132,6 +132,12 @@ def run(engine: FakeEngine, job: Job, **options: Any) -> list[Any]:
     return list(JobRunner(engine, SamplingOptions(**options)).run(job))  # type: ignore[arg-type]
 
 
+def run_raw(engine: FakeEngine, job: Job, **options: Any) -> list[Any]:
+    """Without the guards: the model's answers as they are."""
+    runner = JobRunner(engine, SamplingOptions(**options), guards=False)  # type: ignore[arg-type]
+    return list(runner.run(job))
+
+
 def result_of(events: list[Any]) -> JobResult:
     assert isinstance(events[-1], JobResult)
     return events[-1]
@@ -177,8 +183,12 @@ def test_runner_reports_progress_tokens_previews_and_one_result_last() -> None:
     assert result.requests == 3
     assert result.completion_tokens == 12
     assert result.detail == {"parts": 3}
-    # The answer budget of each step is what the step asked for.
-    assert [r.options.max_tokens for r in engine.requests] == [20, 20, 20]
+    assert result.notices == ()
+    # The answer budget of each step is what the step asked for, plus the allowance
+    # to finish a sentence (at least 16 tokens).
+    assert [r.options.max_tokens for r in engine.requests] == [36, 36, 36]
+    raw = run_raw(FakeEngine(answer=lambda r: "fine"), three_steps())
+    assert result_of(raw).text == "fine | fine | fine"
 
 
 def test_stop_between_steps_starts_no_new_request_and_keeps_what_is_done() -> None:
@@ -255,7 +265,8 @@ def test_single_step_refuses_input_that_cannot_fit_and_says_by_how_much() -> Non
 
     # A short input with a large wanted answer is not "too long": the answer shrinks.
     fits = single_step(simple_prompt("short"), engine.limits(), label="x", what="notes")
-    result = result_of(run(engine, fits))
+    # (The guards' allowance may go past the context: the engine stops at its end.)
+    result = result_of(run_raw(engine, fits))
     assert result.text == "fine"
     assert 400 < engine.requests[0].options.max_tokens < 512
 
@@ -263,9 +274,13 @@ def test_single_step_refuses_input_that_cannot_fit_and_says_by_how_much() -> Non
 def test_max_tokens_of_the_user_caps_every_step() -> None:
     engine = FakeEngine(answer=lambda r: "a b c d e f g h")
     job = single_step(simple_prompt(), engine.limits(max_answer_tokens=3), label="x", what="x")
-    result = result_of(run(engine, job))
+    result = result_of(run_raw(engine, job))
     assert result.text == "a b c"
     assert engine.requests[0].options.max_tokens == 3
+    # With the guards (the default) the cap gets the allowance to finish a sentence.
+    job = single_step(simple_prompt(), engine.limits(max_answer_tokens=3), label="x", what="x")
+    result_of(run(engine, job))
+    assert engine.requests[1].options.max_tokens == 3 + 16
 
 
 def test_closing_the_event_stream_early_closes_the_job() -> None:

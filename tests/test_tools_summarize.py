@@ -185,7 +185,8 @@ def test_fifty_pages_with_a_2048_token_context_every_request_fits() -> None:
 def test_summaries_are_merged_in_rounds_until_they_fit() -> None:
     text = random_text(random.Random(7), 300, max_words=100)
     # Long partial summaries: the notes do not fit the final request at once.
-    engine = FakeEngine(answer=lambda r: "fact " * 200, n_ctx=1024)
+    # (Facts that differ: the same word again and again would be stopped as a loop.)
+    engine = FakeEngine(answer=lambda r: " ".join(f"fact{i}" for i in range(200)), n_ctx=1024)
     events = run(engine, summarize.job(summarize.SummarizeRequest(text), engine.limits()))
     result = result_of(events)
     assert result.detail["rounds"] >= 1

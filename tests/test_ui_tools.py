@@ -33,6 +33,8 @@ from pytestqt.qtbot import QtBot
 from desktop_slm.config import Settings, app_paths
 from desktop_slm.storage.drafts import DB_NAME, open_store
 from desktop_slm.tools import report
+from desktop_slm.tools.guards import ends_mid_sentence
+from desktop_slm.tools.jobs import SHORTENED
 from desktop_slm.ui import email_tab, history
 from desktop_slm.ui.bridge.engine import EngineBridge
 from desktop_slm.ui.main_window import MainWindow
@@ -916,3 +918,25 @@ def test_real_model_summarizes_translates_and_writes_a_report(
     assert markdown.startswith("# ")
     assert markdown.count("\n## ") == len(outline.sections)
     assert window.state_label.text() == "Idle"
+
+
+def test_real_model_answer_cut_by_the_length_ends_a_sentence_and_the_tab_says_so(
+    qtbot: QtBot, open_window: OpenWindow, smollm2_path: Path
+) -> None:
+    window = open_window(smollm2_path, {**FAST_SETTINGS, "max_tokens": 12})
+    wait_loaded(qtbot, window, smollm2_path)
+    summarize = window.summarize_tab
+    show_tab(window, summarize)
+    summarize.input.setPlainText(
+        "The city council approved the new budget on Monday. Spending on schools rises "
+        "by ten percent, and two new bus lines start in March. Taxes stay the same. The "
+        "mayor said the harbour will be repaired next year and the library opens on Sundays."
+    )
+    qtbot.waitUntil(summarize.generate_button.isEnabled)
+    summarize.generate()
+    qtbot.waitUntil(finished(summarize), timeout=REAL_MS)
+    shown = summarize.output.toPlainText()
+    assert shown.strip()
+    assert not ends_mid_sentence(shown), shown
+    assert summarize.notice.isVisible()
+    assert summarize.notice.text() == SHORTENED

@@ -107,7 +107,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
         type=positive_int,
         default=None,
         metavar="N",
-        help="the longest single answer, in tokens (default: the model's answer length)",
+        help="the longest single answer, in tokens (default: the model's answer length); "
+        "an answer may run a few tokens past it to finish its sentence",
     )
     parser.add_argument("--temperature", type=temperature, default=None)
     parser.add_argument(
@@ -119,6 +120,12 @@ def _common(parser: argparse.ArgumentParser) -> None:
         "--json",
         action="store_true",
         help="print one JSON object with the text, model, tokens and timings",
+    )
+    parser.add_argument(
+        "--raw",
+        action="store_true",
+        help="the model's answers as they are: not finished or trimmed at the length "
+        "limit, repetition not stopped",
     )
 
 
@@ -248,7 +255,8 @@ def _run_job(
 ) -> int:
     """Load the model, run a tool's job (the window runs the same one), print or save it.
 
-    Progress goes to stderr. With ``stream_output`` the answer of a one-step job is
+    Progress goes to stderr, and so do the guards' notices ("Shortened to fit the
+    length."). With ``stream_output`` and ``--raw`` the answer of a one-step job is
     written to stdout as it is generated (only when ``present`` cannot change it).
     ``checked`` is the tool and its request: the answer is fact-checked against it
     (``"check"`` in the JSON, else its one-line summary on stderr).
@@ -259,7 +267,12 @@ def _run_job(
     from desktop_slm.tools.jobs import JobProgress, JobResult, JobRunner, JobStepDone, JobToken
 
     tuning = run.tuning
-    streaming = stream_output and not args.json and getattr(args, "output", None) is None
+    guards = not args.raw
+    # The guards may shorten the answer at its end or cut a loop out of it once it is
+    # written, so the text is printed when finished (what was streamed cannot be taken back).
+    streaming = (
+        stream_output and not guards and not args.json and getattr(args, "output", None) is None
+    )
     with EngineClient() as client:
         active = client.load(run.model_path, n_ctx=tuning.n_ctx, n_threads=tuning.n_threads)
         base = " (base model: not instruction-tuned)" if active.info.is_base_model else ""
@@ -267,7 +280,7 @@ def _run_job(
         limits = ModelLimits.of(client, max_answer_tokens=tuning.max_tokens)
         job = make_job(limits)
         sampling = SamplingOptions(temperature=tuning.temperature, seed=args.seed)
-        runner = JobRunner(client, sampling)
+        runner = JobRunner(client, sampling, guards=guards)
         result: JobResult | None = None
         last: JobStepDone | None = None
         first = True
@@ -300,6 +313,7 @@ def _run_job(
             "finish_reason": "cancelled" if stopped else finish,
             "timings": last.completion.timings.__dict__.copy() if last else {},
             "detail": _plain(dict(result.detail)),
+            "notices": list(result.notices),
             "model": _model_json(active),
             **shown.fields,
         }
@@ -343,8 +357,11 @@ def _report(
         print(json.dumps(payload, ensure_ascii=False))
     elif output is None:
         print_text()
-    if "check" in payload and not args.json:
-        note(payload["check"]["summary"])
+    if not args.json:
+        for notice in payload["notices"]:
+            note(notice)
+        if "check" in payload:
+            note(payload["check"]["summary"])
     requests = payload["requests"]
     note(
         f"{requests} request{'s' if requests != 1 else ''}, "

@@ -14,6 +14,7 @@ command line runs it directly and stops it from its SIGINT handler.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Generator, Iterator, Mapping
@@ -21,8 +22,17 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from desktop_slm.engine.protocol import Completion, SamplingOptions, TokenEvent
-from desktop_slm.tools.budget import ModelLimits
+from desktop_slm.tools.budget import SAFETY_TOKENS, ModelLimits
+from desktop_slm.tools.guards import LoopGuard, complete_sentences, sentence_end_after
 from desktop_slm.tools.prompt import TextEngine, ToolPrompt, stream
+
+EXTRA_ANSWER_SHARE = 0.15
+"""A step's answer may run this much past its budget to finish its sentence ..."""
+MIN_EXTRA_TOKENS = 16
+"""... and at least this many tokens."""
+
+SHORTENED = "Shortened to fit the length."
+REPEATING = "The model started repeating itself; the repetition was removed."
 
 
 class JobCancelled(Exception):
@@ -113,6 +123,9 @@ class JobResult:
     completion_tokens: int
     elapsed_s: float
     detail: Mapping[str, Any] = field(default_factory=dict)
+    """The job's own detail, plus ``shortened`` / ``repetition`` (True) when a guard acted."""
+    notices: tuple[str, ...] = ()
+    """What the guards did, in sentences for people (each at most once per run)."""
 
     @property
     def tokens_per_s(self) -> float:
@@ -129,10 +142,14 @@ class JobRunner:
     comes before the run has even started is not lost).
     """
 
-    def __init__(self, client: TextEngine, options: SamplingOptions | None = None) -> None:
+    def __init__(
+        self, client: TextEngine, options: SamplingOptions | None = None, *, guards: bool = True
+    ) -> None:
         self._client = client
         self._options = options or SamplingOptions()
         self._stop = threading.Event()
+        self._guards = guards
+        """Finish or trim sentences at the budget and stop loops; False: the raw answers."""
 
     @property
     def stopped(self) -> bool:
@@ -143,8 +160,21 @@ class JobRunner:
         self._stop.set()
         self._client.cancel()
 
+    def _room(self, prompt: ToolPrompt) -> int | None:
+        """Answer tokens the context leaves next to ``prompt`` (None: not known)."""
+        if not self._guards or self._client.active_model is None:
+            return None
+        limits = ModelLimits.of(self._client)
+        return limits.n_ctx - limits.prompt_tokens(prompt) - SAFETY_TOKENS
+
     def run(self, job: Job) -> Iterator[JobEvent]:
         """Drive ``job`` to its end; the last event is always a :class:`JobResult`.
+
+        With guards, each step's answer may run a little past its budget to finish its
+        sentence (it is stopped at the first sentence end past it), an answer still cut
+        by the budget is trimmed back to its last complete sentence, and a step whose
+        answer starts repeating itself is stopped at once and trimmed. The job gets the
+        trimmed answer; the result says what happened in ``notices`` and ``detail``.
 
         Errors of the engine or of the job (``UserFacingError``) propagate to the caller.
         """
@@ -153,6 +183,7 @@ class JobRunner:
         answer: str | None = None
         output: JobOutput
         cancelled = False
+        acted: dict[str, str] = {}  # flag -> notice, in the order they happened
         try:
             while True:
                 try:
@@ -168,25 +199,33 @@ class JobRunner:
                     output, cancelled = _cancel(job, ""), True
                     break
                 yield JobProgress(item.index, item.total, item.label, item.phase, item.is_output)
+                step = _GuardedStep(item, self._guards, self._room(item.prompt))
                 completion: Completion | None = None
-                partial: list[str] = []
-                options = replace(self._options, max_tokens=max(1, item.max_tokens))
-                for event in stream(self._client, item.prompt, options):
+                options = replace(self._options, max_tokens=step.allowed_tokens)
+                for event in stream(self._client, step.prompt, options):
                     if isinstance(event, TokenEvent):
-                        partial.append(event.text)
+                        if step.ended:
+                            continue  # the rest of a request the guards have ended
                         yield JobToken(item.index, event.text, item.is_output, event.tokens)
                         if self._stop.is_set():
                             # stop() may have come before this request started.
+                            self._client.cancel()
+                        elif step.feed(event):
                             self._client.cancel()
                     else:
                         completion = event
                 assert completion is not None
                 prompt_tokens += completion.prompt_tokens
                 completion_tokens += completion.completion_tokens
-                if completion.cancelled or self._stop.is_set():
-                    output, cancelled = _cancel(job, "".join(partial)), True
+                if self._stop.is_set() or (completion.cancelled and not step.ended):
+                    output, cancelled = _cancel(job, step.text), True
                     break
                 requests += 1
+                completion = step.finish(completion)
+                for flag, notice in step.acted.items():
+                    acted.setdefault(flag, notice)
+                if step.acted and item.is_output:
+                    yield JobPreview(completion.text)  # what was streamed is replaced
                 yield JobStepDone(item.index, completion.text, completion)
                 answer = completion.text
         finally:
@@ -198,8 +237,92 @@ class JobRunner:
             prompt_tokens=prompt_tokens,
             completion_tokens=completion_tokens,
             elapsed_s=time.monotonic() - started,
-            detail=dict(output.detail),
+            detail={**output.detail, **dict.fromkeys(acted, True)},
+            notices=tuple(acted.values()),
         )
+
+
+def allowed_tokens(budget: int) -> int:
+    """``budget`` plus the allowance that lets an answer finish its sentence."""
+    return budget + max(MIN_EXTRA_TOKENS, math.ceil(budget * EXTRA_ANSWER_SHARE))
+
+
+class _GuardedStep:
+    """One step's answer as it streams, and what the guards make of it."""
+
+    def __init__(self, step: Step, guards: bool, room: int | None) -> None:
+        self.budget = max(1, step.max_tokens)
+        self.guards = guards
+        self.prompt = step.prompt if guards else _without_grammar(step.prompt)
+        self.allowed_tokens = self.budget
+        if guards:
+            # The allowance never takes the answer past the end of the context.
+            extra = allowed_tokens(self.budget)
+            self.allowed_tokens = extra if room is None else max(self.budget, min(extra, room))
+        source = "\n".join(m["content"] for m in step.prompt.messages if m["role"] != "system")
+        self._loop = LoopGuard(source) if guards else None
+        self._parts: list[str] = []
+        self._tokens = 0
+        self._budget_chars: int | None = None
+        """Length of the text when the budget was reached (then only a sentence end is awaited)."""
+        self.ended: str | None = None
+        """Why the guards ended the request: "repetition" or "shortened"."""
+        self.cut = 0
+        self.acted: dict[str, str] = {}
+
+    @property
+    def text(self) -> str:
+        return "".join(self._parts)
+
+    def feed(self, event: TokenEvent) -> bool:
+        """Take streamed text; True when the request should end now."""
+        self._parts.append(event.text)
+        self._tokens += event.tokens
+        if self._loop is None:
+            return False
+        if self._loop.feed(event.text):
+            self.ended = "repetition"
+            return True
+        if self._tokens >= self.budget:
+            text = self.text
+            if self._budget_chars is None:
+                self._budget_chars = len(text) - len(event.text)
+            end = sentence_end_after(text, self._budget_chars)
+            if end is not None:
+                self.ended, self.cut = "shortened", end
+                return True
+        return False
+
+    def finish(self, completion: Completion) -> Completion:
+        """The step's completion with the answer the job gets."""
+        if not self.guards:
+            return completion
+        text = completion.text
+        reason = completion.finish_reason
+        if self.ended == "repetition":
+            assert self._loop is not None
+            text = self._loop.trim(self.text)
+            text, _ = complete_sentences(text)
+            self.acted["repetition"] = REPEATING
+            reason = "stop"
+        elif self.ended == "shortened":
+            text = self.text[: self.cut]
+            reason = "length"
+        elif reason == "length":
+            text, _ = complete_sentences(text)
+        if reason == "length":
+            self.acted["shortened"] = SHORTENED
+        if text != completion.text or reason != completion.finish_reason:
+            text = text.rstrip() if text != completion.text else text
+            return replace(completion, text=text, finish_reason=reason)
+        return completion
+
+
+def _without_grammar(prompt: ToolPrompt) -> ToolPrompt:
+    """The prompt as the raw model would answer it: no grammar forcing its shape."""
+    # TODO(issue 10, merge with h-email): ToolPrompt gains `grammar: str | None`; then
+    # return replace(prompt, grammar=None) here. It does not exist on this branch yet.
+    return prompt
 
 
 def _cancel(job: Job, partial_text: str) -> JobOutput:

@@ -476,6 +476,8 @@ class ToolTab(QWidget, Generic[F]):
         if finished.text is not None and (finished.text.strip() or not result.cancelled):
             self.set_output_text(finished.text)
         self.job_view.finished(result, words(self.output_text()), finished.note)
+        if result.notices:  # what the guards did: "Shortened to fit the length."
+            self.show_notice(" ".join(result.notices))
         if mode is not RunMode.PLAN:
             self.check_output()
         if mode is RunMode.REWRITE and self.output_panel.before_rewrite is not None:
