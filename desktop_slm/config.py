@@ -6,6 +6,7 @@ import dataclasses
 import json
 import logging
 import os
+import sys
 import types
 import typing
 from dataclasses import dataclass, field
@@ -86,6 +87,9 @@ class Settings:
     window_geometry: str | None = None
     editor_zoom: int = 100
     """Text size of the writing tabs' text boxes, in percent (Ctrl+Plus, Ctrl+Minus, Ctrl+0)."""
+    email_sign_off: str | None = None
+    """The name emails are signed with, as the user last set it ("" means no name).
+    ``None`` until they set one: then the account's full name (:func:`account_full_name`)."""
     schema_version: int = field(default=SETTINGS_SCHEMA_VERSION)
 
     def validated(self) -> Settings:
@@ -109,6 +113,53 @@ class Settings:
             self.email_language = default.email_language
         self.schema_version = SETTINGS_SCHEMA_VERSION
         return self
+
+
+def sign_off_name(settings: Settings) -> str:
+    """The name to sign emails with: the one the user set, else the account's full name."""
+    if settings.email_sign_off is not None:
+        return settings.email_sign_off.strip()
+    return account_full_name()
+
+
+def account_full_name() -> str:
+    """The user's full name from the operating-system account, or "" when it has none.
+
+    POSIX (Linux, macOS): the first comma field of the passwd entry's GECOS field
+    ("Sam Lee,Room 1,…"), unless that is just the login name again. Windows: the
+    account's display name. Never raises.
+    """
+    try:
+        if sys.platform == "win32":
+            return _windows_display_name()
+        return _posix_full_name()
+    except (OSError, KeyError, ValueError, AttributeError):
+        log.debug("no full name for this account", exc_info=True)
+        return ""
+
+
+def _posix_full_name() -> str:
+    import pwd
+
+    entry = pwd.getpwuid(os.getuid())
+    name = (entry.pw_gecos or "").split(",", 1)[0].strip()
+    # "root" for root, or the login name again: not a name to sign an email with.
+    return "" if name.casefold() == entry.pw_name.casefold() else name
+
+
+def _windows_display_name() -> str:  # pragma: no cover - Windows only
+    import ctypes
+
+    name_display = 3  # EXTENDED_NAME_FORMAT.NameDisplay
+    secur32 = ctypes.WinDLL("secur32")  # type: ignore[attr-defined,unused-ignore]
+    size = ctypes.c_ulong(0)
+    secur32.GetUserNameExW(name_display, None, ctypes.byref(size))
+    if not size.value:
+        return ""
+    buffer = ctypes.create_unicode_buffer(size.value + 1)
+    if not secur32.GetUserNameExW(name_display, buffer, ctypes.byref(size)):
+        return ""
+    return buffer.value.strip()
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,28 @@ def app_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+def account_named(monkeypatch: pytest.MonkeyPatch, gecos: str) -> None:
+    """This account's real passwd entry, with ``gecos`` as its GECOS field (POSIX)."""
+    import pwd
+
+    lookup = pwd.getpwuid
+    real = lookup(os.getuid())
+    fields = list(real)
+    fields[4] = gecos  # pw_gecos
+
+    def getpwuid(uid: int) -> pwd.struct_passwd:
+        return pwd.struct_passwd(fields) if uid == real.pw_uid else lookup(uid)
+
+    monkeypatch.setattr(pwd, "getpwuid", getpwuid)
+
+
+@pytest.fixture(autouse=True)
+def account_without_full_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test in this process signs emails with the developer's own name from the OS."""
+    if os.name == "posix":
+        account_named(monkeypatch, "")
+
+
 @pytest.fixture(scope="session")
 def smollm2_path() -> Path:
     return ensure_model(SMOLLM2)

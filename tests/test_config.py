@@ -12,9 +12,11 @@ from desktop_slm.config import (
     AppPaths,
     LoadedSettings,
     Settings,
+    account_full_name,
     app_paths,
     load_settings,
     save_settings,
+    sign_off_name,
 )
 
 
@@ -243,3 +245,46 @@ def test_each_damaged_settings_file_is_kept_under_its_own_name(paths: AppPaths) 
     kept = list(paths.config_dir.glob("settings.json.*.bad"))
     assert len(kept) == 2
     assert {p.read_text() for p in kept} == {"{first", "{second"}
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the passwd database is POSIX")
+@pytest.mark.parametrize(
+    ("gecos", "name"),
+    [
+        ("Sam Lee,Room 4,555-0100,", "Sam Lee"),  # the first comma field only
+        ("  Zoë Ångström  ", "Zoë Ångström"),
+        (",,,", ""),  # adduser without a full name
+        ("", ""),
+    ],
+)
+def test_the_sign_off_name_defaults_to_the_accounts_full_name(
+    monkeypatch: pytest.MonkeyPatch, gecos: str, name: str
+) -> None:
+    from tests.conftest import account_named
+
+    account_named(monkeypatch, gecos)
+    assert account_full_name() == name
+    assert sign_off_name(Settings()) == name
+    # What the user set wins, also "" (no name on purpose).
+    assert sign_off_name(Settings(email_sign_off="Dr. S. Lee")) == "Dr. S. Lee"
+    assert sign_off_name(Settings(email_sign_off="")) == ""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the passwd database is POSIX")
+def test_a_gecos_that_is_only_the_login_name_is_no_full_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import pwd
+
+    from tests.conftest import account_named
+
+    account_named(monkeypatch, pwd.getpwuid(os.getuid()).pw_name.upper())
+    assert account_full_name() == ""
+
+
+def test_the_sign_off_name_is_remembered_including_no_name(paths: AppPaths) -> None:
+    for value in ("Sam Lee", ""):
+        save_settings(Settings(email_sign_off=value), paths)
+        assert load_settings(paths).settings.email_sign_off == value
+    save_settings(Settings(), paths)
+    assert load_settings(paths).settings.email_sign_off is None

@@ -7,6 +7,7 @@ import os
 import signal
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -302,3 +303,40 @@ def test_a_file_llama_cpp_rejects_leaves_the_previous_model_usable(
     assert done.text.strip()
     assert engine.active_model is not None
     assert engine.active_model.info.path == str(smollm2_path)
+
+
+def test_a_grammar_shapes_the_answer_and_keeps_the_prompt_cache(
+    engine: EngineClient, smollm2_path: Path
+) -> None:
+    engine.load(smollm2_path, n_ctx=2048)
+    yes_no = SamplingOptions(
+        max_tokens=24, temperature=0.0, seed=7, grammar='root ::= "yes" | "no"'
+    )
+    question = [{"role": "user", "content": "Is the sea salty? Write a long answer."}]
+    _, first = collect(engine.chat(question, yes_no))
+    assert first.text in ("yes", "no")
+    assert first.finish_reason == "stop"  # the grammar allows nothing after the word
+    # The same prompt again, with another grammar: the prompt is not evaluated again.
+    dashes = replace(yes_no, grammar='root ::= "- " [a-z ]+ "\\n"')
+    _, second = collect(engine.chat(question, dashes))
+    assert second.text.startswith("- ")
+    assert second.cached_prompt_tokens == second.prompt_tokens - 1
+    # Without a grammar the model writes what it likes again.
+    _, free = collect(engine.chat(question, GREEDY))
+    assert free.text not in ("yes", "no")
+
+
+def test_a_grammar_llama_cpp_cannot_read_is_an_error_not_a_crash(
+    engine: EngineClient, smollm2_path: Path
+) -> None:
+    engine.load(smollm2_path, n_ctx=1024)
+    pid = engine.pid
+    broken = replace(GREEDY, grammar="root ::= undefined-rule")
+    with pytest.raises(EngineError) as refused:
+        collect(engine.chat(HELLO, broken))
+    assert refused.value.code == "bad_grammar"
+    assert "grammar" in str(refused.value)
+    # The same worker answers the next request.
+    _, done = collect(engine.chat(HELLO, GREEDY))
+    assert done.completion_tokens >= 1
+    assert engine.pid == pid

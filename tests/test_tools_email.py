@@ -46,7 +46,7 @@ def test_reply_prompt_has_the_original_as_context_and_the_notes_as_the_answer() 
     prompt = email.build(request)
     system, user = (m["content"] for m in prompt.messages)
     assert "replies" in system
-    assert "Subject: Re: Q3 budget review" in system  # no "Re: Re:"
+    assert "'Subject: Re: Q3 budget review' is written already" in system  # no "Re: Re:"
     assert "Original email:\n" + ORIGINAL.strip() in user
     assert "What the reply should say:\nyes, Wednesday" in user
     # A base model continues a document that already has the reply's subject line.
@@ -77,19 +77,22 @@ def test_remembered_tone_and_length_fall_back_to_the_defaults_when_unknown() -> 
     )
 
 
-def test_finish_fills_in_names_the_model_left_as_placeholders() -> None:
+def test_finish_fills_in_names_and_writes_the_apps_own_closing() -> None:
     request = email.EmailRequest(notes="x", recipient="Anna", sign_off="Sam Lee")
     text = "Subject: Lunch\n\nDear [Recipient's Name],\n\nLunch is on Friday.\n\nBest,\n[Your Name]"
     draft = email.finish(text, request)
     assert draft.subject == "Lunch"
-    assert draft.body == "Dear Anna,\n\nLunch is on Friday.\n\nBest,\nSam Lee"
+    assert draft.body == "Dear Anna,\n\nLunch is on Friday.\n\nBest regards,\nSam Lee"
 
     unsigned = email.finish("Subject: Lunch\n\nHi Anna,\nFriday works.\nBest regards,", request)
-    assert unsigned.body.endswith("Best regards,\nSam Lee")
-    # The name in the greeting is not a signature.
+    assert unsigned.body == "Hi Anna,\nFriday works.\n\nBest regards,\nSam Lee"
+    # The name in the greeting is not a signature; a body that had no closing gets one.
     to_sam = email.EmailRequest(notes="x", sign_off="Sam")
-    assert email.finish("Hi Sam,\nThanks for the tickets.", to_sam).body.endswith("tickets.\n\nSam")
+    assert email.finish("Hi Sam,\nThanks for the tickets.", to_sam).body == (
+        "Hi Sam,\nThanks for the tickets.\n\nBest regards,\nSam"
+    )
     signed = email.finish("Hi Anna,\nSee you.\nCheers,\nSam Lee", request)
+    assert signed.body == "Hi Anna,\nSee you.\n\nBest regards,\nSam Lee"
     assert signed.body.count("Sam Lee") == 1
 
 
@@ -98,6 +101,120 @@ def test_finish_gives_a_reply_without_subject_line_the_original_subject() -> Non
     draft = email.finish("Hi Alex,\nI will send them on Wednesday.\nSam", request)
     assert draft.subject == "Re: Q3 budget review"
     assert draft.body.startswith("Hi Alex,")
+    # The app's subject wins over one the model made up, and is never stacked.
+    made_up = email.finish("Subject: Budget numbers\n\nHi Alex,\nWednesday.", request)
+    assert made_up.subject == "Re: Q3 budget review"
+    # An original without a subject: the model's, as a reply.
+    bare = email.EmailRequest(notes="yes", original_email="Hi Sam, numbers please? Alex")
+    assert email.finish("Subject: Re: Re: Numbers\n\nHi Alex,\nSure.", bare).subject == (
+        "Re: Numbers"
+    )
+
+
+SIGNATURES = [
+    # (what the model wrote after the body, language, tone)
+    ("Best regards,\nJohn Smith\nProject Manager\nFoxBridge Ltd.\n+1 555 0100", "en", "formal"),
+    ("Best regards,\nSam Lee\nBest regards,\nSam Lee\nBest regards,", "en", "professional"),
+    ("Sincerely,\n[Your Name]\n[Your Title]\n[Company]", "English", "formal"),
+    ("**Kind regards,**\n**Sam Lee**\n\nP.S. Call me on 555 0100.", "en", "formal"),
+    ("Thanks,\nJohn", "en", "friendly"),
+    ("Mit freundlichen Grüßen\nHans Müller\nGeschäftsführer, Müller GmbH", "de", "formal"),
+    ("Viele Grüße,\nHans", "German", "professional"),
+    ("Cordialement,\nJean Dupont\nDirecteur commercial", "fr", "professional"),
+    ("Saludos cordiales,\nMaría García", "es", "professional"),
+    ("Met vriendelijke groet,\nJan de Vries", "nl", "professional"),
+    ("С уважением,\nИван Петров", "ru", "professional"),  # noqa: RUF001
+    ("--\nJohn Smith | FoxBridge | john@foxbridge.example", "en", "concise"),
+    # No closing phrase at all, only a signature block.
+    ("John Smith\nProject Manager, FoxBridge", "en", "professional"),
+    ("Sender: Sam Lee\nDate", "en", "professional"),
+    ("[Your Name]\n[Your Position]", "en", "apologetic"),
+]
+
+
+@pytest.mark.parametrize(("tail", "language", "tone"), SIGNATURES)
+@pytest.mark.parametrize("name", ["Sam Lee", ""])
+def test_finish_replaces_whatever_closing_and_signature_the_model_wrote(
+    tail: str, language: str, tone: str, name: str
+) -> None:
+    request = email.EmailRequest(notes="x", language=language, tone=tone, sign_off=name)
+    text = f"Subject: Lunch\n\nHi Anna,\n\nLunch moves to Friday at 12:30.\n\n{tail}"
+    body = email.finish(text, request).body
+    closing = email.closing_line(language, tone)
+    expected_end = f"\n\n{closing}\n{name}" if name else f"\n\n{closing}"
+    assert body == "Hi Anna,\n\nLunch moves to Friday at 12:30." + expected_end
+    for invented in ("John", "Smith", "FoxBridge", "555", "[Your", "Müller", "Dupont", "Иван"):
+        assert invented not in body
+
+
+def test_the_apps_closing_follows_language_and_tone() -> None:
+    assert email.closing_line("English", "professional") == "Best regards,"
+    assert email.closing_line("en", "formal") == "Kind regards,"
+    assert email.closing_line("en", "friendly") == "Best wishes,"
+    assert email.closing_line("German", "formal") == "Mit freundlichen Grüßen"
+    assert email.closing_line("de", "friendly") != email.closing_line("de", "formal")
+    assert email.closing_line("fr", "professional") == "Cordialement,"
+    assert email.closing_line("Klingon", "professional") == "Best regards,"  # unknown: English
+    from desktop_slm.languages import LANGUAGES
+
+    for language in LANGUAGES:
+        for tone in email.TONES:
+            assert email.closing_line(language.code, tone).strip(), (language, tone)
+
+
+def test_finish_keeps_body_text_that_merely_contains_a_closing_word() -> None:
+    request = email.EmailRequest(notes="x", sign_off="Sam")
+    body = (
+        "Hi team,\n\nThank you!\n\nThanks to your work the launch went well, and best "
+        "regards from the customer too.\nBest of luck with the next release.\n"
+        "Regards to everyone in Berlin: the office party is on Friday.\n\nCheers,\nJohn"
+    )
+    finished = email.finish(f"Subject: Launch\n\n{body}", request).body
+    assert finished == body.rsplit("\n\nCheers", 1)[0] + "\n\nBest regards,\nSam"
+    # A closing run into the last sentence is cut there too.
+    inline = email.finish("Hi Anna,\nLunch is on Friday. Best regards, John Smith", request)
+    assert inline.body == "Hi Anna,\nLunch is on Friday.\n\nBest regards,\nSam"
+    # "Thank you!" ending the text is a sentence, kept before the app's closing.
+    thanks = email.finish("Hi Anna,\nLunch is on Friday.\nThank you!", request)
+    assert thanks.body == "Hi Anna,\nLunch is on Friday.\nThank you!\n\nBest regards,\nSam"
+
+
+def test_finish_never_leaves_a_subject_line_in_the_body_nor_an_empty_subject() -> None:
+    request = email.EmailRequest(notes="- lunch moves to Friday\n- bring cake", sign_off="")
+    repeated = "Subject: Lunch\n\nSubject: Lunch\nHi all,\n**Betreff:** Essen\nLunch is Friday."
+    draft = email.finish(repeated, request)
+    assert draft.subject == "Lunch"
+    assert draft.body == "Hi all,\nLunch is Friday.\n\nBest regards,"
+    empty = email.finish("Subject:\n\nHi all,\nLunch is Friday.", request)
+    assert empty.subject == "Lunch moves to Friday"
+    assert not empty.body.startswith("Subject")
+    none = email.finish("Hi all,\nLunch is Friday.", request)
+    assert none.subject == "Lunch moves to Friday"
+    long = email.finish("Subject: " + "very " * 60 + "long\n\nHi.", request)
+    assert len(long.subject) <= email.SUBJECT_MAX_CHARS
+    assert long.subject.endswith("…")
+
+
+def test_only_the_names_the_user_gave_are_filled_in() -> None:
+    request = email.EmailRequest(notes="x", recipient="Anna")
+    text = "Hi [Recipient's Name],\n\nThe [Project Name] ships Friday.\n\nBest,\n[Your Name]"
+    body = email.finish(text, request).body
+    assert body == "Hi Anna,\n\nThe [Project Name] ships Friday.\n\nBest regards,"
+
+
+def test_email_prompts_constrain_the_form_with_a_grammar() -> None:
+    new = email.build(email.EmailRequest(notes="lunch on Friday"))
+    assert new.grammar is not None
+    assert new.grammar.startswith('root ::= "Subject: " subject')
+    assert new.completion_grammar is not None
+    assert new.completion_grammar.startswith('root ::= " " subject')  # after "Subject:"
+    known = email.build(email.EmailRequest(notes="yes", original_email=ORIGINAL))
+    assert known.grammar == known.completion_grammar == email.BODY_GRAMMAR
+    assert known.chat_prefix == known.completion_prefix == "Subject: Re: Q3 budget review\n\n"
+    unknown = email.build(email.EmailRequest(notes="yes", original_email="Numbers, please?"))
+    assert unknown.grammar is not None
+    assert '"Subject: Re: "' in unknown.grammar
+    assert unknown.chat_prefix == ""
 
 
 def test_mailto_url_encodes_everything_and_round_trips() -> None:

@@ -30,9 +30,9 @@ from PySide6.QtGui import QDropEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from desktop_slm.config import Settings, app_paths
+from desktop_slm.config import Settings, app_paths, load_settings
 from desktop_slm.storage.drafts import DB_NAME, open_store
-from desktop_slm.tools import report
+from desktop_slm.tools import email, report
 from desktop_slm.tools.guards import ends_mid_sentence
 from desktop_slm.tools.jobs import SHORTENED
 from desktop_slm.ui import email_tab, history
@@ -213,7 +213,8 @@ def test_email_streams_subject_and_body_and_opens_the_mail_client(
     # Subject and body apart; the model's "[Your Name]" replaced by the sign-off.
     assert tab.form.draft().subject == "Release moves to Friday"
     assert tab.form.draft().body.startswith("Hi Anna,")
-    assert tab.form.draft().body.rstrip().endswith("Sam")
+    # The app's closing for a friendly English email, and the name: nothing after it.
+    assert tab.form.draft().body.endswith("The release moves to Friday.\n\nBest wishes,\nSam")
     assert "[Your Name]" not in tab.output.toPlainText()
     assert "Release moves to Friday" in tab.form.subject_view.text()
     assert tab.stats.text().startswith(f"{len(tab.output.toPlainText().split())} words")
@@ -258,6 +259,34 @@ def test_a_reply_uses_the_original_email_and_gets_a_re_subject(
     assert "drafts replies" in client.requests[0].system
     assert tab.form.draft().subject == "Re: Meeting next week"
     assert tab.output.toPlainText().startswith("Subject: Re: Meeting next week\n\nHi Bob,")
+    assert tab.output.toPlainText().endswith("10:00 works for me.\n\nBest regards,")  # no name
+
+
+def test_sign_as_defaults_to_the_account_name_and_remembers_what_the_user_types(
+    qtbot: QtBot, open_window: OpenWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import account_named
+
+    account_named(monkeypatch, "Sam Lee,Room 4,,")
+    first = open_window(None, {})
+    assert first.email_tab.form.sign_off.text() == "Sam Lee"
+    first.close()
+    assert load_settings().settings.email_sign_off is None  # still follows the account
+
+    again = open_window()
+    assert again.email_tab.form.sign_off.text() == "Sam Lee"
+    qtbot.keyClicks(again.email_tab.form.sign_off, ", PhD")
+    again.close()
+    assert load_settings().settings.email_sign_off == "Sam Lee, PhD"
+
+    typed = open_window()
+    assert typed.email_tab.form.sign_off.text() == "Sam Lee, PhD"
+    typed.email_tab.form.sign_off.clear()  # no name, on purpose
+    typed.close()
+
+    cleared = open_window()
+    assert cleared.email_tab.form.sign_off.text() == ""
+    assert load_settings().settings.email_sign_off == ""
 
 
 def test_generate_is_disabled_with_a_hint_without_a_model(
@@ -940,3 +969,30 @@ def test_real_model_answer_cut_by_the_length_ends_a_sentence_and_the_tab_says_so
     assert not ends_mid_sentence(shown), shown
     assert summarize.notice.isVisible()
     assert summarize.notice.text() == SHORTENED
+
+
+def test_real_models_emails_end_with_the_apps_closing_and_name(
+    qtbot: QtBot, open_window: OpenWindow, smollm2_path: Path
+) -> None:
+    window = open_window(smollm2_path, {**FAST_SETTINGS, "max_tokens": 160})
+    wait_loaded(qtbot, window, smollm2_path)
+    tab = window.email_tab
+    tab.form.sign_off.setText("Sam Lee")
+    tab.form.recipient.setText("Anna")
+    for tone, notes in (
+        ("professional", "the release moves to Friday; ask if the demo at 10:00 still works"),
+        ("friendly", "thank Anna for the cake; see you at the party on Saturday"),
+    ):
+        tab.form.tone.setCurrentText(tone)
+        tab.form.notes.setPlainText(notes)
+        qtbot.waitUntil(tab.generate_button.isEnabled)
+        tab.generate()
+        qtbot.waitUntil(finished(tab), timeout=REAL_MS)
+        draft = tab.form.draft()
+        assert draft.subject.strip(), tab.output.toPlainText()
+        closing = email.closing_line("English", tone)
+        assert draft.body.endswith(f"\n\n{closing}\nSam Lee"), draft.body
+        # The name once as a signature (a sentence of the body may mention it).
+        signed = [line for line in draft.body.splitlines() if "Sam Lee" in line]
+        assert [line for line in signed if len(line.split()) <= 5] == ["Sam Lee"], draft.body
+        assert not any(line.startswith("Subject") for line in draft.body.splitlines())

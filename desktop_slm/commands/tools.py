@@ -57,7 +57,13 @@ def register(commands: Any, run_tools: Any) -> None:
     mail.add_argument(
         "--relationship", default="", help='who the recipient is to you, e.g. "my manager"'
     )
-    mail.add_argument("--sign-off", metavar="NAME", default="", help="sign the email as NAME")
+    mail.add_argument(
+        "--sign-off",
+        metavar="NAME",
+        default=None,
+        help='sign the email as NAME ("" for no name; default: the name set in the window, '
+        "else your account's full name)",
+    )
     mail.set_defaults(handler=_run_email)
 
     rep = run_tools.add_parser("report", help="write a report section by section from notes")
@@ -373,6 +379,7 @@ def _report(
 
 # ---------------------------------------------------------------- email
 def _run_email(args: argparse.Namespace) -> int:
+    from desktop_slm.config import sign_off_name
     from desktop_slm.tools import email
 
     settings = _settings()
@@ -393,28 +400,26 @@ def _run_email(args: argparse.Namespace) -> int:
         length=args.length or length,
         language=args.language or settings.email_language,
         recipient=args.recipient,
-        sign_off=args.sign_off,
+        sign_off=sign_off_name(settings) if args.sign_off is None else args.sign_off.strip(),
         original_email=original,
         relationship=args.relationship,
     )
     email.build(request)  # checks the options before the model loads
-    # Names the model may have left as "[Your Name]" are filled in, so then the text
-    # is printed once finished instead of streamed.
-    fill_names = bool(request.sign_off.strip() or request.recipient.strip())
 
+    # The app writes the subject, closing and name (email.finish), so the email is
+    # printed once finished, not streamed as the model writes it.
     def present(result: JobResult) -> _Presented:
         draft = email.finish(result.text, request)
-        text = result.text
-        if fill_names:
-            text = f"Subject: {draft.subject}\n\n{draft.body}" if draft.subject else draft.body
+        text = f"Subject: {draft.subject}\n\n{draft.body}"
         return _Presented(text, {"subject": draft.subject, "body": draft.body})
 
+    # --raw: the model's own answer, streamed, without the guards or the app's form.
     return _run_job(
         args,
         run,
         lambda limits: email.job(request, limits),
-        present=present,
-        stream_output=not fill_names,
+        present=None if args.raw else present,
+        stream_output=args.raw,
         checked=("email", request),
     )
 

@@ -8,7 +8,10 @@ App -> worker (requests; ``id`` is a positive integer chosen by the client):
   ``auto_threads`` the worker uses up to ``n_threads``, fewer while other programs
   keep cores busy
 * ``{"op": "chat", "id", "messages": [{"role", "content"}], "max_tokens", "temperature",
-  "top_p", "seed", "stop": [...]}``: models with a chat template only
+  "top_p", "seed", "stop": [...], "grammar"}``: models with a chat template only.
+  ``grammar`` (optional, null for none) is GBNF text (llama.cpp's grammar format) that
+  the answer must follow; one that does not parse is answered by an ``error`` event
+  with code ``bad_grammar``
 * ``{"op": "complete", "id", "prompt", ...same sampling fields}``: plain text continuation
 * ``{"op": "count_tokens", "id", "text"}``
 * ``{"op": "prefill", "id", "messages" | "prompt"}``: evaluate a chat (through the
@@ -72,6 +75,8 @@ class SamplingOptions:
     repeat_penalty: float = 1.05
     seed: int | None = None
     stop: tuple[str, ...] = ()
+    grammar: str | None = None
+    """GBNF text the answer must follow (e.g. "Subject: …", a blank line, a body)."""
 
     def to_wire(self) -> dict[str, Any]:
         return {
@@ -83,6 +88,7 @@ class SamplingOptions:
             "repeat_penalty": self.repeat_penalty,
             "seed": self.seed,
             "stop": list(self.stop),
+            "grammar": self.grammar,
         }
 
     @classmethod
@@ -96,6 +102,7 @@ class SamplingOptions:
             repeat_penalty=float(data.get("repeat_penalty", 1.05)),
             seed=None if data.get("seed") is None else int(data["seed"]),
             stop=tuple(str(s) for s in data.get("stop") or ()),
+            grammar=str(data["grammar"]) if data.get("grammar") else None,
         )
 
 

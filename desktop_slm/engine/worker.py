@@ -104,6 +104,8 @@ class Worker:
         self._max_threads = 1
         self._threads_now = 1
         self._cpu_load: OtherLoad | None = None
+        self._grammars: dict[str, Any] = {}
+        """Grammars that parsed for the loaded model, by their GBNF text."""
 
     # ------------------------------------------------------------------ I/O
     def emit(self, message: dict[str, Any]) -> None:
@@ -220,6 +222,7 @@ class Worker:
         self._llama = None
         self._formatter = None
         self._model_path = None
+        self._grammars.clear()
 
     def _load(self, request: dict[str, Any]) -> None:
         import llama_cpp
@@ -370,6 +373,33 @@ class Worker:
                 "bad_chat_template", f"The model's chat template failed: {exc}"
             ) from exc
 
+    def _grammar(self, llama_cpp: Any, llama: Any, text: str | None) -> Any:
+        """The ``LlamaGrammar`` for GBNF ``text`` (None for none), checked once per model.
+
+        ``LlamaGrammar.from_string`` does not parse anything, and llama-cpp-python adds
+        whatever llama.cpp's parser returns to the sampler chain: a grammar that does not
+        parse (NULL) would crash the worker at the first token. So it is parsed here
+        first, and refused with a sentence.
+        """
+        if not text:
+            return None
+        cached = self._grammars.get(text)
+        if cached is not None:
+            return cached
+        parsed = llama_cpp.llama_sampler_init_grammar(
+            llama._model.vocab, text.encode("utf-8"), b"root"
+        )
+        if not parsed:
+            raise _UserError(
+                "bad_grammar",
+                "llama.cpp could not read the form this answer must follow (its grammar); "
+                "this is a bug in Desktop SLM: please report it with the log.",
+            )
+        llama_cpp.llama_sampler_free(parsed)
+        grammar = llama_cpp.LlamaGrammar.from_string(text, verbose=False)
+        self._grammars[text] = grammar
+        return grammar
+
     def _emit_cancelled_before_prompt(self, request_id: Any) -> None:
         if self._current_op == "prefill":
             self.emit({"event": "result", "id": request_id, "cancelled": True})
@@ -452,6 +482,7 @@ class Worker:
                 "Shorten the text or raise the context size in the settings.",
             )
         max_tokens = max(1, min(options.max_tokens, n_ctx - len(prompt)))
+        grammar = self._grammar(llama_cpp, llama, options.grammar)
         if options.seed is not None:
             llama.set_seed(options.seed)
         threads = self._threads_for_request(llama_cpp, llama)
@@ -495,6 +526,7 @@ class Worker:
                 min_p=options.min_p,
                 temp=options.temperature,
                 repeat_penalty=options.repeat_penalty,
+                grammar=grammar,
             )
             for token in generator:
                 if first_token_at is None:

@@ -12,6 +12,7 @@ from desktop_slm.languages import language_name
 from desktop_slm.tools.budget import ModelLimits
 from desktop_slm.tools.jobs import Job, single_step
 from desktop_slm.tools.prompt import ToolPrompt
+from desktop_slm.tools.signoff import closing_line, replace_closing
 
 TONES: dict[str, str] = {
     "professional": "professional and clear",
@@ -29,13 +30,55 @@ LENGTHS: dict[str, tuple[str, int]] = {
 }
 SUBJECT_LABELS = (
     "subject",
+    "subject line",
     "betreff",
     "objet",
+    "sujet",
     "asunto",
     "oggetto",
     "assunto",
     "onderwerp",
+    "temat",
+    "ämne",
+    "emne",
+    "aihe",
+    "předmět",
+    "predmet",
+    "subiect",
+    "tárgy",
+    "θέμα",
+    "тема",
+    "konu",
+    "נושא",
+    "الموضوع",
+    "विषय",
+    "主题",
+    "主題",
+    "件名",
+    "제목",
+    "perihal",
+    "chủ đề",
+    "tiêu đề",
+    "เรื่อง",
 )
+"""Labels of a subject line in the languages the app offers ("Subject:", "Betreff:")."""
+SUBJECT_MAX_CHARS = 120
+
+# GBNF (llama.cpp's grammar format): a subject of one line that starts with a visible
+# character, a blank line, and a body that is not empty.
+_SUBJECT_RULE = f"subject ::= [^ \\t\\r\\n] [^\\r\\n]{{0,{SUBJECT_MAX_CHARS - 1}}}\n"
+_BODY_RULE = "body ::= [^ \\t\\r\\n] [^\\x00]*\n"
+
+
+def _grammar(start: str) -> str:
+    """An answer that is ``start`` (a GBNF string), a subject, a blank line, the body."""
+    return f'root ::= "{start}" subject "\\n\\n" body\n' + _SUBJECT_RULE + _BODY_RULE
+
+
+EMAIL_GRAMMAR = _grammar("Subject: ")
+"""A whole email: "Subject: …", a blank line, the body."""
+BODY_GRAMMAR = "root ::= body\n" + _BODY_RULE
+"""The body alone, when the app writes the subject itself."""
 
 
 def remembered_options(settings: Settings) -> tuple[str, str]:
@@ -83,10 +126,20 @@ class EmailRequest:
 def original_subject(email_text: str) -> str:
     """The subject of a pasted email (its header block or a first 'Subject:' line)."""
     for line in email_text.strip().splitlines()[:15]:
-        label, sep, rest = line.partition(":")
-        if sep and label.strip().strip("*").lower() in SUBJECT_LABELS:
-            return rest.strip().strip("*").strip()
+        subject = subject_of(line)
+        if subject is not None:
+            return subject
     return ""
+
+
+def subject_of(line: str) -> str | None:
+    """The subject if ``line`` is a subject line ("Subject: …", "**Betreff:** …"), else None."""
+    # A fullwidth colon (Chinese, Japanese) counts as a colon.
+    label, sep, rest = line.replace("\uff1a", ":", 1).partition(":")
+    label = label.strip().strip("*_#").strip().casefold()
+    if sep and label in SUBJECT_LABELS:
+        return rest.strip().strip("*_").strip()
+    return None
 
 
 def reply_subject(subject: str) -> str:
@@ -127,6 +180,8 @@ def build(request: EmailRequest) -> ToolPrompt:
         completion_stop=("\nNotes:", "\n\n\n\n"),
         completion_prefix="Subject:",
         suggested_max_tokens=budget,
+        grammar=EMAIL_GRAMMAR,
+        completion_grammar=_grammar(" "),
     )
 
 
@@ -152,16 +207,17 @@ def _build_reply(request: EmailRequest) -> ToolPrompt:
     original = request.original_email.strip()
     subject = reply_subject(original_subject(original))
     notes = request.notes.strip()
-    subject_rule = (
-        f"first the line 'Subject: {subject}'"
+    form = (
+        f"The line 'Subject: {subject}' is written already: reply with the body only, "
+        "with a greeting and a closing."
         if subject
-        else "first a line 'Subject: Re: ...' that fits the original email"
+        else "Reply with the email only: first a line 'Subject: Re: ...' that fits the "
+        "original email, then a blank line, then the body with a greeting and a closing."
     )
     system = (
         "You are a writing assistant that drafts replies to emails. "
         f"Write in {language}. Keep the tone {tone}. "
-        f"Reply with the email only: {subject_rule}, then a blank line, then the body "
-        "with a greeting and a closing. Answer the original email as the notes say; use "
+        f"{form} Answer the original email as the notes say; use "
         "only facts from the original email and the notes; do not invent names, dates "
         "or numbers."
     )
@@ -188,6 +244,10 @@ def _build_reply(request: EmailRequest) -> ToolPrompt:
         completion_stop=("\nOriginal email:", "\nNotes for the reply:", "\n\n\n\n"),
         completion_prefix=prefix,
         suggested_max_tokens=budget,
+        # A known subject is the app's ("Re: <original subject>"); the model writes the body.
+        grammar=BODY_GRAMMAR if subject else _grammar("Subject: Re: "),
+        completion_grammar=BODY_GRAMMAR if subject else _grammar(" Re: "),
+        chat_prefix=prefix if subject else "",
     )
 
 
@@ -210,10 +270,10 @@ def split_subject(text: str) -> EmailDraft:
     stripped = text.strip()
     lines = stripped.splitlines()
     for index, line in enumerate(lines[:3]):
-        label, sep, rest = line.partition(":")
-        if sep and label.strip().strip("*").lower() in SUBJECT_LABELS:
+        subject = subject_of(line)
+        if subject is not None:
             body = "\n".join(lines[index + 1 :]).strip()
-            return EmailDraft(rest.strip().strip("*").strip(), body)
+            return EmailDraft(subject, body)
     return EmailDraft("", stripped)
 
 
@@ -228,30 +288,55 @@ _RECIPIENT_PLACEHOLDER = re.compile(
 
 
 def finish(text: str, request: EmailRequest) -> EmailDraft:
-    """Subject and body of a generated email, with the names the user gave filled in.
+    """The email as the app sends it: the model's subject and body, the app's form.
 
-    Small models write "[Your Name]" or "[Recipient's Name]" even when told the
-    names; those placeholders are replaced, and a sign-off name missing from the
-    end of the body is added. A reply without a subject line gets "Re: <original>".
+    * The subject is never empty: a reply to an email with a subject is
+      "Re: <its subject>" (the app's, whatever the model wrote); otherwise the model's
+      subject, or one taken from the notes when the model wrote none. At most
+      :data:`SUBJECT_MAX_CHARS` characters.
+    * No "Subject:" line is left in the body (models repeat it).
+    * The model's closing and signature go (names, titles, companies, phone numbers,
+      "[Your Name]", repeated sign-offs); the app writes the closing for the language
+      and tone, then the sign-off name on its own line (no name: the closing alone).
+    * "[Your Name]" and "[Recipient's Name]" in the text are filled in when the user gave
+      those names; any other placeholder is left for the user (and the fact check).
     """
     draft = split_subject(text)
     subject = draft.subject
-    if not subject and request.is_reply:
-        subject = reply_subject(original_subject(request.original_email))
-    body = draft.body
+    if request.is_reply:
+        known = reply_subject(original_subject(request.original_email))
+        subject = known or reply_subject(subject)
+    if not subject:
+        subject = _subject_from(request.notes or request.original_email, request.is_reply)
+    subject = _shorten(subject, SUBJECT_MAX_CHARS)
+    body = "\n".join(line for line in draft.body.splitlines() if subject_of(line) is None)
     sign_off = request.sign_off.strip()
     recipient = request.recipient.strip()
     if sign_off:
         body = _SENDER_PLACEHOLDER.sub(sign_off, body)
-        # The last two lines after the greeting: "Hi Sam," is not a signature.
-        closing = [line for line in body.splitlines() if line.strip()][1:][-2:]
-        if not any(sign_off.casefold() in line.casefold() for line in closing):
-            body = body.rstrip()
-            last = body.splitlines()[-1] if body else ""
-            body += ("\n" if last.rstrip().endswith(",") else "\n\n") + sign_off
     if recipient:
         body = _RECIPIENT_PLACEHOLDER.sub(recipient, body)
+    body = replace_closing(body, closing_line(request.language, request.tone), sign_off)
     return EmailDraft(subject, body)
+
+
+def _subject_from(notes: str, reply: bool) -> str:
+    """A subject from the first line of the notes, for a model that wrote none."""
+    for line in notes.splitlines():
+        words = re.sub(r"^[\s\-*•>#\d.)]+", "", line).strip().rstrip(".,;:").split()
+        if words:
+            first = " ".join(words[:8])
+            subject = first[:1].upper() + first[1:]
+            return reply_subject(subject) if reply else subject
+    return "Re: your email" if reply else "A note"
+
+
+def _shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip(" ,;:-") + "…"
 
 
 # ---------------------------------------------------------------- mailto

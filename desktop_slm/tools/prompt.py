@@ -48,6 +48,13 @@ class ToolPrompt:
     completion_prefix: str = ""
     """Start of the answer that the completion prompt already contains (e.g. "Subject:")."""
     suggested_max_tokens: int = 512
+    grammar: str | None = None
+    """GBNF the chat answer must follow (e.g. "Subject: …", a blank line, the body)."""
+    completion_grammar: str | None = None
+    """GBNF for the completion answer, which starts after ``completion_prefix``."""
+    chat_prefix: str = ""
+    """Start of the answer the app writes itself for a chat model (a reply's known
+    subject line): streamed first and part of the answer's text, never generated."""
 
 
 def stream(
@@ -61,9 +68,11 @@ def stream(
     active = client.active_model
     if active is not None and active.info.is_base_model:
         stops = tuple(dict.fromkeys((*options.stop, *prompt.completion_stop)))
-        events = client.complete(prompt.completion_prompt, replace(options, stop=stops))
+        sent = replace(options, stop=stops, grammar=prompt.completion_grammar)
+        events = client.complete(prompt.completion_prompt, sent)
         return _without_thinking(_prefixed(events, prompt.completion_prefix))
-    return _without_thinking(client.chat([dict(m) for m in prompt.messages], options))
+    chat = client.chat([dict(m) for m in prompt.messages], replace(options, grammar=prompt.grammar))
+    return _without_thinking(_prefixed(chat, prompt.chat_prefix))
 
 
 def prefill(

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QRadioButton,
 )
 
+from desktop_slm import config
 from desktop_slm.languages import LANGUAGES as ALL_LANGUAGES
 from desktop_slm.tools import email
 from desktop_slm.tools.jobs import JobResult
@@ -137,6 +138,15 @@ class EmailForm(TextForm):
         self.sign_off = QLineEdit()
         self.sign_off.setObjectName("emailSignOff")
         self.sign_off.setPlaceholderText("optional, e.g. Sam")
+        self.sign_off.setToolTip(
+            "The name under the closing; empty: the closing alone. Remembered."
+        )
+        # The account's full name until the user types another (or clears it on purpose).
+        self._account_name = config.account_full_name()
+        self.sign_off.setText(
+            settings.email_sign_off if settings.email_sign_off is not None else self._account_name
+        )
+        self.sign_off.textChanged.connect(self._remember_sign_off)
 
         self.to_address = QLineEdit()
         self.to_address.setObjectName("emailToAddress")
@@ -196,6 +206,12 @@ class EmailForm(TextForm):
         mail.addWidget(self.copy_body)
         output.upper.addLayout(mail)
         self._show_mode()
+
+    def _remember_sign_off(self, text: str) -> None:
+        settings = self._tab.settings
+        if settings.email_sign_off is None and text == self._account_name:
+            return  # still the account's name: it keeps following the account
+        settings.email_sign_off = text
 
     def _show_mode(self) -> None:
         reply = self.reply_mode.isChecked()
@@ -312,7 +328,10 @@ class EmailForm(TextForm):
             self.language.setCurrentText(state_text(options, "language"))
         self.recipient.setText(state_text(options, "recipient"))
         self.relationship.setText(state_text(options, "relationship"))
-        self.sign_off.setText(state_text(options, "sign_off"))
+        sign_off = state_text(options, "sign_off")
+        # A draft from before the name was remembered has an empty field: not a choice.
+        if sign_off or self._tab.settings.email_sign_off is not None:
+            self.sign_off.setText(sign_off)
         self.to_address.setText(state_text(options, "to"))
         self.original.setPlainText(state_text(inputs, "original_email"))
         self.input.setPlainText(state_text(inputs, "notes"))
@@ -341,7 +360,7 @@ class EmailForm(TextForm):
 
 
 def _compose(draft: email.EmailDraft) -> str:
-    """The email as the tab shows it; an empty Subject line is kept for the user to fill."""
+    """The email as the tab shows it: the subject line, a blank line, the body."""
     return f"Subject: {draft.subject}\n\n{draft.body}"
 
 
