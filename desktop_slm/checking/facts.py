@@ -9,9 +9,10 @@ draft ("[Project Name]", "<Company>", "XX.XX.XXXX") are details too, always inve
 Rules (deterministic, no model; every text is scanned once with precompiled patterns):
 
 * Extraction runs in a fixed order (placeholders, e-mail addresses, URLs, dates, times,
-  phone numbers, amounts, percentages, identifiers, numbers) and a later pattern never
-  takes characters an earlier one took: the "14" of "14 March" is a date, not a number.
-  A list marker ("1." at the start of a line) is not a number.
+  phone numbers, identifiers, numbers with what is written around them: amounts and
+  percentages; weekdays and months; names) and a later pattern never takes characters
+  an earlier one took: the "14" of "14 March" is a date, not a number. A list marker
+  ("1." at the start of a line) is not a number.
 * Comparison is by normalised value, not by text. Numbers: "4 800", "4,800", "4.800",
   "4800" are equal, and "1.200,50" equals "1,200.50"; a separator that can be read both
   ways gives both readings, and any shared reading is a match. "million", "Mio.", "k"
@@ -27,18 +28,24 @@ Rules (deterministic, no model; every text is scanned once with precompiled patt
 * A date implies its month, its year and, when the year is known, its weekday: a draft
   that writes "Friday, 14 March 2025" for a source's "14/03/2025" invents nothing, and a
   source's "in March" is kept by a draft's "on 14 March".
-* Names are runs of capitalised words (joined by "van", "de", "&", ...); titles (Mr, Frau,
-  Mme, ...) are dropped. A word is not a name when it is on the small per-language stop
-  list (greetings, sign-offs, pronouns, sentence starters, common business nouns), is
-  written in lower case elsewhere in either text, or is a weekday or month. A word at the
-  start of a sentence or line counts only when it is followed by another capitalised
-  word, or is written capitalised mid-sentence somewhere, or is not a common word by its
-  form (English "-ly"/"-ing"/"-ed" words are not names). In German text, where every
-  noun is capitalised, a word after an article or with a noun suffix (-ung, -keit, ...)
-  is a noun. Names compare without case or diacritics ("Müller" = "Mueller" =
-  "Muller"): a source name is kept when any of its words occurs in the draft (so the
-  surname alone, or "Dear Anna" for "Anna Berg"); a draft name is invented unless every
-  one of its words occurs in the source or in ``given``.
+* Names are runs of capitalised words (joined by "van", "de", "of", "&", ...); titles
+  (Mr, Frau, Mme, ...) are dropped. A word is not a name when it is on the small
+  per-language stop list (greetings, sign-offs, pronouns, sentence starters, job titles,
+  common business nouns), is written in lower case elsewhere in either text, or is a
+  weekday or month. A single word at the start of a sentence or line counts only when it
+  is also written capitalised mid-sentence (in either text), stands alone on its line
+  (a signature), has a capital inside ("FoxBridge") or is followed by a verb such as
+  "will", "said", "confirmed" ("Anna will send ..."); English "-ly"/"-ing"/"-ed" words
+  never. In German text, where every noun is capitalised, a word after an article or an
+  inflected adjective, with a noun suffix (-ung, -keit, ...) or on the stop list is a
+  noun; a single word is a name only after a title, after a noun ("Firma Schneider"),
+  after "in", "aus", "nach", "bei", "von", "und", or when the other text has it too.
+  Names compare without case or diacritics ("Müller" = "Mueller" = "Muller") and major
+  places in any of the languages ("Köln" = "Cologne"). A source name is kept when a
+  draft name is part of it ("Ms Berg", "Dear Anna" for "Anna Berg"); when the draft
+  names someone else with one of its words ("Anna Lind"), it is missing; when the draft
+  has no such name, any of its words in the draft keeps it. A draft name is invented
+  unless every one of its words occurs in the source or in ``given``.
 * *missing*: source details the draft does not contain. For a summary, which cannot keep
   everything, only salient details count as missing: those in the title and first
   paragraph (at most the first 120 words), and those the document repeats (3 or more
