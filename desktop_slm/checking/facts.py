@@ -9,9 +9,10 @@ draft ("[Project Name]", "<Company>", "XX.XX.XXXX") are details too, always inve
 Rules (deterministic, no model; every text is scanned once with precompiled patterns):
 
 * Extraction runs in a fixed order (placeholders, e-mail addresses, URLs, dates, times,
-  phone numbers, amounts, percentages, identifiers, numbers) and a later pattern never
-  takes characters an earlier one took: the "14" of "14 March" is a date, not a number.
-  A list marker ("1." at the start of a line) is not a number.
+  phone numbers, identifiers, numbers with what is written around them: amounts and
+  percentages; weekdays and months; names) and a later pattern never takes characters
+  an earlier one took: the "14" of "14 March" is a date, not a number. A list marker
+  ("1." at the start of a line) is not a number.
 * Comparison is by normalised value, not by text. Numbers: "4 800", "4,800", "4.800",
   "4800" are equal, and "1.200,50" equals "1,200.50"; a separator that can be read both
   ways gives both readings, and any shared reading is a match. "million", "Mio.", "k"
@@ -27,18 +28,24 @@ Rules (deterministic, no model; every text is scanned once with precompiled patt
 * A date implies its month, its year and, when the year is known, its weekday: a draft
   that writes "Friday, 14 March 2025" for a source's "14/03/2025" invents nothing, and a
   source's "in March" is kept by a draft's "on 14 March".
-* Names are runs of capitalised words (joined by "van", "de", "&", ...); titles (Mr, Frau,
-  Mme, ...) are dropped. A word is not a name when it is on the small per-language stop
-  list (greetings, sign-offs, pronouns, sentence starters, common business nouns), is
-  written in lower case elsewhere in either text, or is a weekday or month. A word at the
-  start of a sentence or line counts only when it is followed by another capitalised
-  word, or is written capitalised mid-sentence somewhere, or is not a common word by its
-  form (English "-ly"/"-ing"/"-ed" words are not names). In German text, where every
-  noun is capitalised, a word after an article or with a noun suffix (-ung, -keit, ...)
-  is a noun. Names compare without case or diacritics ("Müller" = "Mueller" =
-  "Muller"): a source name is kept when any of its words occurs in the draft (so the
-  surname alone, or "Dear Anna" for "Anna Berg"); a draft name is invented unless every
-  one of its words occurs in the source or in ``given``.
+* Names are runs of capitalised words (joined by "van", "de", "of", "&", ...); titles
+  (Mr, Frau, Mme, ...) are dropped. A word is not a name when it is on the small
+  per-language stop list (greetings, sign-offs, pronouns, sentence starters, job titles,
+  common business nouns), is written in lower case elsewhere in either text, or is a
+  weekday or month. A single word at the start of a sentence or line counts only when it
+  is also written capitalised mid-sentence (in either text), stands alone on its line
+  (a signature), has a capital inside ("FoxBridge") or is followed by a verb such as
+  "will", "said", "confirmed" ("Anna will send ..."); English "-ly"/"-ing"/"-ed" words
+  never. In German text, where every noun is capitalised, a word after an article or an
+  inflected adjective, with a noun suffix (-ung, -keit, ...) or on the stop list is a
+  noun; a single word is a name only after a title, after a noun ("Firma Schneider"),
+  after "in", "aus", "nach", "bei", "von", "und", or when the other text has it too.
+  Names compare without case or diacritics ("Müller" = "Mueller" = "Muller") and major
+  places in any of the languages ("Köln" = "Cologne"). A source name is kept when a
+  draft name is part of it ("Ms Berg", "Dear Anna" for "Anna Berg"); when the draft
+  names someone else with one of its words ("Anna Lind"), it is missing; when the draft
+  has no such name, any of its words in the draft keeps it. A draft name is invented
+  unless every one of its words occurs in the source or in ``given``.
 * *missing*: source details the draft does not contain. For a summary, which cannot keep
   everything, only salient details count as missing: those in the title and first
   paragraph (at most the first 120 words), and those the document repeats (3 or more
@@ -48,10 +55,12 @@ Rules (deterministic, no model; every text is scanned once with precompiled patt
 
 from __future__ import annotations
 
+import collections
 import datetime
+import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -168,18 +177,14 @@ def check_facts(
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
     given_text = "\n".join(g for g in given if g and g.strip())
-    source_words = _words(source)
-    draft_words = _words(draft)
-    given_words = _words(given_text)
-    lower_words = _lowercase_words(source) | _lowercase_words(draft)
-    capitals = {text: _capitalised_words(text) for text in (source, draft, given_text)}
-    source_found = list(
-        extract(source, lower=lower_words, context=capitals[draft] | capitals[given_text])
-    )
-    draft_found = list(
-        extract(draft, lower=lower_words, context=capitals[source] | capitals[given_text])
-    )
-    given_found = list(extract(given_text, lower=lower_words, context=capitals[source]))
+    scans = [_scan(text) for text in (source, draft, given_text)]
+    source_scan, draft_scan, given_scan = scans
+    source_words, draft_words, given_words = (scan.folded_words() for scan in scans)
+    lower_words = source_scan.lowercase() | draft_scan.lowercase()
+    source_caps, draft_caps, given_caps = (scan.capitalised() for scan in scans)
+    source_found = source_scan.with_names(lower_words, draft_caps | given_caps)
+    draft_found = draft_scan.with_names(lower_words, source_caps | given_caps)
+    given_found = given_scan.with_names(lower_words, source_caps)
     draft_names: dict[str, list[Found]] = {}
     for item in draft_found:
         for word in item.words:
@@ -224,7 +229,7 @@ def check_facts(
 
 
 # ---------------------------------------------------------------- found details
-@dataclass(frozen=True)
+@dataclass(slots=True, eq=False)
 class Found:
     """A detail with what it is compared by."""
 
@@ -351,8 +356,8 @@ _MONTH_NAMES = {
     "nl": "januari februari maart april mei juni juli augustus september oktober november december",
 }
 for _list in _MONTH_NAMES.values():
-    for _number, _word in enumerate(_list.split(), start=1):
-        _MONTHS[_word] = _number
+    for _index, _word in enumerate(_list.split(), start=1):
+        _MONTHS[_word] = _index
 _MONTHS.update({"jänner": 1, "janvier": 1, "fevrier": 2, "aout": 8, "marz": 3, "setiembre": 9})
 _MONTH_ABBREVIATIONS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8,
@@ -371,8 +376,8 @@ _WEEKDAY_NAMES = {
     "nl": "maandag dinsdag woensdag donderdag vrijdag zaterdag zondag",
 }
 for _list in _WEEKDAY_NAMES.values():
-    for _number, _word in enumerate(_list.split()):
-        _WEEKDAYS[_word] = _number
+    for _index, _word in enumerate(_list.split()):
+        _WEEKDAYS[_word] = _index
 _WEEKDAYS.update(
     {"sonnabend": 5, "miercoles": 2, "sabado": 5, "lunedi": 0, "martedi": 1,
      "mercoledi": 2, "giovedi": 3, "venerdi": 4, "segunda": 0, "terça": 1, "terca": 1,
@@ -531,6 +536,7 @@ _CONNECTORS = _wordset("van von de der den da di du del della la le of")
 _GERMAN_CONNECTORS = _wordset("van von")
 
 
+@functools.lru_cache(maxsize=65536)
 def _fold(text: str) -> str:
     """Case- and diacritic-free form ("Müller" -> "muller")."""
     decomposed = unicodedata.normalize("NFKD", text.casefold().replace("ß", "ss"))
@@ -539,28 +545,8 @@ def _fold(text: str) -> str:
     return plain.replace("ae", "a").replace("oe", "o").replace("ue", "u")
 
 
-_TOKEN = re.compile(r"[^\W\d_]+(?:['\u2019\-][^\W\d_]+)*")
-
-
-def _words(text: str) -> set[str]:
-    """Folded words of a text, also with German umlauts written out ("Mueller")."""
-    words: set[str] = set()
-    for token in _TOKEN.findall(text):
-        folded = _fold(token)
-        words.add(_EXONYMS.get(folded, folded))
-        if "-" in token or "'" in token or "\u2019" in token:
-            words.update(_fold(part) for part in re.split(r"['\u2019\-]", token) if part)
-    return words
-
-
-def _capitalised_words(text: str) -> set[str]:
-    return {token for token in _TOKEN.findall(text) if token[0].isupper()}
-
-
-def _lowercase_words(text: str) -> set[str]:
-    """Words written in lower case in running text (not inside an address or a URL)."""
-    prose = _URL.sub(" ", _EMAIL.sub(" ", text))
-    return {token for token in _TOKEN.findall(prose) if token.islower() and len(token) > 2}
+_TOKEN = re.compile(r"[^\W\d_]+")
+"""A word: letters only ("Jean-Pierre" and "Luigi's" are two words each)."""
 
 
 def _is_german(text: str) -> bool:
@@ -572,7 +558,10 @@ def _is_german(text: str) -> bool:
 
 # ---------------------------------------------------------------- patterns
 _SEP = r"[ \u00a0\u202f]"
-_NUM = r"\d{1,3}(?:(?:[.,'\u2019]|[ \u00a0\u202f])\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?"
+_NUM = (
+    # One leading digit outside the alternation, so re skips to digits in C.
+    r"\d(?:\d{0,2}(?:(?:[.,'\u2019]|[ \u00a0\u202f])\d{3})+(?:[.,]\d+)?|\d*(?:[.,]\d+)?)"
+)
 _MULT = (
     r"(?:million|millions|millionen|millones|milioni|milhões|miljoen|mio\.?|mln|m|"
     r"billion|billions|milliard|milliards|milliarden|mrd\.?|bn|b|thousand|tausend|mil|k)"
@@ -583,169 +572,322 @@ _CURRENCY_WORD = (
     r"euros?|eur|dollars?|dólares|dollari|pounds?|francs?|franken|yen|pesos?|reais|real|"
     r"rupees?|kronor|kroner|złoty|zloty|sterling|cents?|centimes|céntimos|centavos"
 )
-_AMOUNT = re.compile(
-    rf"(?:(?:{_CURRENCY_SYMBOL}|\b(?:{_CURRENCY_CODE}))\s?(?P<a>{_NUM})(?:{_SEP}?(?P<am>{_MULT})\b)?"
-    rf"|(?<![\w.,])(?P<b>{_NUM})(?:{_SEP}?(?P<bm>{_MULT})\.?)?"
-    rf"(?:{_SEP}?(?:{_CURRENCY_SYMBOL})|{_SEP}?(?:(?:de|di|of){_SEP}|d')?\b(?:{_CURRENCY_CODE}|{_CURRENCY_WORD})\b))",
+_NUMBER = re.compile(rf"(?P<n>{_NUM})")
+"""Every number; what is written around it makes it an amount, a percentage or a number."""
+_CURRENCY_BEFORE = re.compile(rf"(?:{_CURRENCY_SYMBOL}|\b(?:{_CURRENCY_CODE}))\s?\Z")
+_AFTER_NUMBER = re.compile(
+    rf"(?:{_SEP}?(?P<m>{_MULT})\b\.?)?"
+    rf"(?:(?P<percent>{_SEP}?(?:%|‰|(?:percent|per{_SEP}cent|prozent|pour{_SEP}cent|"
+    rf"por{_SEP}ciento|per{_SEP}cento|por{_SEP}cento|procent|percentage{_SEP}points?)\b))"
+    rf"|(?P<currency>{_SEP}?(?:{_CURRENCY_SYMBOL})"
+    rf"|{_SEP}?(?:(?:de|di|of){_SEP}|d')?(?:{_CURRENCY_CODE}|{_CURRENCY_WORD})\b))?",
     re.IGNORECASE,
 )
-_PERCENT = re.compile(
-    rf"(?<![\w.,])(?P<n>{_NUM}){_SEP}?(?:%|‰|\b(?:percent|per{_SEP}cent|prozent|pour{_SEP}cent|"
-    rf"por{_SEP}ciento|per{_SEP}cento|por{_SEP}cento|procent|percentage{_SEP}points?)\b)",
-    re.IGNORECASE,
-)
-_NUMBER = re.compile(
-    rf"(?<![\w.,/:#-])(?P<n>{_NUM})(?:{_SEP}?(?P<m>{_MULT})\b)?(?:st|nd|rd|th|er|e|º|ª)?(?![\w]|[.,]\d)"
-)
+_NUMBER_END = re.compile(r"(?:st|nd|rd|th|er|e|º|ª)?(?!\w|[.,]\d)")
 
-_MONTH_WORD = "|".join(
-    sorted(
-        {re.escape(m) for m in _MONTHS} | {re.escape(m) + r"\.?" for m in _MONTH_ABBREVIATIONS},
-        key=len,
-        reverse=True,
-    )
+
+def _alternation(words: Iterable[str]) -> str:
+    """A regex matching any of ``words``, factored by common prefixes: Python's ``re``
+    tries an alternation branch by branch, a factored one fails after a letter or two."""
+    tree: dict[str, Any] = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        branches = [re.escape(char) + build(node[char]) for char in sorted(node) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(tree)
+
+
+_MONTH_WORD = _alternation(
+    [*_MONTHS, *_MONTH_ABBREVIATIONS, *(f"{m}." for m in _MONTH_ABBREVIATIONS)]
 )
 _LIST_MARKER = re.compile(
     rf"^[ \t]*\d{{1,2}}[.)][ \t](?!\s*(?:{_MONTH_WORD})\b)", re.MULTILINE | re.IGNORECASE
 )
-_WEEKDAY_WORD = "|".join(sorted((re.escape(w) for w in _WEEKDAYS), key=len, reverse=True))
+_WEEKDAY_WORD = _alternation([*_WEEKDAYS, *_WEEKDAY_ABBREVIATIONS])
 _DAY = r"(?:[12]\d|3[01]|0?[1-9])"
 _YEAR = r"(?:1[89]\d\d|2[01]\d\d)"
 _WEEKDAY_PREFIX = (
-    rf"(?:(?P<wd>{_WEEKDAY_WORD}|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)\.?,?{_SEP}+"
+    rf"(?:(?P<wd>{_WEEKDAY_WORD})\.?,?{_SEP}+"
     r"(?:(?:le|den|the|el|il|o)\s+)?)?"
 )
-_DATE = re.compile(
-    rf"\b{_WEEKDAY_PREFIX}(?:"
+_DATE_FORMS = {
     # 2026-03-14
-    rf"(?P<iy>{_YEAR})-(?P<im>0?[1-9]|1[0-2])-(?P<id>{_DAY})\b"
+    "iso": rf"(?P<iy>{_YEAR})-(?P<im>0?[1-9]|1[0-2])-(?P<id>{_DAY})\b",
     # 14/03/2026, 14.03.2026, 03/14/26, 14/03
-    rf"|(?P<n1>\d{{1,2}})(?P<sep>[/.])(?P<n2>\d{{1,2}})(?:(?P=sep)(?P<ny>{_YEAR}|\d\d)\b|/?(?![\d.,]\d))"
+    "numeric": rf"(?P<n1>\d{{1,2}})(?P<sep>[/.])(?P<n2>\d{{1,2}})"
+    rf"(?:(?P=sep)(?P<ny>{_YEAR}|\d\d)\b|/?(?![\d.,]\d))",
     # 14 March 2026, 14. März, 14th of March, 12 de mayo de 2026, 1er mai
-    rf"|(?P<d1>{_DAY})(?:st|nd|rd|th|er|º|\.)?{_SEP}*(?:of{_SEP}+|de{_SEP}+)?(?P<m1>{_MONTH_WORD})\b"
-    rf"(?:,?{_SEP}*(?:de{_SEP}+)?(?P<y1>{_YEAR})\b)?"
+    "day_month": rf"(?P<d1>{_DAY})(?:st|nd|rd|th|er|º|\.)?{_SEP}*(?:of{_SEP}+|de{_SEP}+)?"
+    rf"(?P<m1>{_MONTH_WORD})\b(?:,?{_SEP}*(?:de{_SEP}+)?(?P<y1>{_YEAR})\b)?",
     # March 14, 2026; March 14th
-    rf"|(?P<m2>{_MONTH_WORD}){_SEP}+(?P<d2>{_DAY})(?:st|nd|rd|th)?\b(?!:|[.,]\d)(?:,?{_SEP}+(?P<y2>{_YEAR})\b)?"
+    "month_day": rf"(?P<m2>{_MONTH_WORD}){_SEP}+(?P<d2>{_DAY})(?:st|nd|rd|th)?\b(?!:|[.,]\d)"
+    rf"(?:,?{_SEP}+(?P<y2>{_YEAR})\b)?",
     # March 2026
-    rf"|(?P<m3>{_MONTH_WORD}){_SEP}+(?:de{_SEP}+)?(?P<y3>{_YEAR})\b"
-    r")",
+    "month_year": rf"(?P<m3>{_MONTH_WORD}){_SEP}+(?:de{_SEP}+)?(?P<y3>{_YEAR})\b",
+}
+_DATE = re.compile(rf"{_WEEKDAY_PREFIX}(?:{'|'.join(_DATE_FORMS.values())})", re.IGNORECASE)
+"""Matched where a weekday or month is written."""
+_DATE_NUMERIC = re.compile(
+    f"(?=\\d)(?:{_DATE_FORMS['iso']}|{_DATE_FORMS['numeric']}|{_DATE_FORMS['day_month']})",
     re.IGNORECASE,
 )
+"""Found by scanning: the dates that start with a digit."""
 _TIME = re.compile(
-    r"(?<![\w.:,])(?:(?:at|um|à|a las|alle|às|om)\s+)?"
-    r"(?P<h>[01]?\d|2[0-3])(?:(?P<sep>[:.h])(?P<m>[0-5]\d))?"
+    r"(?P<h>\d\d?)(?:(?P<sep>[:.h])(?P<m>[0-5]\d))?"
     r"(?:\s?(?P<ap>a\.?m\.?|p\.?m\.?)(?!\w)|\s?(?P<uhr>uhr|h\b|hrs\b|heures?\b|o'clock)|(?(sep)|(?!)))"
     r"(?![\w:])",
     re.IGNORECASE,
 )
-_TIME_SEP_ONLY = re.compile(r"[.]")
 _PHONE = re.compile(
-    r"(?<![\w+])(?:"
-    r"\+\d{1,3}[ \-./]?(?:\(0?\d{1,4}\)[ \-./]?)?\d{1,4}(?:[ \-./]?\d{1,5}){1,5}"
-    r"|\(\d{2,5}\)[ \-./]?\d{2,5}(?:[ \-./]?\d{2,5}){0,3}"
-    r"|0\d{1,4}(?:[ \-/.]\d{2,8}){1,4}"
-    r"|\d{3}[-.]\d{3}[-.]\d{4}"
-    r"|\d{3} \d{3} \d{4}"
+    # The first character is a class: re then skips to "+", "(" and digits in C.
+    r"[+(\d](?:"
+    r"(?<=\+)\d{1,3}[ \-./]?(?:\(0?\d{1,4}\)[ \-./]?)?\d{1,4}(?:[ \-./]?\d{1,5}){1,5}"
+    r"|(?<=\()\d{2,5}\)[ \-./]?\d{2,5}(?:[ \-./]?\d{2,5}){0,3}"
+    r"|(?<=0)\d{1,4}(?:[ \-/.]\d{2,8}){1,4}"
+    r"|(?<=\d)\d{2}[-.]\d{3}[-.]\d{4}"
+    r"|(?<=\d)\d{2} \d{3} \d{4}"
     r")(?!\w)"
 )
-_EMAIL = re.compile(r"\b[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+\b")
-_URL = re.compile(
-    r"\b(?:https?://|www\.)[^\s<>\"'()]+[^\s<>\"'().,;:!?]"
-    r"|\b[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.(?:com|org|net|io|de|fr|es|it|nl|pt|eu|"
-    r"co\.uk|uk|ch|at|be|info|biz|app|dev)\b(?:/[^\s<>\"'()]*[^\s<>\"'().,;:!?])?",
+_AT = re.compile(r"@")
+_LOCAL_PART = re.compile(r"(?<![\w.+\-])[\w.+\-]+\Z")
+_DOMAIN = re.compile(r"[\w\-]+(?:\.[\w\-]+)*\.[^\W\d_]{2,}\b")
+_URL_START = re.compile(r"http://|https://|www\.|HTTP://|HTTPS://|WWW\.")
+_URL_REST = re.compile(r"[^\s<>\"'()]*[^\s<>\"'().,;:!?]")
+_TLD = re.compile(
+    r"\.(?:com|org|net|io|de|fr|es|it|nl|pt|eu|co\.uk|uk|ch|at|be|info|biz|app|dev)\b",
     re.IGNORECASE,
 )
+_HOST_BEFORE = re.compile(r"[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\Z", re.IGNORECASE)
+_URL_PATH = re.compile(r"(?:/[^\s<>\"'()]*[^\s<>\"'().,;:!?])?")
 _IDENTIFIER = re.compile(
-    r"#\s?\d[\w\-/]*"
+    r"(?=[#A-Z\d])(?:#\s?\d[\w\-/]*"
     r"|\b(?:[A-Z]{1,5}[\-/]?)+\d[\w\-/]*\b"
     r"|\b(?=[A-Z0-9]*[A-Z])(?=[A-Z0-9]*\d)[A-Z0-9]{5,}\b"
     r"|\b\d{2,}(?:[\-/]\d+)+\b"
     r"|\b\d+[A-Z]{1,3}\b"
     r"|\b[A-Z][A-Z0-9]\s\d{2,4}\b"
-    r"|\b[A-Z]{2,}(?:[\-/][A-Z0-9]+)*[\-/]\d[\w\-/]*"
+    r"|\b[A-Z]{2,}(?:[\-/][A-Z0-9]+)*[\-/]\d[\w\-/]*)"
 )
 _NOT_FLIGHT = _wordset("AM PM IT OK TV EU US UK NO ID HR PR CC RE ON IN AT TO OF")
 _PLACEHOLDER = re.compile(
+    # Every branch starts with a literal: re then skips to those characters in C.
     r"\[(?!\d+\])[^\[\]\n]{1,40}\](?!\()"
     r"|<(?!/?(?:br|p|b|i|a|div|span)\b)[A-Za-z][^<>\n@]{0,30}>"
     r"|\{\{?[A-Za-z_][^{}\n]{0,30}\}\}?"
-    r"|\b[Xx]{2}(?:[./:\-][Xx]{2,4})+\b|\bX{3,}\b|_{3,}"
+    r"|X[Xx](?:[./:\-][Xx]{2,4})+\b|x[Xx](?:[./:\-][Xx]{2,4})+\b|XXX+\b|___+"
 )
 
 
 # ---------------------------------------------------------------- extraction
 def extract(
     text: str, *, lower: set[str] | None = None, context: set[str] | None = None
-) -> Iterator[Found]:
+) -> list[Found]:
     """Every detail of ``text``, in order of appearance.
 
     ``lower``: words seen in lower case (they are not names); the text's own are added.
     ``context``: words written capitalised in the texts it is compared with (a German
     capitalised word found there is a name, not a noun).
     """
-    if not text.strip():
-        return
-    taken = bytearray(len(text))
-    found: list[Found] = []
+    scan = _scan(text)
+    return scan.with_names(scan.lowercase() | (lower or set()), context or set())
 
-    def claim(start: int, end: int) -> bool:
-        if taken.find(1, start, end) != -1:
+
+class _Scan:
+    """One text's details except names (found first), and its words."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.taken = bytearray(len(text))
+        self.found: list[Found] = []
+        self.tokens = list(_TOKEN.finditer(text))
+        self.words = [token.group() for token in self.tokens]
+
+    def claim(self, start: int, end: int) -> bool:
+        """Take ``text[start:end]`` for one detail, unless part of it is taken."""
+        if self.taken.find(1, start, end) != -1:
             return False
-        taken[start:end] = b"\x01" * (end - start)
+        self.taken[start:end] = b"\x01" * (end - start)
         return True
 
+    def add(self, found: Found | None) -> None:
+        if found is not None and self.claim(found.detail.start, found.detail.end):
+            self.found.append(found)
+
+    def folded_words(self) -> set[str]:
+        """Folded words, German umlauts and place names in one spelling ("Koln" = "Cologne")."""
+        words: set[str] = set()
+        for token in set(self.words):
+            folded = _fold(token)
+            words.add(_EXONYMS.get(folded, folded))
+        return words
+
+    @functools.cached_property
+    def _prose(self) -> tuple[set[str], set[str]]:
+        """Lower-case and capitalised words of running text: a word seen only inside an
+        address, a URL or another detail does not count."""
+        counts = collections.Counter(self.words)
+        inside = collections.Counter(
+            word for item in self.found for word in _TOKEN.findall(item.detail.text)
+        )
+        lower: set[str] = set()
+        capitals: set[str] = set()
+        for word, count in counts.items():
+            if inside[word] >= count:
+                continue
+            if word[0].isupper():
+                capitals.add(word)
+            elif len(word) > 2 and word.islower():
+                lower.add(word)
+        return lower, capitals
+
+    def lowercase(self) -> set[str]:
+        """Words written in lower case in running text (not inside an address or a URL)."""
+        return self._prose[0]
+
+    def capitalised(self) -> set[str]:
+        return self._prose[1]
+
+    def with_names(self, lower: set[str], context: set[str]) -> list[Found]:
+        found = self.found + _names(self, lower, context)
+        found.sort(key=lambda item: item.detail.start)
+        return found
+
+
+def _scan(text: str) -> _Scan:
+    scan = _Scan(text)
+    if not text.strip():
+        return scan
     for marker in _LIST_MARKER.finditer(text):
-        taken[marker.start() : marker.end()] = b"\x01" * (marker.end() - marker.start())
+        scan.taken[marker.start() : marker.end()] = b"\x01" * (marker.end() - marker.start())
     for match in _PLACEHOLDER.finditer(text):
-        if claim(match.start(), match.end()):
-            found.append(Found(Detail(match.group(), "placeholder", match.start(), match.end())))
-    for match in _EMAIL.finditer(text):
-        if claim(match.start(), match.end()):
-            key = "e:" + match.group().casefold()
-            found.append(_found(match, "email", {key}))
-    for match in _URL.finditer(text):
-        if claim(match.start(), match.end()):
-            found.append(_found(match, "url", {"u:" + _url_key(match.group())}))
-    for match in _DATE.finditer(text):
-        date = _date(match)
-        if date is not None and claim(date.detail.start, date.detail.end):
-            found.append(date)
+        if match.group()[0] not in "Xx" or not _word_char_before(text, match.start()):
+            scan.add(Found(Detail(match.group(), "placeholder", match.start(), match.end())))
+    _emails(scan)
+    _urls(scan)
+    calendar = [scan.tokens[i] for i, w in enumerate(scan.words) if w in _CALENDAR_SPELLINGS]
+    # "Friday, 14 March" first, then "14 March 2026", then "March 14" and "March 2026".
+    weekdays = [t for t in calendar if t.group().casefold() in _ALL_WEEKDAYS]
+    weekday_starts = {t.start() for t in weekdays}
+    for token in weekdays:
+        anchored = _DATE.match(text, token.start())
+        if anchored is not None:
+            scan.add(_date(anchored))
+    for match in _DATE_NUMERIC.finditer(text):
+        if not _word_char_before(text, match.start()):
+            scan.add(_date(match))
+    for token in calendar:
+        anchored = _DATE.match(text, token.start())
+        if anchored is not None and token.start() not in weekday_starts:
+            scan.add(_date(anchored))
     for match in _TIME.finditer(text):
-        time = _time(match)
-        if time is not None and claim(match.start("h"), match.end()):
-            found.append(time)
+        before = text[match.start() - 1 : match.start()]
+        if not (before.isalnum() or before in ("_", ".", ":", ",")):
+            scan.add(_time(match))
     for match in _PHONE.finditer(text):
-        digits = re.sub(r"\D", "", match.group())
-        if len(digits) >= 7 and claim(match.start(), match.end()):
-            found.append(_found(match, "phone", {"t:" + _phone_key(digits)}))
-    for match in _AMOUNT.finditer(text):
-        number = match.group("a") or match.group("b")
-        multiplier = match.group("am") or match.group("bm")
-        if claim(match.start(), match.end()):
-            found.append(_found(match, "amount", _number_keys(number, multiplier)))
-    for match in _PERCENT.finditer(text):
-        if claim(match.start(), match.end()):
-            keys = {"p:" + k[2:] for k in _number_keys(match.group("n"), None)}
-            found.append(_found(match, "percent", keys))
+        digits = _NON_DIGITS.sub("", match.group())
+        before = text[match.start() - 1 : match.start()]
+        if len(digits) >= 7 and not (before.isalnum() or before in ("_", "+")):
+            scan.add(_found(match, "phone", {"t:" + _phone_key(digits)}))
     for match in _IDENTIFIER.finditer(text):
         value = match.group()
-        if value[:2] in _NOT_FLIGHT and " " in value:
+        start = match.start()
+        if (value[:2] in _NOT_FLIGHT and " " in value) or _word_char_before(text, start):
             continue
-        if claim(match.start(), match.end()):
-            key = re.sub(r"[\W_]", "", value).upper()
-            keys = {"i:" + key}
-            if key.isdigit():
-                keys.add("n:" + str(int(key)))
-            found.append(_found(match, "identifier", keys))
+        if text[start - 1 : start] in (".", ",") and text[start - 2 : start - 1].isdigit():
+            continue  # the "4M" of "$2.4M"
+        key = _NON_ALNUM.sub("", value).upper()
+        keys = {"i:" + key}
+        if key.isdigit():
+            keys.add("n:" + str(int(key)))
+        scan.add(_found(match, "identifier", keys))
     for match in _NUMBER.finditer(text):
-        if claim(match.start("n"), match.end()):
-            keys = _number_keys(match.group("n"), match.group("m"))
-            found.append(_found(match, "number", keys))
-    found.extend(_weekdays_and_months(text, claim))
-    own_lower = _lowercase_words(text)
-    found.extend(_names(text, taken, own_lower | (lower or set()), context or set()))
-    found.sort(key=lambda item: item.detail.start)
-    yield from found
+        scan.add(_number(text, match))
+    for token in calendar:
+        scan.add(_calendar_word(text, token))
+    return scan
+
+
+def _number(text: str, match: re.Match[str]) -> Found | None:
+    """A number, or with what surrounds it an amount ("€4,800", "1,2 Mio. Euro") or a
+    percentage ("15 %", "12,5 Prozent")."""
+    start, end = match.span()
+    before = text[start - 1 : start]
+    glued = bool(before) and (before.isalnum() or before in ".,")  # "B12", "v1.2.3"
+    after = _AFTER_NUMBER.match(text, end)
+    assert after is not None  # every part of it is optional
+    multiplier = after.group("m")
+    mark = text[start - 2 : start].strip()[-1:]
+    currency = (
+        _CURRENCY_BEFORE.search(text, max(0, start - 4), start)
+        if mark and (mark in "€$£¥₹." or mark.isupper())
+        else None
+    )
+    keys = _number_keys(match.group(), multiplier)
+    first, last = start, after.end("m") if multiplier else end
+    if after.group("percent"):
+        kind, last = "percent", after.end()
+        keys = {"p:" + key[2:] for key in _number_keys(match.group(), None)}
+    elif currency is not None or after.group("currency"):
+        kind = "amount"
+        if currency is not None:
+            first, glued = currency.start(), False
+        if after.group("currency"):
+            last = after.end()
+    else:
+        kind = "number"
+        glued = glued or before in ("_", "/", ":", "#", "-")
+        glued = glued or _NUMBER_END.match(text, last) is None
+    if glued:
+        return None
+    return Found(Detail(text[first:last], kind, first, last), frozenset(keys))
+
+
+def _word_char_before(text: str, start: int) -> bool:
+    return start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_")
+
+
+def _emails(scan: _Scan) -> None:
+    text = scan.text
+    for at in _AT.finditer(text):
+        local = _LOCAL_PART.search(text, max(0, at.start() - 64), at.start())
+        domain = _DOMAIN.match(text, at.end())
+        if local is None or domain is None:
+            continue
+        start, end = local.start(), domain.end()
+        scan.add(
+            Found(
+                Detail(text[start:end], "email", start, end),
+                frozenset({"e:" + text[start:end].casefold()}),
+            )
+        )
+
+
+def _urls(scan: _Scan) -> None:
+    text = scan.text
+    spans = [
+        (m.start(), _URL_REST.match(text, m.end()))
+        for m in _URL_START.finditer(text)
+        if not _word_char_before(text, m.start())
+    ]
+    for tld in _TLD.finditer(text):
+        host = _HOST_BEFORE.search(text, max(0, tld.start() - 100), tld.start())
+        if host is not None and not _word_char_before(text, host.start()):
+            spans.append((host.start(), _URL_PATH.match(text, tld.end())))
+    for start, rest in sorted(spans, key=lambda span: span[0]):
+        if rest is None or text[start - 1 : start] == "@":
+            continue
+        end = rest.end()
+        value = text[start:end]
+        scan.add(Found(Detail(value, "url", start, end), frozenset({"u:" + _url_key(value)})))
 
 
 def _found(match: re.Match[str], kind: str, keys: set[str]) -> Found:
@@ -753,7 +895,7 @@ def _found(match: re.Match[str], kind: str, keys: set[str]) -> Found:
 
 
 def _url_key(url: str) -> str:
-    key = re.sub(r"^(?:https?://)?(?:www\.)?", "", url.casefold())
+    key = _URL_PREFIX.sub("", url.casefold())
     return key.rstrip("/")
 
 
@@ -763,6 +905,8 @@ def _phone_key(digits: str) -> str:
 
 
 def _number_keys(number: str, multiplier: str | None) -> set[str]:
+    if not multiplier and number.isdigit():
+        return {"n:" + str(int(number))}
     factor = _multiplier(multiplier)
     return {"n:" + _format_value(value * factor) for value in _number_readings(number)}
 
@@ -785,7 +929,7 @@ def _format_value(value: float) -> str:
 
 def _number_readings(number: str) -> set[float]:
     """Every value ``number`` can mean: "4.800" is 4800 or 4.8, "1.200,50" is 1200.5."""
-    compact = re.sub(r"[ \u00a0\u202f'\u2019]", "", number)
+    compact = _GROUPING.sub("", number)
     readings: set[float] = set()
     separators = [c for c in compact if c in ".,"]
     if not separators:
@@ -806,30 +950,30 @@ def _number_readings(number: str) -> set[float]:
 
 
 def _date(match: re.Match[str]) -> Found | None:
-    groups = match.groupdict()
+    groups: dict[str, Any] = match.groupdict("")
     readings: list[tuple[int, int, int | None]] = []
-    if groups["iy"]:
+    if groups.get("iy", ""):
         readings.append((int(groups["id"]), int(groups["im"]), int(groups["iy"])))
-    elif groups["n1"]:
+    elif groups.get("n1", ""):
         first, second = int(groups["n1"]), int(groups["n2"])
-        year = _year(groups["ny"])
-        if groups["sep"] == "." and year is None and not _dotted(match):
+        year = _year(groups.get("ny", ""))
+        if groups.get("sep", "") == "." and year is None and not _dotted(match):
             return None  # "3.5" is a number, not a date; "24.12." is a date
-        if groups["sep"] == "/" and year is None and (first > 31 or second > 31):
+        if groups.get("sep", "") == "/" and year is None and (first > 31 or second > 31):
             return None
         for day, month in ((first, second), (second, first)):
             if 1 <= day <= 31 and 1 <= month <= 12:
                 readings.append((day, month, year))
-        if groups["sep"] == ".":
+        if groups.get("sep", "") == ".":
             readings = [r for r in readings if r[0] == first]  # dd.mm.yyyy is day-first
     else:
-        day_text = groups["d1"] or groups["d2"]
-        month_text = groups["m1"] or groups["m2"] or groups["m3"]
+        day_text = groups.get("d1", "") or groups.get("d2", "")
+        month_text = groups.get("m1", "") or groups.get("m2", "") or groups.get("m3", "")
         month_number = _month_number(month_text)
         if month_number is None:
             return None
-        year = _year(groups["y1"] or groups["y2"] or groups["y3"])
-        if day_text is None:
+        year = _year(groups.get("y1", "") or groups.get("y2", "") or groups.get("y3", ""))
+        if not day_text:
             keys = {f"m:{month_number}"} | ({f"n:{year}"} if year else set())
             return Found(
                 Detail(match.group(), "month", match.start(), match.end()), frozenset(keys)
@@ -844,13 +988,13 @@ def _date(match: re.Match[str]) -> Found | None:
         if year is not None:
             implied.add(f"n:{year}")
             implied.add(f"w:{datetime.date(year, month, day).weekday()}")
-    weekday = _weekday_number(groups["wd"]) if groups.get("wd") else None
+    weekday = _weekday_number(groups.get("wd", "")) if groups.get("wd", "") else None
     if weekday is not None:
         readings = [r for r in readings if _compatible(_weekday(r), weekday)]
         if not readings:
             readings = [(0, 0, None)]  # a date that cannot be that weekday matches nothing
         implied.add(f"w:{weekday}")
-    end = match.end() + (1 if groups["sep"] == "." and _dotted(match) else 0)
+    end = match.end() + (1 if groups.get("sep", "") == "." and _dotted(match) else 0)
     return Found(
         Detail(match.string[match.start() : end], "date", match.start(), end),
         implied=frozenset(implied),
@@ -908,10 +1052,8 @@ def _time(match: re.Match[str]) -> Found | None:
     hour = int(match.group("h"))
     minute = int(match.group("m") or 0)
     sep, ampm, uhr = match.group("sep"), match.group("ap"), match.group("uhr")
-    if sep == "." and not (ampm or uhr):
+    if hour > 23 or (sep == "." and not (ampm or uhr)) or (sep == "h" and uhr):
         return None  # "3.45" is a number
-    if sep == "h" and uhr:
-        return None
     minutes: set[int] = set()
     if ampm:
         if not 1 <= hour <= 12:
@@ -929,32 +1071,32 @@ def _time(match: re.Match[str]) -> Found | None:
     )
 
 
-_CALENDAR_WORD = re.compile(
-    rf"\b(?:{_WEEKDAY_WORD}|{'|'.join(sorted(_MONTHS, key=len, reverse=True))}"
-    r"|Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\b",
-    re.IGNORECASE,
+_ALL_WEEKDAYS = frozenset([*_WEEKDAYS, *_WEEKDAY_ABBREVIATIONS])
+_CALENDAR_WORDS = frozenset([*_WEEKDAYS, *_MONTHS, *_WEEKDAY_ABBREVIATIONS, *_MONTH_ABBREVIATIONS])
+_CALENDAR_SPELLINGS = frozenset(
+    spelling
+    for word in _CALENDAR_WORDS
+    for spelling in (word, word.capitalize(), word.upper(), word.title())
 )
+"""As written: a set lookup per word instead of case-folding every word of the text."""
 
 
-def _weekdays_and_months(text: str, claim: Any) -> Iterator[Found]:
-    for match in _CALENDAR_WORD.finditer(text):
-        word = match.group()
-        key = word.casefold()
-        if key in _WEEKDAY_ABBREVIATIONS and not word[0].isupper():
-            continue
-        if key in _ENGLISH_MONTHS and not word[0].isupper():
-            continue
-        if key == "may" and _sentence_initial(text, match.start()):
-            continue
-        if key in ("mars", "august") and word[0].isupper() and key == "mars":
-            continue  # the planet / a name more often than the French month capitalised
-        if not claim(match.start(), match.end()):
-            continue
-        weekday = _weekday_number(word)
-        if weekday is not None:
-            yield _found(match, "weekday", {f"w:{weekday}"})
-        else:
-            yield _found(match, "month", {f"m:{_MONTHS[key]}"})
+def _calendar_word(text: str, token: re.Match[str]) -> Found | None:
+    """A weekday or month written on its own ("on Friday", "in March")."""
+    word = token.group()
+    key = word.casefold()
+    if (
+        (key in _MONTH_ABBREVIATIONS and key not in _MONTHS)  # "Jan" is a name as often
+        or (key in _WEEKDAY_ABBREVIATIONS and not word[0].isupper())
+        or (key in _ENGLISH_MONTHS and not word[0].isupper())  # "may", "march"
+        or (key == "may" and _sentence_initial(text, token.start()))
+        or word == "Mars"  # the planet or a name more often than the French month
+    ):
+        return None
+    weekday = _weekday_number(word)
+    if weekday is not None:
+        return _found(token, "weekday", {f"w:{weekday}"})
+    return _found(token, "month", {f"m:{_MONTHS[key]}"})
 
 
 def _sentence_initial(text: str, start: int) -> bool:
@@ -964,64 +1106,70 @@ def _sentence_initial(text: str, start: int) -> bool:
     if pos < 0 or text[pos] in ".!?:;\n":
         return True
     # "1. Anna" or "- Anna": a list item starts a sentence too.
-    return bool(re.match(r"\d{1,2}[.)]$", text[max(0, pos - 2) : pos + 1]))
+    return bool(_LIST_NUMBER.match(text[max(0, pos - 2) : pos + 1]))
 
 
-def _names(text: str, taken: bytearray, lower: set[str], context: set[str]) -> Iterator[Found]:
+def _names(scan: _Scan, lower: set[str], context: set[str]) -> list[Found]:
+    text, tokens, taken, words = scan.text, scan.tokens, scan.taken, scan.words
     german = _is_german(text)
-    tokens = list(_TOKEN.finditer(text))
-    mid_capitals = {
-        t.group()
-        for t in tokens
-        if t.group()[0].isupper() and not _sentence_initial(text, t.start())
-    }
+    capitals = [i for i, word in enumerate(words) if word[0].isupper()]
+    mid_capitals = {words[i] for i in capitals if not _sentence_initial(text, tokens[i].start())}
     known = context if german else mid_capitals | context
-    run: list[re.Match[str]] = []
-    previous_word = ""
+    connectors = _GERMAN_CONNECTORS if german else _CONNECTORS
+    found: list[Found] = []
+    run: list[int] = []
     before_run = ""
     noun_end = -1
 
-    def flush() -> Iterator[Found]:
-        while run and _connector(run[-1].group()):
+    def flush() -> None:
+        while run and _connector(words[run[-1]]):
             run.pop()
         if run:
-            found = _name(text, run, german, known, before_run)
-            if found is not None:
-                yield found
+            name = _name(text, [tokens[j] for j in run], german, known, before_run)
+            if name is not None:
+                found.append(name)
         run.clear()
 
-    connectors = _GERMAN_CONNECTORS if german else _CONNECTORS
-    previous_end = 0
-    for index, token in enumerate(tokens):
-        word = token.group()
+    for i in capitals:
+        token, word = tokens[i], words[i]
         start = token.start()
-        if any(c.isdigit() for c in text[previous_end:start]):
+        if taken.find(1, start, token.end()) != -1 or not _could_be_name(word, lower):
+            flush()
+            continue
+        if run:
+            last = run[-1]
+            gap = text[tokens[last].end() : start]
+            if i == last + 1 and gap in (" ", " & "):
+                run.append(i)
+                continue
+            if i == last + 2 and words[last + 1] in connectors and gap == f" {words[last + 1]} ":
+                run += [last + 1, i]
+                continue
+            flush()
+        previous_word = words[i - 1] if i else ""
+        if i and _DIGIT.search(text, tokens[i - 1].end(), start):
             previous_word = ""  # "von 2.100 Tonnen": the word before is not about this one
-        previous_end = token.end()
-        gap = text[run[-1].end() : start] if run else ""
-        capital = word[0].isupper() and taken.find(1, start, token.end()) == -1
-        name_like = capital and _could_be_name(word, lower)
-        joins = word in connectors or word == "&"
-        if run and (gap not in (" ", " & ") or not (name_like or joins)):
-            yield from flush()
-        if name_like:
-            if not run:
-                if (
-                    german
-                    and _german_noun(word, previous_word)
-                    and word not in context
-                    and noun_end != start - 1
-                ):
-                    previous_word = word
-                    noun_end = token.end()
-                    continue
-                # A capitalised word right after a German noun names it: "Firma Schneider".
-                before_run = _AFTER_NOUN if noun_end == start - 1 else previous_word
-            run.append(token)
-        elif run and joins and index + 1 < len(tokens):
-            run.append(token)
-        previous_word = word
-    yield from flush()
+        if (
+            german
+            and noun_end != start - 1
+            and word not in context
+            and _german_noun(word, previous_word)
+        ):
+            noun_end = token.end()
+            continue
+        # A capitalised word right after a German noun names it: "Firma Schneider".
+        before_run = _AFTER_NOUN if noun_end == start - 1 else previous_word
+        run.append(i)
+    flush()
+    return found
+
+
+_DIGIT = re.compile(r"\d")
+_NON_DIGITS = re.compile(r"\D")
+_NON_ALNUM = re.compile(r"[\W_]")
+_URL_PREFIX = re.compile(r"^(?:https?://)?(?:www\.)?")
+_GROUPING = re.compile(r"[ \u00a0\u202f'\u2019]")
+_LIST_NUMBER = re.compile(r"\d{1,2}[.)]$")
 
 
 def _connector(word: str) -> bool:
@@ -1030,8 +1178,7 @@ def _connector(word: str) -> bool:
 
 def _could_be_name(word: str, lower: set[str]) -> bool:
     folded = word.casefold()
-    head = re.split(r"['\u2019]", folded)[0]
-    if folded in _STOP_WORDS or head in _STOP_WORDS or folded in _TITLES or len(word) < 2:
+    if folded in _STOP_WORDS or folded in _TITLES or len(word) < 2:
         return False
     if folded in _WEEKDAYS or folded in _MONTHS or folded in _WEEKDAY_ABBREVIATIONS:
         return False
@@ -1054,10 +1201,16 @@ def _distinct(text: str, token: re.Match[str]) -> bool:
     word = token.group()
     if any(c.isupper() for c in word[1:]):
         return True
-    line_start = text.rfind("\n", 0, token.start()) + 1
-    line_end = text.find("\n", token.end())
-    line = text[line_start : len(text) if line_end == -1 else line_end]
-    return line.strip(" \t,.;:-*#>") == word
+    if _LINE_END.match(text, token.end()) is None:
+        return False
+    pos = token.start() - 1
+    while pos >= 0 and text[pos] in _LINE_DECORATION:
+        pos -= 1
+    return pos < 0 or text[pos] == "\n"
+
+
+_LINE_DECORATION = " \t,.;:-*#>"
+_LINE_END = re.compile(r"[ \t,.;:\-*#>]*(?:\n|\Z)")
 
 
 _NEXT_WORD = re.compile(r"(?:'s\b|\u2019s\b|,?\s+([^\W\d_]+))")
@@ -1088,8 +1241,7 @@ def _name(
             if not subject or word.casefold().endswith(_COMMON_ENDINGS):
                 return None
     start, end = run[0].start(), run[-1].end()
-    parts = (part for word in significant for part in re.split(r"-", word) if part)
-    words = tuple(_EXONYMS.get(w, w) for w in (_fold(w) for w in parts))
+    words = tuple(_EXONYMS.get(w, w) for w in (_fold(w) for w in significant))
     return Found(Detail(text[start:end], "name", start, end), words=words)
 
 
