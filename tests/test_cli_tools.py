@@ -127,7 +127,7 @@ def test_summarize_a_text_five_times_the_context(
     assert result["model"]["n_ctx"] == small_context
     assert result["text"].strip()
     assert result["requests"] >= chunks + 1
-    assert result["completion_tokens"] <= 8 * result["requests"]
+    assert result["completion_tokens"] <= allowed_tokens(8) * result["requests"]
     assert not result["cancelled"]
     assert f"Summarizing chunk 1 of {chunks}" in proc.stderr
     assert f"Summarizing chunk {chunks} of {chunks}" in proc.stderr
@@ -277,3 +277,26 @@ def test_max_tokens_caps_every_answer_of_a_job_the_same_way(
     assert result["requests"] > 1
     # Each answer may run a little past the cap to finish its sentence, no further.
     assert result["completion_tokens"] <= allowed_tokens(5) * result["requests"]
+
+
+@pytest.mark.slow
+def test_run_email_signs_with_the_remembered_name_or_none(
+    smollm2_path: Path, small_context: int, app_home: Path
+) -> None:
+    from desktop_slm.config import Settings, app_paths, save_settings
+
+    save_settings(Settings(email_sign_off="Sam Lee"), app_paths())
+    notes = "the office is closed on Monday; the heating is being repaired"
+    common = ("run", "email", "--model", smollm2_path, "--max-tokens", "48", "--temperature", "0")
+    remembered = run_cli(*common, "--json", stdin=notes)
+    assert remembered.returncode == 0, remembered.stderr
+    signed = parse_one_json_object(remembered.stdout)
+    assert signed["subject"].strip()
+    assert signed["body"].endswith("\n\nBest regards,\nSam Lee")
+    assert signed["text"] == f"Subject: {signed['subject']}\n\n{signed['body']}"
+
+    unsigned = run_cli(*common, "--sign-off", "", "--tone", "formal", stdin=notes)
+    assert unsigned.returncode == 0, unsigned.stderr
+    assert unsigned.stdout.startswith("Subject: ")
+    assert unsigned.stdout.rstrip("\n").endswith("\n\nKind regards,")
+    assert "Sam Lee" not in unsigned.stdout

@@ -113,3 +113,53 @@ def test_a_three_paragraph_translation_keeps_its_paragraphs(smol: EngineClient) 
     assert all(item.startswith("- ") and item[2:].strip() for item in items)
     assert result.text.endswith("\n")
     assert next(e.total for e in events if isinstance(e, JobProgress)) == 3
+
+
+EMAIL_NOTES = (
+    "lunch with the design team moves to Friday 12:30",
+    "invoice 4471 is 14 days overdue, 1,250 EUR, please pay by 12 March",
+    "thank Anna for the review; the demo at 10:00 is still on",
+)
+
+
+@pytest.fixture(scope="module", params=["smollm2", "gemma3-base"])
+def any_model(request: pytest.FixtureRequest) -> Iterator[EngineClient]:
+    """Each test model in turn: the chat model, and the base model (completion prompt)."""
+    path = request.getfixturevalue(
+        "smollm2_path" if request.param == "smollm2" else "gemma_base_path"
+    )
+    client = EngineClient()
+    try:
+        client.load(path, n_ctx=1024, n_threads=1)
+        yield client
+    finally:
+        client.close()
+
+
+def test_every_email_has_a_subject_and_the_apps_closing(any_model: EngineClient) -> None:
+    limits = ModelLimits.of(any_model, max_answer_tokens=48)
+    requests = [
+        email.EmailRequest(notes=notes, sign_off="Sam Lee", recipient="Anna", tone=tone)
+        for notes, tone in zip(EMAIL_NOTES, ("professional", "formal", "friendly"), strict=True)
+    ]
+    requests.append(  # a reply to an email without a subject: the model writes one
+        email.EmailRequest(
+            notes="yes, Thursday works",
+            original_email="Hi Sam,\nCan you send the numbers by Thursday?\nAlex",
+            sign_off="",
+        )
+    )
+    for request in requests:
+        result, _ = run_job(any_model, email.job(request, limits))
+        head = result.text.lstrip().splitlines()[0]
+        assert head.startswith("Subject: "), result.text
+        assert head[len("Subject: ") :].strip(), result.text
+        draft = email.finish(result.text, request)
+        assert draft.subject.strip()
+        assert "\n" not in draft.subject
+        body_lines = draft.body.splitlines()
+        assert not any(email.subject_of(line) is not None for line in body_lines), draft.body
+        closing = email.closing_line(request.language, request.tone)
+        ending = [closing, request.sign_off] if request.sign_off else [closing]
+        assert body_lines[-len(ending) :] == ending, draft.body
+        assert len(draft.body.split()) > len(" ".join(ending).split())  # a body above it

@@ -9,9 +9,10 @@ draft ("[Project Name]", "<Company>", "XX.XX.XXXX") are details too, always inve
 Rules (deterministic, no model; every text is scanned once with precompiled patterns):
 
 * Extraction runs in a fixed order (placeholders, e-mail addresses, URLs, dates, times,
-  phone numbers, amounts, percentages, identifiers, numbers) and a later pattern never
-  takes characters an earlier one took: the "14" of "14 March" is a date, not a number.
-  A list marker ("1." at the start of a line) is not a number.
+  phone numbers, identifiers, numbers with what is written around them: amounts and
+  percentages; weekdays and months; names) and a later pattern never takes characters
+  an earlier one took: the "14" of "14 March" is a date, not a number. A list marker
+  ("1." at the start of a line) is not a number.
 * Comparison is by normalised value, not by text. Numbers: "4 800", "4,800", "4.800",
   "4800" are equal, and "1.200,50" equals "1,200.50"; a separator that can be read both
   ways gives both readings, and any shared reading is a match. "million", "Mio.", "k"
@@ -27,18 +28,24 @@ Rules (deterministic, no model; every text is scanned once with precompiled patt
 * A date implies its month, its year and, when the year is known, its weekday: a draft
   that writes "Friday, 14 March 2025" for a source's "14/03/2025" invents nothing, and a
   source's "in March" is kept by a draft's "on 14 March".
-* Names are runs of capitalised words (joined by "van", "de", "&", ...); titles (Mr, Frau,
-  Mme, ...) are dropped. A word is not a name when it is on the small per-language stop
-  list (greetings, sign-offs, pronouns, sentence starters, common business nouns), is
-  written in lower case elsewhere in either text, or is a weekday or month. A word at the
-  start of a sentence or line counts only when it is followed by another capitalised
-  word, or is written capitalised mid-sentence somewhere, or is not a common word by its
-  form (English "-ly"/"-ing"/"-ed" words are not names). In German text, where every
-  noun is capitalised, a word after an article or with a noun suffix (-ung, -keit, ...)
-  is a noun. Names compare without case or diacritics ("Müller" = "Mueller" =
-  "Muller"): a source name is kept when any of its words occurs in the draft (so the
-  surname alone, or "Dear Anna" for "Anna Berg"); a draft name is invented unless every
-  one of its words occurs in the source or in ``given``.
+* Names are runs of capitalised words (joined by "van", "de", "of", "&", ...); titles
+  (Mr, Frau, Mme, ...) are dropped. A word is not a name when it is on the small
+  per-language stop list (greetings, sign-offs, pronouns, sentence starters, job titles,
+  common business nouns), is written in lower case elsewhere in either text, or is a
+  weekday or month. A single word at the start of a sentence or line counts only when it
+  is also written capitalised mid-sentence (in either text), stands alone on its line
+  (a signature), has a capital inside ("FoxBridge") or is followed by a verb such as
+  "will", "said", "confirmed" ("Anna will send ..."); English "-ly"/"-ing"/"-ed" words
+  never. In German text, where every noun is capitalised, a word after an article or an
+  inflected adjective, with a noun suffix (-ung, -keit, ...) or on the stop list is a
+  noun; a single word is a name only after a title, after a noun ("Firma Schneider"),
+  after "in", "aus", "nach", "bei", "von", "und", or when the other text has it too.
+  Names compare without case or diacritics ("Müller" = "Mueller" = "Muller") and major
+  places in any of the languages ("Köln" = "Cologne"). A source name is kept when a
+  draft name is part of it ("Ms Berg", "Dear Anna" for "Anna Berg"); when the draft
+  names someone else with one of its words ("Anna Lind"), it is missing; when the draft
+  has no such name, any of its words in the draft keeps it. A draft name is invented
+  unless every one of its words occurs in the source or in ``given``.
 * *missing*: source details the draft does not contain. For a summary, which cannot keep
   everything, only salient details count as missing: those in the title and first
   paragraph (at most the first 120 words), and those the document repeats (3 or more
@@ -48,6 +55,7 @@ Rules (deterministic, no model; every text is scanned once with precompiled patt
 
 from __future__ import annotations
 
+import collections
 import datetime
 import functools
 import re
@@ -171,7 +179,7 @@ def check_facts(
     given_text = "\n".join(g for g in given if g and g.strip())
     scans = [_scan(text) for text in (source, draft, given_text)]
     source_scan, draft_scan, given_scan = scans
-    source_words, draft_words, given_words = (scan.words() for scan in scans)
+    source_words, draft_words, given_words = (scan.folded_words() for scan in scans)
     lower_words = source_scan.lowercase() | draft_scan.lowercase()
     source_caps, draft_caps, given_caps = (scan.capitalised() for scan in scans)
     source_found = source_scan.with_names(lower_words, draft_caps | given_caps)
@@ -550,7 +558,10 @@ def _is_german(text: str) -> bool:
 
 # ---------------------------------------------------------------- patterns
 _SEP = r"[ \u00a0\u202f]"
-_NUM = r"\d{1,3}(?:(?:[.,'\u2019]|[ \u00a0\u202f])\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?"
+_NUM = (
+    # One leading digit outside the alternation, so re skips to digits in C.
+    r"\d(?:\d{0,2}(?:(?:[.,'\u2019]|[ \u00a0\u202f])\d{3})+(?:[.,]\d+)?|\d*(?:[.,]\d+)?)"
+)
 _MULT = (
     r"(?:million|millions|millionen|millones|milioni|milhões|miljoen|mio\.?|mln|m|"
     r"billion|billions|milliard|milliards|milliarden|mrd\.?|bn|b|thousand|tausend|mil|k)"
@@ -698,6 +709,7 @@ class _Scan:
         self.taken = bytearray(len(text))
         self.found: list[Found] = []
         self.tokens = list(_TOKEN.finditer(text))
+        self.words = [token.group() for token in self.tokens]
 
     def claim(self, start: int, end: int) -> bool:
         """Take ``text[start:end]`` for one detail, unless part of it is taken."""
@@ -710,29 +722,31 @@ class _Scan:
         if found is not None and self.claim(found.detail.start, found.detail.end):
             self.found.append(found)
 
-    def words(self) -> set[str]:
+    def folded_words(self) -> set[str]:
         """Folded words, German umlauts and place names in one spelling ("Koln" = "Cologne")."""
         words: set[str] = set()
-        for token in {t.group() for t in self.tokens}:
+        for token in set(self.words):
             folded = _fold(token)
             words.add(_EXONYMS.get(folded, folded))
-            if "-" in token or "'" in token or "\u2019" in token:
-                words.update(_fold(part) for part in _WORD_PARTS.split(token) if part)
         return words
 
     @functools.cached_property
     def _prose(self) -> tuple[set[str], set[str]]:
-        """Lower-case and capitalised words outside addresses, URLs and other details."""
+        """Lower-case and capitalised words of running text: a word seen only inside an
+        address, a URL or another detail does not count."""
+        counts = collections.Counter(self.words)
+        inside = collections.Counter(
+            word for item in self.found for word in _TOKEN.findall(item.detail.text)
+        )
         lower: set[str] = set()
         capitals: set[str] = set()
-        taken = self.taken
-        for token in self.tokens:
-            if not taken[token.start()]:
-                word = token.group()
-                if word[0].isupper():
-                    capitals.add(word)
-                elif len(word) > 2 and word.islower():
-                    lower.add(word)
+        for word, count in counts.items():
+            if inside[word] >= count:
+                continue
+            if word[0].isupper():
+                capitals.add(word)
+            elif len(word) > 2 and word.islower():
+                lower.add(word)
         return lower, capitals
 
     def lowercase(self) -> set[str]:
@@ -743,7 +757,7 @@ class _Scan:
         return self._prose[1]
 
     def with_names(self, lower: set[str], context: set[str]) -> list[Found]:
-        found = self.found + _names(self.text, self.tokens, self.taken, lower, context)
+        found = self.found + _names(self, lower, context)
         found.sort(key=lambda item: item.detail.start)
         return found
 
@@ -759,7 +773,7 @@ def _scan(text: str) -> _Scan:
             scan.add(Found(Detail(match.group(), "placeholder", match.start(), match.end())))
     _emails(scan)
     _urls(scan)
-    calendar = [t for t in scan.tokens if t.group() in _CALENDAR_SPELLINGS]
+    calendar = [scan.tokens[i] for i, w in enumerate(scan.words) if w in _CALENDAR_SPELLINGS]
     # "Friday, 14 March" first, then "14 March 2026", then "March 14" and "March 2026".
     weekdays = [t for t in calendar if t.group().casefold() in _ALL_WEEKDAYS]
     weekday_starts = {t.start() for t in weekdays}
@@ -1095,11 +1109,9 @@ def _sentence_initial(text: str, start: int) -> bool:
     return bool(_LIST_NUMBER.match(text[max(0, pos - 2) : pos + 1]))
 
 
-def _names(
-    text: str, tokens: list[re.Match[str]], taken: bytearray, lower: set[str], context: set[str]
-) -> list[Found]:
+def _names(scan: _Scan, lower: set[str], context: set[str]) -> list[Found]:
+    text, tokens, taken, words = scan.text, scan.tokens, scan.taken, scan.words
     german = _is_german(text)
-    words = [token.group() for token in tokens]
     capitals = [i for i, word in enumerate(words) if word[0].isupper()]
     mid_capitals = {words[i] for i in capitals if not _sentence_initial(text, tokens[i].start())}
     known = context if german else mid_capitals | context
@@ -1153,8 +1165,6 @@ def _names(
 
 
 _DIGIT = re.compile(r"\d")
-_WORD_PARTS = re.compile(r"['\u2019\-]")
-_APOSTROPHE = re.compile(r"['\u2019]")
 _NON_DIGITS = re.compile(r"\D")
 _NON_ALNUM = re.compile(r"[\W_]")
 _URL_PREFIX = re.compile(r"^(?:https?://)?(?:www\.)?")
@@ -1168,8 +1178,7 @@ def _connector(word: str) -> bool:
 
 def _could_be_name(word: str, lower: set[str]) -> bool:
     folded = word.casefold()
-    head = _APOSTROPHE.split(folded)[0]
-    if folded in _STOP_WORDS or head in _STOP_WORDS or folded in _TITLES or len(word) < 2:
+    if folded in _STOP_WORDS or folded in _TITLES or len(word) < 2:
         return False
     if folded in _WEEKDAYS or folded in _MONTHS or folded in _WEEKDAY_ABBREVIATIONS:
         return False
@@ -1192,10 +1201,16 @@ def _distinct(text: str, token: re.Match[str]) -> bool:
     word = token.group()
     if any(c.isupper() for c in word[1:]):
         return True
-    line_start = text.rfind("\n", 0, token.start()) + 1
-    line_end = text.find("\n", token.end())
-    line = text[line_start : len(text) if line_end == -1 else line_end]
-    return line.strip(" \t,.;:-*#>") == word
+    if _LINE_END.match(text, token.end()) is None:
+        return False
+    pos = token.start() - 1
+    while pos >= 0 and text[pos] in _LINE_DECORATION:
+        pos -= 1
+    return pos < 0 or text[pos] == "\n"
+
+
+_LINE_DECORATION = " \t,.;:-*#>"
+_LINE_END = re.compile(r"[ \t,.;:\-*#>]*(?:\n|\Z)")
 
 
 _NEXT_WORD = re.compile(r"(?:'s\b|\u2019s\b|,?\s+([^\W\d_]+))")
@@ -1226,8 +1241,7 @@ def _name(
             if not subject or word.casefold().endswith(_COMMON_ENDINGS):
                 return None
     start, end = run[0].start(), run[-1].end()
-    parts = (part for word in significant for part in word.split("-") if part)
-    words = tuple(_EXONYMS.get(w, w) for w in (_fold(w) for w in parts))
+    words = tuple(_EXONYMS.get(w, w) for w in (_fold(w) for w in significant))
     return Found(Detail(text[start:end], "name", start, end), words=words)
 
 

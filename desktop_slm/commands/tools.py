@@ -366,8 +366,8 @@ def _report(
     if not args.json:
         for notice in payload["notices"]:
             note(notice)
-    if "check" in payload and not args.json:
-        note(payload["check"]["summary"])
+        if "check" in payload:
+            note(payload["check"]["summary"])
     requests = payload["requests"]
     note(
         f"{requests} request{'s' if requests != 1 else ''}, "
@@ -413,11 +413,13 @@ def _run_email(args: argparse.Namespace) -> int:
         text = f"Subject: {draft.subject}\n\n{draft.body}"
         return _Presented(text, {"subject": draft.subject, "body": draft.body})
 
+    # --raw: the model's own answer, streamed, without the guards or the app's form.
     return _run_job(
         args,
         run,
         lambda limits: email.job(request, limits),
-        present=present,
+        present=None if args.raw else present,
+        stream_output=args.raw,
         checked=("email", request),
     )
 

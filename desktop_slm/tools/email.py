@@ -126,13 +126,13 @@ class EmailRequest:
 def original_subject(email_text: str) -> str:
     """The subject of a pasted email (its header block or a first 'Subject:' line)."""
     for line in email_text.strip().splitlines()[:15]:
-        subject = _subject_of(line)
+        subject = subject_of(line)
         if subject is not None:
             return subject
     return ""
 
 
-def _subject_of(line: str) -> str | None:
+def subject_of(line: str) -> str | None:
     """The subject if ``line`` is a subject line ("Subject: …", "**Betreff:** …"), else None."""
     # A fullwidth colon (Chinese, Japanese) counts as a colon.
     label, sep, rest = line.replace("\uff1a", ":", 1).partition(":")
@@ -270,7 +270,7 @@ def split_subject(text: str) -> EmailDraft:
     stripped = text.strip()
     lines = stripped.splitlines()
     for index, line in enumerate(lines[:3]):
-        subject = _subject_of(line)
+        subject = subject_of(line)
         if subject is not None:
             body = "\n".join(lines[index + 1 :]).strip()
             return EmailDraft(subject, body)
@@ -309,7 +309,7 @@ def finish(text: str, request: EmailRequest) -> EmailDraft:
     if not subject:
         subject = _subject_from(request.notes or request.original_email, request.is_reply)
     subject = _shorten(subject, SUBJECT_MAX_CHARS)
-    body = "\n".join(line for line in draft.body.splitlines() if _subject_of(line) is None)
+    body = "\n".join(line for line in draft.body.splitlines() if subject_of(line) is None)
     sign_off = request.sign_off.strip()
     recipient = request.recipient.strip()
     if sign_off:

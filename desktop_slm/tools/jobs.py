@@ -320,9 +320,7 @@ class _GuardedStep:
 
 def _without_grammar(prompt: ToolPrompt) -> ToolPrompt:
     """The prompt as the raw model would answer it: no grammar forcing its shape."""
-    # TODO(issue 10, merge with h-email): ToolPrompt gains `grammar: str | None`; then
-    # return replace(prompt, grammar=None) here. It does not exist on this branch yet.
-    return prompt
+    return replace(prompt, grammar=None, completion_grammar=None)
 
 
 def _cancel(job: Job, partial_text: str) -> JobOutput:

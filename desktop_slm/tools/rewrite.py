@@ -58,6 +58,25 @@ ACTIONS: dict[str, RewriteAction] = {
     ),
 }
 
+FIXES: dict[str, RewriteAction] = {
+    "add_missing": RewriteAction(
+        "Add the missing details",
+        "Add these details, which the text leaves out, each where it fits, written exactly "
+        "as given: {details}. Change nothing else and add no other facts.",
+        "with these details added where they fit: {details}",
+        1.3,
+    ),
+    "remove_invented": RewriteAction(
+        "Remove what is not in my notes",
+        "Remove these details, which are not in the writer's notes: {details}. Leave out "
+        "each one, or the words that only serve it, without putting anything in its place. "
+        "Change nothing else.",
+        "with these details removed, nothing put in their place: {details}",
+        1.0,
+    ),
+}
+"""Follow-ups offered by the fact check: they need the ``details`` it found."""
+
 
 @dataclass(frozen=True)
 class RewriteRequest:
@@ -67,6 +86,29 @@ class RewriteRequest:
     """Language of the text; empty keeps whatever language it is in."""
     kind: str = "text"
     """What the text is ("email", "report", "summary"), for the model's sake."""
+    details: tuple[str, ...] = ()
+    """The details a :data:`FIXES` action adds or removes."""
+
+    def instruction(self) -> tuple[str, str]:
+        """The action's instruction and description, with the details filled in."""
+        action = _action(self.action)
+        if self.action not in FIXES:
+            return action.instruction, action.description
+        details = "; ".join(f'"{detail.strip()}"' for detail in self.details if detail.strip())
+        if not details:
+            raise OptionError("There are no details to change: the draft matches the notes.")
+        return (
+            action.instruction.format(details=details),
+            action.description.format(details=details),
+        )
+
+
+def _action(name: str) -> RewriteAction:
+    action = ACTIONS.get(name) or FIXES.get(name)
+    if action is None:
+        choices = ", ".join((*ACTIONS, *FIXES))
+        raise OptionError(f"Unknown action {name!r}; choose one of: {choices}.")
+    return action
 
 
 def estimate_tokens(text: str) -> int:
@@ -79,11 +121,8 @@ def build(request: RewriteRequest) -> ToolPrompt:
     text = request.text.strip()
     if not text:
         raise OptionError("There is no text to rewrite yet.")
-    action = ACTIONS.get(request.action)
-    if action is None:
-        raise OptionError(
-            f"Unknown action {request.action!r}; choose one of: {', '.join(ACTIONS)}."
-        )
+    instruction, description = request.instruction()
+    action = _action(request.action)
     language = (
         f"Keep it in {language_name(request.language)}."
         if request.language.strip()
@@ -95,10 +134,8 @@ def build(request: RewriteRequest) -> ToolPrompt:
         "'Subject:' line, keep such a line first. Reply with the rewritten text only, "
         "without comments."
     )
-    user = f"{action.instruction}\n\nText:\n{text}"
-    completion = (
-        f"Original {request.kind}:\n{text}\n\nThe same {request.kind}, {action.description}:\n"
-    )
+    user = f"{instruction}\n\nText:\n{text}"
+    completion = f"Original {request.kind}:\n{text}\n\nThe same {request.kind}, {description}:\n"
     return ToolPrompt(
         messages=({"role": "system", "content": system}, {"role": "user", "content": user}),
         completion_prompt=completion,
@@ -110,4 +147,4 @@ def build(request: RewriteRequest) -> ToolPrompt:
 def job(request: RewriteRequest, limits: ModelLimits) -> Job:
     """One request; refused up front when the text and the answer cannot fit the context."""
     prompt = build(request)
-    return single_step(prompt, limits, label=ACTIONS[request.action].label, what="text to rewrite")
+    return single_step(prompt, limits, label=_action(request.action).label, what="text to rewrite")

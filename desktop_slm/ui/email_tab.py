@@ -279,7 +279,11 @@ class EmailForm(TextForm):
         settings.email_length = request.length
         settings.email_language = request.language
         self._request = request
-        return Run(lambda limits: email.job(request, limits), too_long_text=self._long_text())
+        return Run(
+            lambda limits: email.job(request, limits),
+            too_long_text=self._long_text(),
+            request=request,
+        )
 
     def _long_text(self) -> str:
         notes, original = self.input.toPlainText(), self.original.toPlainText()

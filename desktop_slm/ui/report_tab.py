@@ -225,6 +225,7 @@ class ReportForm(TextForm):
         return Run(
             lambda limits: report.sections_job(request, outline, limits),
             too_long_text=self.input.toPlainText(),
+            request=request,
         )
 
     def _outline_title(self) -> str:

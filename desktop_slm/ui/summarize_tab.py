@@ -77,7 +77,11 @@ class SummarizeForm(TextForm):
         """Generate and Regenerate both summarize the text as it is."""
         request = self.request()
         request.check()
-        return Run(lambda limits: summarize.job(request, limits), too_long_text=request.text)
+        return Run(
+            lambda limits: summarize.job(request, limits),
+            too_long_text=request.text,
+            request=request,
+        )
 
     def finish(self, mode: RunMode, result: JobResult) -> Finished:
         chunks = result.detail.get("chunks")

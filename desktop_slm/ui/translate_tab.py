@@ -173,7 +173,11 @@ class TranslateForm(TextForm):
         """Generate and Regenerate both translate the source text as it is."""
         request = self.request()
         request.check()
-        return Run(lambda limits: translate.job(request, limits), too_long_text=request.text)
+        return Run(
+            lambda limits: translate.job(request, limits),
+            too_long_text=request.text,
+            request=request,
+        )
 
     def finish(self, mode: RunMode, result: JobResult) -> Finished:
         blocks = result.detail.get("blocks")

@@ -183,8 +183,9 @@ class JobView(QWidget):
         text = stats_line(word_count, result.completion_tokens, rate)
         if result.cancelled:
             return f"Stopped. {text}"
-        if self._completions and self._completions[-1].completion.finish_reason == "length":
-            text += " · reached the length limit"
+        last = self._completions[-1].completion if self._completions else None
+        if last is not None and last.finish_reason == "length" and not result.notices:
+            text += " · reached the length limit"  # else the notice under the answer says it
         return text
 
     def failed(self, message: str, *, summarize_first: bool) -> None:

@@ -1,29 +1,34 @@
 """A writing tab's output: the editable result, the actions on it and the follow-up rewrites.
 
 Regenerate, Copy, Save as… (``ui/saving.py``), Undo rewrite, History, and the
-follow-ups (Shorter, Longer, More formal, Friendlier, Fix grammar). The job view's
-status strip sits between the result and the actions.
+follow-ups (Shorter, Longer, More formal, Friendlier, Fix grammar). Under the result,
+the fact check's line (:class:`CheckLine`); the details it calls invented are highlighted
+in the result, and clicking one selects it. The job view's status strip sits between
+the result and the actions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QGuiApplication, QTextCursor
+from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtGui import QColor, QGuiApplication, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop_slm.errors import UserFacingError
 from desktop_slm.tools import rewrite
+from desktop_slm.ui import theme
+from desktop_slm.ui.tool.check_line import CheckLine
 
 
 def _ask_save_path(parent: QWidget, title: str, suggested: str) -> str:
@@ -71,6 +76,9 @@ class OutputPanel(QWidget):
         self.history_button = QPushButton("History")
         self.history_button.setObjectName(f"{tab_id}HistoryButton")
         self.history_button.setCheckable(True)
+        self.check_line = CheckLine(tab_id)
+        self._marked: list[tuple[int, int]] = []
+        """Highlighted ranges of the result (Qt positions), for click-to-select."""
         self.follow_ups: dict[str, QPushButton] = {}
         for key, action in rewrite.ACTIONS.items():
             button = QPushButton(action.label)
@@ -86,6 +94,7 @@ class OutputPanel(QWidget):
         """The title row and the result; a tool may add its own widgets around them."""
         self.upper.addLayout(self.title_row)
         self.upper.addWidget(self.output, 1)
+        self.upper.addWidget(self.check_line)
         actions = QHBoxLayout()
         for button in (self.regenerate_button, self.copy_button, self.save_button):
             actions.addWidget(button)
@@ -105,6 +114,8 @@ class OutputPanel(QWidget):
         layout.addLayout(follow)
 
         self.copy_button.clicked.connect(self.copy)
+        self.output.viewport().installEventFilter(self)
+        theme.on_change(self, self._repaint_marks)
 
     def replace_view(self, view: QWidget) -> None:
         """Show ``view`` where the result is (it holds the result, e.g. in a stack)."""
@@ -132,11 +143,64 @@ class OutputPanel(QWidget):
         if at_end:
             bar.setValue(bar.maximum())
 
+    # ------------------------------------------------------------ highlights
+    def mark(self, spans: Sequence[tuple[int, int]]) -> None:
+        """Highlight ``spans`` (start, end offsets in :meth:`text`); an empty list clears."""
+        text = self.text()
+        self._marked = [
+            (_qt_position(text, start), _qt_position(text, end))
+            for start, end in spans
+            if 0 <= start < end <= len(text)
+        ]
+        self._repaint_marks()
+
+    def _repaint_marks(self) -> None:
+        background, foreground = theme.colours().banners["notice"]
+        look = QTextCharFormat()
+        look.setBackground(QColor(background))
+        look.setForeground(QColor(foreground))
+        look.setToolTip("Not in your input: check it, or click to select it")
+        selections = []
+        for start, end in self._marked:
+            selection = QTextEdit.ExtraSelection()
+            cursor = QTextCursor(self.output.document())
+            cursor.setPosition(start)
+            cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+            selection.cursor = cursor
+            selection.format = look
+            selections.append(selection)
+        self.output.setExtraSelections(selections)
+
+    def marked_texts(self) -> list[str]:
+        """The highlighted texts, in order (what a reader sees marked)."""
+        return [selection.cursor.selectedText() for selection in self.output.extraSelections()]
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt override
+        if (
+            watched is self.output.viewport()
+            and event.type() == QEvent.Type.MouseButtonRelease
+            and self._marked
+        ):
+            self._select_mark_at_cursor()
+        return super().eventFilter(watched, event)
+
+    def _select_mark_at_cursor(self) -> None:
+        cursor = self.output.textCursor()
+        if cursor.hasSelection():
+            return
+        for start, end in self._marked:
+            if start <= cursor.position() <= end:
+                cursor.setPosition(start)
+                cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+                self.output.setTextCursor(cursor)
+                return
+
     def set_enabled(self, *, running: bool, can_run: bool, has_input: bool) -> None:
         has_output = bool(self.text().strip())
         self.regenerate_button.setEnabled(can_run and has_input and has_output)
         for button in self.follow_ups.values():
             button.setEnabled(can_run and has_output)
+        self.check_line.set_enabled(can_run and has_output)
         self.copy_button.setEnabled(not running and has_output)
         self.save_button.setEnabled(not running and has_output)
         self.undo_button.setEnabled(not running)
@@ -169,3 +233,8 @@ class OutputPanel(QWidget):
             self.set_text(self.before_rewrite)
             self.before_rewrite = None
             self.undo_button.hide()
+
+
+def _qt_position(text: str, offset: int) -> int:
+    """A Python string offset as a Qt text position (UTF-16 code units)."""
+    return offset + sum(1 for char in text[:offset] if ord(char) > 0xFFFF)

@@ -63,6 +63,8 @@ class Run:
     """The text "Summarize first" moves to the Summarize tab if the input is too long."""
     on_start: Callable[[], None] | None = None
     """Called once the job has started (the Report clears the outline it replaces)."""
+    request: object | None = None
+    """The tool's request: its answer, and every rewrite of it, is fact-checked against it."""
 
 
 @dataclass(frozen=True)

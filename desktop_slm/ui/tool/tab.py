@@ -18,12 +18,13 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import QFormLayout, QSplitter, QVBoxLayout, QWidget
 
+from desktop_slm.checking.facts import FactCheck
 from desktop_slm.config import Settings
 from desktop_slm.engine.protocol import SamplingOptions
 from desktop_slm.errors import UserFacingError
 from desktop_slm.models.selection import ModelSettings
 from desktop_slm.storage.drafts import DraftStore, HistoryEntry
-from desktop_slm.tools import rewrite
+from desktop_slm.tools import rewrite, verify
 from desktop_slm.tools.jobs import JobProgress, JobResult, JobStepDone, JobToken
 from desktop_slm.ui.bridge.engine import EngineBridge
 from desktop_slm.ui.bridge.jobs import JobsBridge, LiveStats
@@ -45,6 +46,9 @@ log = logging.getLogger(__name__)
 
 PREFILL_DELAY_MS = 600
 """A pause in typing this long sends the request to be evaluated ahead of Generate."""
+
+RECHECK_DELAY_MS = 300
+"""A pause this long in editing the answer checks it against the input again."""
 
 F = TypeVar("F", bound=ToolForm)
 
@@ -81,6 +85,8 @@ class ToolTab(QWidget, Generic[F]):
         self._mode: RunMode | None = None
         self._too_long_text = ""
         self._preview = ""
+        self._checked_request: object | None = None
+        """The request of the answer on show, which the fact check compares it with."""
 
         self.job_view = JobView(spec.tab_id, spec.generate_label, spec.generate_tip)
         self.input_panel = InputPanel(spec.tab_id, spec.input_title, spec.input_placeholder)
@@ -102,6 +108,7 @@ class ToolTab(QWidget, Generic[F]):
         self.undo_button = self.output_panel.undo_button
         self.history_button = self.output_panel.history_button
         self.follow_ups = self.output_panel.follow_ups
+        self.check_line = self.output_panel.check_line
         self.generate_button = self.job_view.generate_button
         self.stop_button = self.job_view.stop_button
         self.hint = self.job_view.hint
@@ -164,6 +171,7 @@ class ToolTab(QWidget, Generic[F]):
         self.undo_button.clicked.connect(self.undo_rewrite)
         self.history_button.toggled.connect(self._show_history)
         self.output_panel.rewriteRequested.connect(self.rewrite)
+        self.check_line.fixRequested.connect(self.fix_details)
         self.output_panel.saved.connect(self._saved)
         self.output_panel.failed.connect(self.show_error)
         self.output_panel.statusMessage.connect(self.statusMessage)
@@ -182,6 +190,10 @@ class ToolTab(QWidget, Generic[F]):
         self._prefill_timer.setSingleShot(True)
         self._prefill_timer.setInterval(PREFILL_DELAY_MS)
         self._prefill_timer.timeout.connect(self._prefill)
+        self._recheck_timer = QTimer(self)
+        self._recheck_timer.setSingleShot(True)
+        self._recheck_timer.setInterval(RECHECK_DELAY_MS)
+        self._recheck_timer.timeout.connect(self.check_output)
         # Bound methods, not lambdas: Qt drops these connections when the tab is deleted.
         self._bridge.modelLoaded.connect(self._schedule_prefill)
         self._bridge.modelLoaded.connect(self._on_engine_changed)
@@ -251,6 +263,8 @@ class ToolTab(QWidget, Generic[F]):
 
     def _output_changed(self) -> None:
         self.update_controls()
+        if not self.running and self._checked_request is not None:
+            self._recheck_timer.start()  # the user edits the answer: check it again
         self.changed.emit()
 
     def _option_changed(self, *_args: object) -> None:
@@ -295,6 +309,8 @@ class ToolTab(QWidget, Generic[F]):
 
     def restore_draft(self, state: Mapping[str, Any]) -> None:
         inputs, options = state.get("inputs"), state.get("options")
+        self._checked_request = None  # the answer's request is not known any more
+        self._show_check(None)
         self.set_output_text(state_text(state, "output"))
         self.form.restore(
             FormState(
@@ -352,14 +368,28 @@ class ToolTab(QWidget, Generic[F]):
             self.start(lambda: self.form.run(again=True))
 
     def rewrite(self, action: str) -> None:
+        if self.follow_ups[action].isEnabled():
+            self._rewrite(action, ())
+
+    def fix_details(self, action: str) -> None:
+        """The fact check's follow-up: add the missing details, or remove the invented ones."""
+        check = self.check_line.check
+        button = self.check_line.buttons.get(action)
+        if check is None or button is None or not button.isEnabled():
+            return
+        found = check.missing if action == "add_missing" else check.invented
+        self._rewrite(action, tuple(dict.fromkeys(detail.text for detail in found)))
+
+    def _rewrite(self, action: str, details: tuple[str, ...]) -> None:
         text = self.output_text()
-        if self.running or not text.strip() or not self.follow_ups[action].isEnabled():
+        if self.running or not text.strip():
             return
         request = rewrite.RewriteRequest(
             text=text,
             action=action,
             language=self.form.output_info().language,
             kind=self.spec.output_kind,
+            details=details,
         )
 
         def make() -> Run:
@@ -387,6 +417,10 @@ class ToolTab(QWidget, Generic[F]):
         self._mode = run.mode
         self._too_long_text = run.too_long_text
         self._preview = ""
+        if run.mode is RunMode.GENERATE:
+            self._checked_request = run.request
+        if run.mode is not RunMode.PLAN:
+            self._show_check(None)
         self.job_view.started()
         self.undo_button.hide()
         if run.mode is not RunMode.PLAN:
@@ -444,6 +478,8 @@ class ToolTab(QWidget, Generic[F]):
         self.job_view.finished(result, words(self.output_text()), finished.note)
         if result.notices:  # what the guards did: "Shortened to fit the length."
             self.show_notice(" ".join(result.notices))
+        if mode is not RunMode.PLAN:
+            self.check_output()
         if mode is RunMode.REWRITE and self.output_panel.before_rewrite is not None:
             self.undo_button.show()
         if mode is not RunMode.PLAN and not result.cancelled:
@@ -463,6 +499,23 @@ class ToolTab(QWidget, Generic[F]):
         if mode is RunMode.REWRITE and self.output_panel.before_rewrite is not None:
             self.undo_button.show()
         self.update_controls()
+
+    # ------------------------------------------------------------ the fact check
+    def check_output(self) -> FactCheck | None:
+        """Check the answer on show against its request: the line under it, the highlights."""
+        self._recheck_timer.stop()
+        text = self.output_text()
+        request = self._checked_request
+        check = None
+        if request is not None and text.strip() and not self.running:
+            check = verify.check_answer(self.tab_id, request, text)
+        self._show_check(check)
+        return check
+
+    def _show_check(self, check: FactCheck | None) -> None:
+        self.check_line.show_check(check)
+        spans = [(detail.start, detail.end) for detail in check.invented] if check else []
+        self.output_panel.mark(spans)
 
     # ------------------------------------------------------------ messages
     def show_error(self, message: str) -> None:
