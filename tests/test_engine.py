@@ -326,6 +326,29 @@ def test_a_grammar_shapes_the_answer_and_keeps_the_prompt_cache(
     assert free.text not in ("yes", "no")
 
 
+def test_a_grammar_until_a_mark_shapes_only_the_head_of_the_answer(
+    engine: EngineClient, smollm2_path: Path
+) -> None:
+    engine.load(smollm2_path, n_ctx=2048)
+    head = replace(
+        GREEDY,
+        max_tokens=60,
+        grammar='root ::= "Title: " [A-Z] [a-z]{1,12} "\\n\\n"',
+        grammar_until="\n\n",
+    )
+    question = [{"role": "user", "content": "Write three sentences about the sea."}]
+    _, shaped = collect(engine.chat(question, head))
+    title, blank, rest = shaped.text.partition("\n\n")
+    assert title.startswith("Title: "), shaped.text
+    assert blank, shaped.text
+    # After the head the model writes freely: not a grammar's end, a real answer.
+    assert len(rest.split()) >= 5, shaped.text
+    assert shaped.completion_tokens > len(title.split())
+    # The whole answer once more with the grammar everywhere: it ends at the blank line.
+    _, whole = collect(engine.chat(question, replace(head, grammar_until="")))
+    assert whole.text == title + "\n\n"
+
+
 def test_a_grammar_llama_cpp_cannot_read_is_an_error_not_a_crash(
     engine: EngineClient, smollm2_path: Path
 ) -> None:

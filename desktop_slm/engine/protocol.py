@@ -11,7 +11,8 @@ App -> worker (requests; ``id`` is a positive integer chosen by the client):
   "top_p", "seed", "stop": [...], "grammar"}``: models with a chat template only.
   ``grammar`` (optional, null for none) is GBNF text (llama.cpp's grammar format) that
   the answer must follow; one that does not parse is answered by an ``error`` event
-  with code ``bad_grammar``
+  with code ``bad_grammar``. With ``grammar_until`` (text) the grammar holds only up to
+  the first occurrence of that text in the answer, which then goes on freely
 * ``{"op": "complete", "id", "prompt", ...same sampling fields}``: plain text continuation
 * ``{"op": "count_tokens", "id", "text"}``
 * ``{"op": "prefill", "id", "messages" | "prompt"}``: evaluate a chat (through the
@@ -77,6 +78,11 @@ class SamplingOptions:
     stop: tuple[str, ...] = ()
     grammar: str | None = None
     """GBNF text the answer must follow (e.g. "Subject: …", a blank line, a body)."""
+    grammar_until: str = ""
+    """The grammar holds up to the first occurrence of this text, then the answer goes on
+    freely. llama.cpp checks every token of the vocabulary against a grammar, which
+    costs more per token than a small model's own step, so only the answer's head (an
+    email's subject line) should be constrained."""
 
     def to_wire(self) -> dict[str, Any]:
         return {
@@ -89,6 +95,7 @@ class SamplingOptions:
             "seed": self.seed,
             "stop": list(self.stop),
             "grammar": self.grammar,
+            "grammar_until": self.grammar_until,
         }
 
     @classmethod
@@ -103,6 +110,7 @@ class SamplingOptions:
             seed=None if data.get("seed") is None else int(data["seed"]),
             stop=tuple(str(s) for s in data.get("stop") or ()),
             grammar=str(data["grammar"]) if data.get("grammar") else None,
+            grammar_until=str(data.get("grammar_until") or ""),
         )
 
 

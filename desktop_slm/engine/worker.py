@@ -18,6 +18,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from typing import IO, Any
 
 from desktop_slm.engine import protocol
@@ -518,7 +519,11 @@ class Worker:
                 batch_tokens = 0
                 last_sent = now
 
-        try:
+        def tokens() -> Iterator[int]:
+            """The answer's tokens; free of the grammar once its head is written."""
+            head = options.grammar_until if grammar is not None else ""
+            answer: list[int] = []
+            text = ""
             generator = llama.generate(
                 prompt,
                 top_k=options.top_k,
@@ -528,6 +533,31 @@ class Worker:
                 repeat_penalty=options.repeat_penalty,
                 grammar=grammar,
             )
+            try:
+                for token in generator:
+                    yield token
+                    if not head:
+                        continue
+                    answer.append(token)
+                    text += _token_bytes(llama_cpp, vocab, token).decode("utf-8", "replace")
+                    if head in text:
+                        break
+                else:
+                    return
+            finally:
+                generator.close()
+            # The same prompt and answer so far: llama.cpp reuses all but the last token.
+            yield from llama.generate(
+                prompt + answer,
+                top_k=options.top_k,
+                top_p=options.top_p,
+                min_p=options.min_p,
+                temp=options.temperature,
+                repeat_penalty=options.repeat_penalty,
+            )
+
+        try:
+            generator = tokens()
             for token in generator:
                 if first_token_at is None:
                     first_token_at = time.perf_counter()

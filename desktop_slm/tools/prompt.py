@@ -52,6 +52,9 @@ class ToolPrompt:
     """GBNF the chat answer must follow (e.g. "Subject: …", a blank line, the body)."""
     completion_grammar: str | None = None
     """GBNF for the completion answer, which starts after ``completion_prefix``."""
+    grammar_until: str = ""
+    """The grammars hold up to the first occurrence of this text (see
+    :attr:`SamplingOptions.grammar_until`)."""
     chat_prefix: str = ""
     """Start of the answer the app writes itself for a chat model (a reply's known
     subject line): streamed first and part of the answer's text, never generated."""
@@ -68,10 +71,16 @@ def stream(
     active = client.active_model
     if active is not None and active.info.is_base_model:
         stops = tuple(dict.fromkeys((*options.stop, *prompt.completion_stop)))
-        sent = replace(options, stop=stops, grammar=prompt.completion_grammar)
+        sent = replace(
+            options,
+            stop=stops,
+            grammar=prompt.completion_grammar,
+            grammar_until=prompt.grammar_until,
+        )
         events = client.complete(prompt.completion_prompt, sent)
         return _without_thinking(_prefixed(events, prompt.completion_prefix))
-    chat = client.chat([dict(m) for m in prompt.messages], replace(options, grammar=prompt.grammar))
+    shaped = replace(options, grammar=prompt.grammar, grammar_until=prompt.grammar_until)
+    chat = client.chat([dict(m) for m in prompt.messages], shaped)
     return _without_thinking(_prefixed(chat, prompt.chat_prefix))
 
 
