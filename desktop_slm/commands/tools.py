@@ -261,11 +261,13 @@ def _run_job(
     title: str = "",
     present: Present | None = None,
     stream_output: bool = False,
+    live: Callable[[str], str] | None = None,
 ) -> int:
     """Load the model, run a tool's job (the window runs the same one), print or save it.
 
     Progress goes to stderr. With ``stream_output`` the answer of a one-step job is
-    written to stdout as it is generated (only when ``present`` cannot change it).
+    written to stdout as it is generated: as it comes, or, with ``live``, what
+    ``live(answer so far)`` says is final already (the rest once the job is done).
     """
     from desktop_slm.engine.client import EngineClient
     from desktop_slm.engine.protocol import SamplingOptions
@@ -284,12 +286,19 @@ def _run_job(
         runner = JobRunner(client, sampling)
         result: JobResult | None = None
         last: JobStepDone | None = None
+        answer = printed = ""
         first = True
         with cancel_on_sigint(runner.stop) as interrupted:
             for event in runner.run(job):
                 if isinstance(event, JobToken):
                     if streaming and event.is_output:
-                        sys.stdout.write(event.text)
+                        answer += event.text
+                        fresh = live(answer) if live else event.text
+                        if live and fresh.startswith(printed):
+                            fresh, printed = fresh[len(printed) :], fresh
+                        elif live:
+                            fresh = ""
+                        sys.stdout.write(fresh)
                         sys.stdout.flush()
                 elif isinstance(event, JobProgress):
                     if not (first and event.total == 1 and event.is_output):
@@ -317,6 +326,10 @@ def _run_job(
             "model": _model_json(active),
             **shown.fields,
         }
+        if streaming and live and not stopped and shown.text.startswith(printed):
+            sys.stdout.write(shown.text[len(printed) :])  # the rest, as the app finished it
+        elif streaming and live and not stopped:
+            sys.stdout.write("\n\n" + shown.text)
         return _report(args, payload, stopped=stopped, streamed=streaming, title=title)
 
 
@@ -391,14 +404,33 @@ def _run_email(args: argparse.Namespace) -> int:
     )
     email.build(request)  # checks the options before the model loads
 
-    # The app writes the subject, closing and name (email.finish), so the email is
-    # printed once finished, not streamed as the model writes it.
+    # The app writes the subject, closing and name (email.finish): the email streams
+    # paragraph by paragraph as the app will print it, and ends once finished.
     def present(result: JobResult) -> _Presented:
         draft = email.finish(result.text, request)
-        text = f"Subject: {draft.subject}\n\n{draft.body}"
-        return _Presented(text, {"subject": draft.subject, "body": draft.body})
+        return _Presented(present_text(result.text), {"subject": draft.subject, "body": draft.body})
 
-    return _run_job(args, run, lambda limits: email.job(request, limits), present=present)
+    def live(answer: str) -> str:
+        # Whole paragraphs of the finished email, but not the last: it may turn out to
+        # be the model's closing, which the app replaces.
+        if "\n\n" not in answer.strip():
+            return ""  # the subject line may not be complete yet
+        text = present_text(answer)
+        stable = text[: text.rfind("\n\n")]  # the app's closing and name
+        return stable[: max(0, stable.rfind("\n\n"))]
+
+    def present_text(answer: str) -> str:
+        draft = email.finish(answer, request)
+        return f"Subject: {draft.subject}\n\n{draft.body}"
+
+    return _run_job(
+        args,
+        run,
+        lambda limits: email.job(request, limits),
+        present=present,
+        stream_output=True,
+        live=live,
+    )
 
 
 # ---------------------------------------------------------------- report, translate, summarize
