@@ -179,6 +179,19 @@ def test_finish_keeps_body_text_that_merely_contains_a_closing_word() -> None:
     assert thanks.body == "Hi Anna,\nLunch is on Friday.\nThank you!\n\nBest regards,\nSam"
 
 
+def test_a_sender_line_in_the_middle_of_the_body_does_not_sign_it_twice() -> None:
+    request = email.EmailRequest(notes="x", sign_off="Sam Lee", tone="friendly")
+    text = (
+        "Subject: Cake\n\nHi Anna,\n\nThanks for the cake.\n\nSender: Sam Lee\n"
+        "From: [Your Name]\nDate: Saturday\n\nSee you at the party on Saturday, it will be fun."
+    )
+    body = email.finish(text, request).body
+    assert body == (
+        "Hi Anna,\n\nThanks for the cake.\n\nDate: Saturday\n\n"
+        "See you at the party on Saturday, it will be fun.\n\nBest wishes,\nSam Lee"
+    )
+
+
 def test_finish_never_leaves_a_subject_line_in_the_body_nor_an_empty_subject() -> None:
     request = email.EmailRequest(notes="- lunch moves to Friday\n- bring cake", sign_off="")
     repeated = "Subject: Lunch\n\nSubject: Lunch\nHi all,\n**Betreff:** Essen\nLunch is Friday."

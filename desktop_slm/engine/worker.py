@@ -18,7 +18,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import IO, Any
 
 from desktop_slm.engine import protocol
@@ -519,7 +519,7 @@ class Worker:
                 batch_tokens = 0
                 last_sent = now
 
-        def tokens() -> Iterator[int]:
+        def tokens() -> Generator[int, None, None]:
             """The answer's tokens; free of the grammar once its head is written."""
             head = options.grammar_until if grammar is not None else ""
             answer: list[int] = []

@@ -253,6 +253,16 @@ def _without_signature_block(lines: list[str], name_key: str) -> list[str]:
     return lines
 
 
+def _names_sender(line: str, name_key: str) -> bool:
+    """A header-like line naming the sender ("Sender: Sam Lee", "From: [Your Name]")."""
+    label, colon, value = _normal(line).partition(":")
+    return bool(
+        colon
+        and label in _SENDER_LABELS
+        and ((name_key and name_key in value) or _PLACEHOLDER_LINE.match(value.strip()))
+    )
+
+
 def replace_closing(body: str, closing: str, name: str) -> str:
     """``body`` without the model's closing and signature, ended by ``closing`` and ``name``.
 
@@ -260,7 +270,8 @@ def replace_closing(body: str, closing: str, name: str) -> str:
     numbers, "[Your Name]", repeated sign-offs); a body without one keeps all its text.
     Then the app's closing line, and the name on the next line (none: the closing alone).
     """
-    lines = body.strip().splitlines()
+    name_key = _normal(name)
+    lines = [line for line in body.strip().splitlines() if not _names_sender(line, name_key)]
     cut = _cut_index(lines)
     if cut is not None:
         lines = lines[:cut]
@@ -268,7 +279,7 @@ def replace_closing(body: str, closing: str, name: str) -> str:
         inline = _inline_closing(lines[-1])
         if inline is not None:
             lines[-1] = lines[-1][:inline]
-    lines = _without_signature_block(lines, _normal(name))
+    lines = _without_signature_block(lines, name_key)
     kept = "\n".join(lines).rstrip()
     signature = closing + (f"\n{name}" if name else "")
     return f"{kept}\n\n{signature}" if kept else signature
