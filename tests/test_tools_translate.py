@@ -203,3 +203,31 @@ def test_formality_and_base_model_prompt() -> None:
     assert engine.requests[0].prompt == "English text:\nHello\n\nFrench translation:\n"
     prompt = translate.build_block(["Hello"], translate.resolve_languages(request), "formal")
     assert "formal form of address" in prompt.messages[0]["content"]
+
+
+def test_an_answer_in_another_language_than_asked_is_pointed_out() -> None:
+    text = (
+        "The ferry leaves at nine o'clock and returns in the evening.\n\n"
+        "Tickets are sold at the harbour office and online."
+    )
+    parrot = FakeEngine(answer=lambda request: request.user)  # answers in English
+    asked_french = translate.TranslateRequest(text, target="fr", source="en")
+    result = result_of(run(parrot, translate.job(asked_french, parrot.limits())))
+    assert result.notices == (
+        "This looks like English, not French: try again, or choose a larger model.",
+    )
+
+    french = {
+        "The ferry leaves at nine o'clock and returns in the evening.": (
+            "Le ferry part à neuf heures et revient le soir."
+        ),
+        "Tickets are sold at the harbour office and online.": (
+            "Les billets sont vendus au bureau du port et en ligne."
+        ),
+    }
+    translator = FakeEngine(
+        answer=lambda request: "\n".join(french[line] for line in request.user.splitlines())
+    )
+    result = result_of(run(translator, translate.job(asked_french, translator.limits())))
+    assert result.text.startswith("Le ferry part")
+    assert result.notices == ()

@@ -71,6 +71,8 @@ class Preview:
 class JobOutput:
     text: str
     detail: Mapping[str, Any] = field(default_factory=dict)
+    notices: tuple[str, ...] = ()
+    """What the user should know about the output (the job's own, after the guards')."""
 
 
 Job = Generator[Step | Preview, str, JobOutput]
@@ -238,7 +240,7 @@ class JobRunner:
             completion_tokens=completion_tokens,
             elapsed_s=time.monotonic() - started,
             detail={**output.detail, **dict.fromkeys(acted, True)},
-            notices=tuple(acted.values()),
+            notices=(*acted.values(), *output.notices),
         )
 
 

@@ -349,9 +349,27 @@ def _translate(
                 "untranslated_segments": len(untranslated),
             },
         )
+    text = output()
     return JobOutput(
-        output(),
+        text,
         {**detail, "blocks_done": finished, "untranslated_segments": len(untranslated)},
+        notices=wrong_language(text, languages.target),
+    )
+
+
+def wrong_language(text: str, target: Language) -> tuple[str, ...]:
+    """A notice when the detector is sure ``text`` is in another language than ``target``.
+
+    Small models often answer in the language of the prompt instead.
+    """
+    found = detect_language(text)
+    if found is None or not found.reliable or found.language is None:
+        return ()
+    if sum(char.isalpha() for char in text) < 40 or found.language.code == target.code:
+        return ()
+    return (
+        f"This looks like {found.language.name}, not {target.name}: try again, or choose "
+        "a larger model.",
     )
 
 
