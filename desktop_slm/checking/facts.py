@@ -58,6 +58,7 @@ from __future__ import annotations
 import collections
 import datetime
 import functools
+import importlib.resources
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -532,6 +533,22 @@ _GERMAN_NOUN_ENDINGS = (
     "ismus", "ität", "ur", "ie", "ik", "ling", "erin", "erinnen", "anlagen", "anlage",
 )  # fmt: skip
 _COMMON_ENDINGS = ("ly", "ing", "ed", "tion", "ness", "ment")
+
+
+def _common_words() -> dict[str, frozenset[str]]:
+    """The frequent words of each language (``common_words.txt``), by language code."""
+    data = importlib.resources.files(__package__).joinpath("common_words.txt")
+    languages: dict[str, frozenset[str]] = {}
+    for line in data.read_text(encoding="utf-8").splitlines():
+        code, sep, words = line.partition(":")
+        if sep and not line.startswith("#"):
+            languages[code.strip()] = _wordset(words)
+    return languages
+
+
+_COMMON_BY_LANGUAGE = _common_words()
+_COMMON_WORDS = frozenset().union(*_COMMON_BY_LANGUAGE.values())
+"""A capitalised word of one of these starting a sentence is not taken for a name."""
 _CONNECTORS = _wordset("van von de der den da di du del della la le of")
 _GERMAN_CONNECTORS = _wordset("van von")
 
@@ -1235,10 +1252,14 @@ def _name(
             if not (after_title or after_noun or word in known or before in _GERMAN_PLACE_WORDS):
                 return None
         elif _sentence_initial(text, first.start()) and word not in known:
+            # A sentence starts with a capital: a frequent word of the language there is
+            # not a name ("Thanks", "Unfortunately"), unless a verb such as "will" follows
+            # it ("Will said", "Ben will send").
+            folded = word.casefold()
             following = _NEXT_WORD.match(text, run[-1].end())
             verb = following.group(1) if following else ""
             subject = following is not None and (verb is None or verb.casefold() in _SUBJECT_VERBS)
-            if not subject or word.casefold().endswith(_COMMON_ENDINGS):
+            if folded.endswith(_COMMON_ENDINGS) or (folded in _COMMON_WORDS and not subject):
                 return None
     start, end = run[0].start(), run[-1].end()
     words = tuple(_EXONYMS.get(w, w) for w in (_fold(w) for w in significant))
