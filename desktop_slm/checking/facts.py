@@ -821,6 +821,12 @@ def _scan(text: str) -> _Scan:
             continue
         if text[start - 1 : start] in (".", ",") and text[start - 2 : start - 1].isdigit():
             continue  # the "4M" of "$2.4M"
+        letters = value.lstrip("0123456789").casefold()
+        if letters in _UNITS or (
+            letters in ("m", "b", "k", "bn", "mn")
+            and _CURRENCY_BEFORE.search(text, max(0, start - 4), start)
+        ):
+            continue  # "5GB" is a quantity and "$5M" an amount
         key = _NON_ALNUM.sub("", value).upper()
         keys = {"i:" + key}
         if key.isdigit():
@@ -848,12 +854,17 @@ def _number(text: str, match: re.Match[str]) -> Found | None:
         if mark and (mark in "€$£¥₹." or mark.isupper())
         else None
     )
+    money = currency is not None or bool(after.group("currency"))
+    if multiplier and multiplier.casefold() in ("m", "b") and not money:
+        # "5 m" is five metres and "3 B" a room: "m" and "b" multiply only money ("€5m").
+        multiplier = None
     keys = _number_keys(match.group(), multiplier)
+    implied: set[str] = set()
     first, last = start, after.end("m") if multiplier else end
     if after.group("percent"):
         kind, last = "percent", after.end()
         keys = {"p:" + key[2:] for key in _number_keys(match.group(), None)}
-    elif currency is not None or after.group("currency"):
+    elif money:
         kind = "amount"
         if currency is not None:
             first, glued = currency.start(), False
@@ -862,10 +873,55 @@ def _number(text: str, match: re.Match[str]) -> Found | None:
     else:
         kind = "number"
         glued = glued or before in ("_", "/", ":", "#", "-")
+        unit = None if multiplier else _UNIT.match(text, last)
+        if unit is not None:
+            # A quantity compares by value and unit: "5 m" = "5 metres" != "5 km"; it
+            # still keeps a plain "5" of the other text.
+            implied, last = keys, unit.end()
+            keys = _unit_keys(keys, unit.group("u"))
         glued = glued or _NUMBER_END.match(text, last) is None
     if glued:
         return None
-    return Found(Detail(text[first:last], kind, first, last), frozenset(keys))
+    return Found(
+        Detail(text[first:last], kind, first, last), frozenset(keys), frozenset(implied)
+    )
+
+
+_UNITS: dict[str, str] = {}
+for _unit_group in (
+    "m metre metres meter meters mètre mètres metro metros metri",
+    "km kilometre kilometres kilometer kilometers kilomètre kilomètres kilómetro kilómetros "
+    "chilometro chilometri quilómetro quilómetros quilômetro quilômetros",
+    "cm centimetre centimetres centimeter centimeters centimètres centímetros centimetri",
+    "mm millimetre millimetres millimeter millimeters",
+    "m² m2 sqm",
+    "kg kilo kilos kilogram kilograms kilogramm kilogramme kilogrammes kilogramos chili",
+    "g gram grams gramm gramme grammes gramos grammi",
+    "mg",
+    "t tonne tonnes tonnen toneladas tonnellate",
+    "l litre litres liter liters litro litros litri",
+    "ml",
+    "gb gigabyte gigabytes",
+    "mb megabyte megabytes",
+    "kb kilobyte kilobytes",
+    "tb terabyte terabytes",
+    "°c °f ° degrees grad degrés grados gradi graus graden",
+    "h hr hrs hour hours stunde stunden heure heures hora horas ora ore uur",
+    "min mins minute minutes minuten minuto minutos minuti",
+    "km/h kmh mph",
+):
+    _unit_words = _unit_group.split()
+    for _unit in _unit_words:
+        _UNITS[_unit] = _unit_words[0]
+_UNIT = re.compile(
+    rf"{_SEP}?(?P<u>{_alternation(sorted(_UNITS, key=len, reverse=True))})(?![^\W_])",
+    re.IGNORECASE,
+)
+
+
+def _unit_keys(number_keys: Iterable[str], unit: str) -> set[str]:
+    canonical = _UNITS[unit.casefold()]
+    return {f"q:{key[2:]}{canonical}" for key in number_keys}
 
 
 def _word_char_before(text: str, start: int) -> bool:
@@ -1071,6 +1127,8 @@ def _time(match: re.Match[str]) -> Found | None:
     sep, ampm, uhr = match.group("sep"), match.group("ap"), match.group("uhr")
     if hour > 23 or (sep == "." and not (ampm or uhr)) or (sep == "h" and uhr):
         return None  # "3.45" is a number
+    if uhr and uhr.casefold() != "uhr" and "'" not in uhr and not _clock_time(match):
+        return None  # "2 h" and "3 heures" last; "14h" and "à 14 heures" are times
     minutes: set[int] = set()
     if ampm:
         if not 1 <= hour <= 12:
@@ -1086,6 +1144,17 @@ def _time(match: re.Match[str]) -> Found | None:
     return Found(
         Detail(match.string[start : match.end()], "time", start, match.end()), frozenset(keys)
     )
+
+
+_TIME_PREPOSITIONS = _wordset("at à a vers dès um ab bis gegen alle às om from to until till de")
+
+
+def _clock_time(match: re.Match[str]) -> bool:
+    """"14h", "10 h 30" or a time after "at", "à", "um": not a duration."""
+    if match.group("m") or match.start("uhr") == match.end("h"):
+        return True
+    before = match.string[max(0, match.start() - 12) : match.start()].split()
+    return bool(before) and before[-1].casefold() in _TIME_PREPOSITIONS
 
 
 _ALL_WEEKDAYS = frozenset([*_WEEKDAYS, *_WEEKDAY_ABBREVIATIONS])
