@@ -192,6 +192,7 @@ def check_facts(
             draft_names.setdefault(word, []).append(item)
 
     draft_pool = _Pool(draft_found)
+    draft_counted = _Pool(item for item in draft_found if not item.weak)
     known_pool = _Pool(source_found + given_found)
     known_words = source_words | given_words
 
@@ -205,6 +206,10 @@ def check_facts(
         seen.add(item.identity)
         if item.kind == "name":
             found = _name_kept(item, draft_words, draft_names)
+        elif item.weak:
+            found = draft_counted.has(item)
+            if not found:
+                continue  # "the two of us" need not be in the draft
         else:
             found = draft_pool.has(item)
         if found:
@@ -218,6 +223,8 @@ def check_facts(
         if item.identity in seen:
             continue
         seen.add(item.identity)
+        if item.weak:
+            continue  # "one of them" invents nothing
         if item.kind == "placeholder":
             known = False
         elif item.kind == "name":
@@ -245,6 +252,9 @@ class Found:
     """Folded words of a name."""
     weekday: int | None = None
     """The weekday written with a date (0 = Monday)."""
+    weak: bool = False
+    """A number word that may not count anything ("one of them", "the two"): it counts only
+    when the other text has the number as a detail of its own."""
 
     @property
     def kind(self) -> str:
@@ -535,20 +545,22 @@ _GERMAN_NOUN_ENDINGS = (
 _COMMON_ENDINGS = ("ly", "ing", "ed", "tion", "ness", "ment")
 
 
-def _common_words() -> dict[str, frozenset[str]]:
-    """The frequent words of each language (``common_words.txt``), by language code."""
+def _common_words() -> dict[str, list[str]]:
+    """The frequent words of each language (``common_words.txt``), most frequent first."""
     data = importlib.resources.files(__package__).joinpath("common_words.txt")
-    languages: dict[str, frozenset[str]] = {}
+    languages: dict[str, list[str]] = {}
     for line in data.read_text(encoding="utf-8").splitlines():
         code, sep, words = line.partition(":")
         if sep and not line.startswith("#"):
-            languages[code.strip()] = _wordset(words)
+            languages[code.strip()] = words.split()
     return languages
 
 
 _COMMON_BY_LANGUAGE = _common_words()
-_COMMON_WORDS = frozenset().union(*_COMMON_BY_LANGUAGE.values())
+_COMMON_WORDS = frozenset(word for words in _COMMON_BY_LANGUAGE.values() for word in words)
 """A capitalised word of one of these starting a sentence is not taken for a name."""
+_LANGUAGE_HINTS = {code: frozenset(words[:300]) for code, words in _COMMON_BY_LANGUAGE.items()}
+"""The 300 most frequent words of each language: enough to tell them apart."""
 _CONNECTORS = _wordset("van von de der den da di du del della la le of")
 _GERMAN_CONNECTORS = _wordset("van von")
 
@@ -571,6 +583,148 @@ def _is_german(text: str) -> bool:
     german = sum(1 for word in sample if word in _GERMAN_HINTS)
     english = sum(1 for word in sample if word in _ENGLISH_HINTS)
     return german >= 2 and german > english and german * 12 >= len(sample)
+
+
+
+# ---------------------------------------------------------------- number words
+def _number_word_table() -> dict[str, int]:
+    """Every spelling of 0-99 in the seven languages, its words joined by one space
+    ("twenty five", "vingt et un", "quatre vingt dix", "fünfundzwanzig", "treinta y dos")."""
+    table: dict[str, int] = {}
+
+    def add(value: int, *spellings: str) -> None:
+        for spelling in spellings:
+            if spelling:
+                table.setdefault(spelling.casefold(), value)
+
+    def units(words: str) -> list[str]:
+        """Add 0-19 (a "/" separates spellings); the first spelling of each, by value."""
+        listed = words.split()
+        for value, word in enumerate(listed):
+            add(value, *word.split("/"))
+        return [word.split("/")[0] for word in listed]
+
+    def tens(words: str, compound: Any, first: int = 2) -> None:
+        for ten, word in enumerate(words.split(), start=first):
+            for spelling in word.split("/"):
+                add(ten * 10, spelling)
+                for unit in range(1, 10):
+                    add(ten * 10 + unit, *compound(spelling, unit))
+
+    en = units(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen "
+        "fourteen fifteen sixteen seventeen eighteen nineteen"
+    )
+    tens("twenty thirty forty fifty sixty seventy eighty ninety", lambda t, u: [f"{t} {en[u]}"])
+    de = units(
+        "null eins/ein/eine zwei drei vier fünf sechs sieben acht neun zehn elf zwölf "
+        "dreizehn vierzehn fünfzehn sechzehn siebzehn achtzehn neunzehn"
+    )
+    de[1] = "ein"
+    tens(
+        "zwanzig dreißig vierzig fünfzig sechzig siebzig achtzig neunzig",
+        lambda t, u: [f"{de[u]}und{t}"],
+    )
+    nl = units(
+        "nul een/één twee drie vier vijf zes zeven acht negen tien elf twaalf dertien "
+        "veertien vijftien zestien zeventien achttien negentien"
+    )
+    tens(
+        "twintig dertig veertig vijftig zestig zeventig tachtig negentig",
+        lambda t, u: [f"{nl[u]}ën{t}" if nl[u].endswith("e") else f"{nl[u]}en{t}", f"{nl[u]}en{t}"],
+    )
+    fr = units(
+        "zéro un/une deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze "
+        "quinze seize"
+    )
+    fr += ["dix sept", "dix huit", "dix neuf"]
+    for value in (17, 18, 19):
+        add(value, fr[value])
+    tens(
+        "vingt trente quarante cinquante soixante septante huitante/octante nonante",
+        lambda t, u: [f"{t} et un" if u == 1 else f"{t} {fr[u]}", f"{t} {fr[u]}"],
+    )
+    for rest in range(10, 20):
+        add(60 + rest, f"soixante {'et onze' if rest == 11 else fr[rest]}", f"soixante {fr[rest]}")
+    add(80, "quatre vingts", "quatre vingt")
+    for rest in range(1, 20):
+        add(80 + rest, f"quatre vingt {fr[rest]}")
+    es = units(
+        "cero uno/una/un dos tres cuatro cinco seis siete ocho nueve diez once doce trece "
+        "catorce quince dieciséis/dieciseis diecisiete dieciocho diecinueve"
+    )
+    for value, word in enumerate(
+        "veinte veintiuno/veintiún/veintiuna veintidós/veintidos veintitrés/veintitres "
+        "veinticuatro veinticinco veintiséis/veintiseis veintisiete veintiocho veintinueve".split(),
+        start=20,
+    ):
+        add(value, *word.split("/"))
+    tens(
+        "treinta cuarenta cincuenta sesenta setenta ochenta noventa",
+        lambda t, u: [f"{t} y {es[u]}", f"{t} y una" if u == 1 else ""],
+        first=3,
+    )
+    it = units(
+        "zero uno/una/un due tre quattro cinque sei sette otto nove dieci undici dodici "
+        "tredici quattordici quindici sedici diciassette diciotto diciannove"
+    )
+    tens(
+        "venti trenta quaranta cinquanta sessanta settanta ottanta novanta",
+        lambda t, u: [
+            (t[:-1] if it[u][0] in "uo" else t) + ("tré" if u == 3 else it[u]),
+            (t[:-1] if it[u][0] in "uo" else t) + it[u],
+        ],
+    )
+    pt = units(
+        "zero um/uma dois/duas três quatro cinco seis sete oito nove dez onze doze treze "
+        "catorze/quatorze quinze dezesseis/dezasseis dezessete/dezassete dezoito dezenove/dezanove"
+    )
+    tens(
+        "vinte trinta quarenta cinquenta sessenta setenta oitenta noventa",
+        lambda t, u: [f"{t} e {pt[u]}", f"{t} e uma" if u == 1 else f"{t} e duas" if u == 2 else ""],
+    )
+    return table
+
+
+_NUMBER_WORDS = _number_word_table()
+_NUMBER_WORD_LENGTH = max(len(words.split()) for words in _NUMBER_WORDS)
+_HUNDRED_WORDS = _wordset("hundred hundert cent cents cien ciento cento cem honderd")
+_DOZEN_WORDS = _wordset("dozen dutzend douzaine docena dozzina dúzia duzia dozijn")
+_ARTICLES = _wordset("a an ein eine einem einer une una uno um uma een")
+_NUMBER_WORD_STARTS = frozenset(
+    spelling
+    for word in (*(w.split()[0] for w in _NUMBER_WORDS), *_HUNDRED_WORDS, *_DOZEN_WORDS)
+    for spelling in (word, word.capitalize(), word.upper())
+) | frozenset(_ARTICLES)
+"""As written: one set lookup per word of the text."""
+_NUMBER_WORD_LANGUAGES = {
+    # Number words that are also frequent words of another language ("once", "due", Dutch
+    # "onze" = our): a number only in a text of their own language.
+    "once": "es", "dos": "es", "sei": "it", "due": "it", "otto": "it", "tien": "nl",
+    "ten": "en", "nul": "nl", "onze": "fr pt", "seize": "fr", "sept": "fr", "cent": "fr",
+    "null": "de", "elf": "de nl", "neuf": "fr", "un": "fr es it", "une": "fr",
+}  # fmt: skip
+_NUMBER_FUNCTION_WORDS = _wordset(
+    # After a number word these make it a pronoun or part of a phrase ("one of", "two or
+    # three"), not a count of something.
+    """
+    of to in on at for with by from and or but than as is are was were be been will would
+    can could should may might must have has had do does did not no more less so if when
+    that which who this these those it its them they we you he she us our your their his
+    her my me i the a an about after before over into out up off each other others too
+    also just only even still again all both any some most many much such here there now
+    then another
+    der die das den dem des und oder aber als wie ist sind war waren wird werden hat haben
+    von mit zu zum zur für auf im an am bei nach vor aus um über unter nicht mehr noch auch
+    schon nur davon mal
+    de du des la le les et ou mais que qui est sont était à au aux en dans pour par sur
+    avec sans pas plus moins d l
+    del el los las y o pero es son era al con por para sin no más menos
+    di della il lo i gli e ma che è sono a su da non più meno
+    do da dos das os as é são em no na com sem não mais
+    het een van te op aan voor uit om niet meer ook nog
+    """
+)
 
 
 # ---------------------------------------------------------------- patterns
@@ -739,6 +893,17 @@ class _Scan:
         if found is not None and self.claim(found.detail.start, found.detail.end):
             self.found.append(found)
 
+    @functools.cached_property
+    def language(self) -> str:
+        """The language most of the first 2,000 words are frequent words of."""
+        counts = collections.Counter(
+            code
+            for word in self.words[:2000]
+            for code, hints in _LANGUAGE_HINTS.items()
+            if word.casefold() in hints
+        )
+        return counts.most_common(1)[0][0] if counts else ""
+
     def folded_words(self) -> set[str]:
         """Folded words, German umlauts and place names in one spelling ("Koln" = "Cologne")."""
         words: set[str] = set()
@@ -834,6 +999,7 @@ def _scan(text: str) -> _Scan:
         scan.add(_found(match, "identifier", keys))
     for match in _NUMBER.finditer(text):
         scan.add(_number(text, match))
+    _number_words(scan)
     for token in calendar:
         scan.add(_calendar_word(text, token))
     return scan
@@ -1197,7 +1363,7 @@ def _sentence_initial(text: str, start: int) -> bool:
 
 def _names(scan: _Scan, lower: set[str], context: set[str]) -> list[Found]:
     text, tokens, taken, words = scan.text, scan.tokens, scan.taken, scan.words
-    german = _is_german(text)
+    german = _is_german(text) or scan.language == "de"
     capitals = [i for i, word in enumerate(words) if word[0].isupper()]
     mid_capitals = {words[i] for i in capitals if not _sentence_initial(text, tokens[i].start())}
     known = context if german else mid_capitals | context
@@ -1388,3 +1554,88 @@ for _group in (
     _words_of_group = [_fold(word) for word in _group.split()]
     for _alias in _words_of_group:
         _EXONYMS[_alias] = _words_of_group[0]
+
+
+def _number_words(scan: _Scan) -> None:
+    """Numbers written in words: "three blockers", "vingt et un jours", "a dozen", "zwei
+    Stunden", "two million euros". Only a number word that counts something, one followed by
+    a noun or unit the way digits are, is a detail of its own; "one of them", "the two" and
+    the article "a" are *weak*: they count only when the other text has the number."""
+    for index, word in enumerate(scan.words):
+        if word in _NUMBER_WORD_STARTS:
+            scan.add(_number_word(scan, index))
+
+
+def _joined(scan: _Scan, index: int) -> bool:
+    """Word ``index`` follows the one before it after a single space or hyphen."""
+    return scan.text[scan.tokens[index - 1].end() : scan.tokens[index].start()] in (" ", "-")
+
+
+def _number_word(scan: _Scan, first: int) -> Found | None:
+    text, tokens, words = scan.text, scan.tokens, scan.words
+    start = tokens[first].start()
+    if words[first][0].isupper() and not _sentence_initial(text, start):
+        return None  # "Otto", "Sept", "Chapter Three"
+    value: int | None = None
+    last = first
+    phrase = words[first].casefold()
+    value = _NUMBER_WORDS.get(phrase)
+    position = first
+    while position + 1 < len(words) and position - first + 1 < _NUMBER_WORD_LENGTH:
+        if not _joined(scan, position + 1):
+            break
+        position += 1
+        phrase += " " + words[position].casefold()
+        if phrase in _NUMBER_WORDS:
+            value, last = _NUMBER_WORDS[phrase], position
+    folded = words[first].casefold()
+    if value is None:
+        if folded in _ARTICLES:
+            value = 1
+        elif folded in _HUNDRED_WORDS or folded in _DOZEN_WORDS:
+            value, last = 1, first - 1  # "cent euros", "Dutzend": the scale word alone
+        else:
+            return None
+    scaled = False
+    scale = last + 1
+    if scale < len(words) and (scale == first or _joined(scan, scale)) and value < 10:
+        scale_word = words[scale].casefold()
+        if scale_word in _HUNDRED_WORDS or scale_word in _DOZEN_WORDS:
+            value *= 100 if scale_word in _HUNDRED_WORDS else 12
+            last, scaled = scale, True
+    if last < first or (folded in _ARTICLES and not scaled and value == 1 and folded not in
+                        _NUMBER_WORDS):
+        return None
+    for word in words[first : last + 1]:
+        own = _NUMBER_WORD_LANGUAGES.get(word.casefold())
+        if own is not None and scan.language not in own.split():
+            return None  # English "once", "due"; Dutch "onze"
+    end = tokens[last].end()
+    keys = {f"n:{value}"}
+    implied: set[str] = set()
+    kind = "number"
+    counted = True
+    after = _AFTER_NUMBER.match(text, end)
+    assert after is not None  # every part of it is optional
+    multiplier = after.group("m")
+    if multiplier and len(multiplier) > 3:  # "two million", not "two m"
+        keys, end = {"n:" + _format_value(value * _multiplier(multiplier))}, after.end("m")
+    if after.group("percent"):
+        kind, end = "percent", after.end()
+        keys = {"p:" + key[2:] for key in keys}
+    elif after.group("currency"):
+        kind, end = "amount", after.end()
+    elif (unit := _UNIT.match(text, end)) is not None and unit.group().startswith(" "):
+        implied, end = keys, unit.end()
+        keys = _unit_keys(keys, unit.group("u"))
+    elif not (multiplier and len(multiplier) > 3):
+        following = last + 1
+        counted = (
+            following < len(words)
+            and _joined(scan, following)
+            and words[following].casefold() not in _NUMBER_FUNCTION_WORDS
+        )
+    weak = not counted or (value == 1 and not scaled)
+    return Found(
+        Detail(text[start:end], kind, start, end), frozenset(keys), frozenset(implied), weak=weak
+    )
