@@ -585,7 +585,6 @@ def _is_german(text: str) -> bool:
     return german >= 2 and german > english and german * 12 >= len(sample)
 
 
-
 # ---------------------------------------------------------------- number words
 def _number_word_table() -> dict[str, int]:
     """Every spelling of 0-99 in the seven languages, its words joined by one space
@@ -653,11 +652,11 @@ def _number_word_table() -> dict[str, int]:
         "cero uno/una/un dos tres cuatro cinco seis siete ocho nueve diez once doce trece "
         "catorce quince dieciséis/dieciseis diecisiete dieciocho diecinueve"
     )
-    for value, word in enumerate(
+    twenties = (
         "veinte veintiuno/veintiún/veintiuna veintidós/veintidos veintitrés/veintitres "
-        "veinticuatro veinticinco veintiséis/veintiseis veintisiete veintiocho veintinueve".split(),
-        start=20,
-    ):
+        "veinticuatro veinticinco veintiséis/veintiseis veintisiete veintiocho veintinueve"
+    )
+    for value, word in enumerate(twenties.split(), start=20):
         add(value, *word.split("/"))
     tens(
         "treinta cuarenta cincuenta sesenta setenta ochenta noventa",
@@ -681,7 +680,7 @@ def _number_word_table() -> dict[str, int]:
     )
     tens(
         "vinte trinta quarenta cinquenta sessenta setenta oitenta noventa",
-        lambda t, u: [f"{t} e {pt[u]}", f"{t} e uma" if u == 1 else f"{t} e duas" if u == 2 else ""],
+        lambda t, u: [f"{t} e {pt[u]}", f"{t} e {('', 'uma', 'duas')[u]}" if u < 3 else ""],
     )
     return table
 
@@ -1048,9 +1047,7 @@ def _number(text: str, match: re.Match[str]) -> Found | None:
         glued = glued or _NUMBER_END.match(text, last) is None
     if glued:
         return None
-    return Found(
-        Detail(text[first:last], kind, first, last), frozenset(keys), frozenset(implied)
-    )
+    return Found(Detail(text[first:last], kind, first, last), frozenset(keys), frozenset(implied))
 
 
 _UNITS: dict[str, str] = {}
@@ -1316,7 +1313,7 @@ _TIME_PREPOSITIONS = _wordset("at à a vers dès um ab bis gegen alle às om fro
 
 
 def _clock_time(match: re.Match[str]) -> bool:
-    """"14h", "10 h 30" or a time after "at", "à", "um": not a duration."""
+    """ "14h", "10 h 30" or a time after "at", "à", "um": not a duration."""
     if match.group("m") or match.start("uhr") == match.end("h"):
         return True
     before = match.string[max(0, match.start() - 12) : match.start()].split()
@@ -1603,8 +1600,9 @@ def _number_word(scan: _Scan, first: int) -> Found | None:
         if scale_word in _HUNDRED_WORDS or scale_word in _DOZEN_WORDS:
             value *= 100 if scale_word in _HUNDRED_WORDS else 12
             last, scaled = scale, True
-    if last < first or (folded in _ARTICLES and not scaled and value == 1 and folded not in
-                        _NUMBER_WORDS):
+    if last < first or (
+        folded in _ARTICLES and not scaled and value == 1 and folded not in _NUMBER_WORDS
+    ):
         return None
     for word in words[first : last + 1]:
         own = _NUMBER_WORD_LANGUAGES.get(word.casefold())
