@@ -200,8 +200,9 @@ def check_facts(
     kept: list[Detail] = []
     missing: list[Detail] = []
     seen: set[Any] = set()
+    source_parts = _name_parts(source_found)
     for item in source_found:
-        if item.identity in seen:
+        if item.identity in seen or item.identity in source_parts:
             continue
         seen.add(item.identity)
         if item.kind == "name":
@@ -218,7 +219,7 @@ def check_facts(
             missing.append(item.detail)
 
     invented: list[Detail] = []
-    seen = set()
+    seen = set(_name_parts(draft_found))
     for item in draft_found:
         if item.identity in seen:
             continue
@@ -234,6 +235,19 @@ def check_facts(
         if not known:
             invented.append(item.detail)
     return FactCheck(kind, tuple(kept), tuple(missing), tuple(invented), source_name)
+
+
+def _name_parts(found: list[Found]) -> set[Any]:
+    """Identities of the one-word names that are part of a longer name of the same text:
+    "John" after "John Parker" is the same person, checked once."""
+    longer = {
+        word for item in found if item.kind == "name" and len(item.words) > 1 for word in item.words
+    }
+    return {
+        item.identity
+        for item in found
+        if item.kind == "name" and len(item.words) == 1 and item.words[0] in longer
+    }
 
 
 # ---------------------------------------------------------------- found details
@@ -1476,6 +1490,8 @@ def _name(
 ) -> Found | None:
     significant = [t.group() for t in run if not _connector(t.group())]
     first = run[0]
+    if len(significant) == 1 and not german and _common_noun(text, first, before):
+        return None
     if len(significant) == 1 and not _distinct(text, first):
         word = significant[0]
         after_title = before.casefold() in _TITLES
@@ -1484,27 +1500,52 @@ def _name(
             if not (after_title or after_noun or word in known or before in _GERMAN_PLACE_WORDS):
                 return None
         elif _sentence_initial(text, first.start()) and word not in known:
-            # A sentence starts with a capital: a frequent word of the language there is
-            # not a name ("Thanks", "Unfortunately"), unless a verb such as "will" follows
-            # it ("Will said", "Ben will send").
+            # Every sentence starts with a capital. There a name is followed by a verb or a
+            # frequent word ("Microsoft was", "Amazon also wants"), an adjective or a label
+            # by a noun or a colon ("Urgent requests", "Recruiter:"); a frequent word of the
+            # language is a name only before a verb such as "will" ("Will said").
             folded = word.casefold()
             following = _NEXT_WORD.match(text, run[-1].end())
             verb = following.group(1) if following else ""
-            subject = following is not None and (verb is None or verb.casefold() in _SUBJECT_VERBS)
-            if folded.endswith(_COMMON_ENDINGS) or (folded in _COMMON_WORDS and not subject):
+            verb = verb.casefold() if verb else verb
+            if following is None or folded.endswith(_COMMON_ENDINGS):
+                return None
+            if folded in _COMMON_WORDS:
+                if verb not in _SUBJECT_VERBS or folded.endswith("s"):
+                    return None
+            elif verb and verb not in _SUBJECT_VERBS and verb not in _NAME_FOLLOWERS:
                 return None
     start, end = run[0].start(), run[-1].end()
     words = tuple(_EXONYMS.get(w, w) for w in (_fold(w) for w in significant))
     return Found(Detail(text[start:end], "name", start, end), words=words)
 
 
+_NAME_FOLLOWERS = frozenset().union(*_LANGUAGE_HINTS.values())
+_DIGIT_NEXT = re.compile(r"[ \u00a0]\d")
+
+
+def _common_noun(text: str, token: re.Match[str], before: str) -> bool:
+    """A frequent word that names a thing, not someone: after "the" ("The Committee"), as
+    the label of a number ("Gate 2") or in a title written in capitals ("Final Report")."""
+    if token.group().casefold() not in _COMMON_WORDS:
+        return False
+    if before.casefold() == "the" or _DIGIT_NEXT.match(text, token.end()):
+        return True
+    start = text.rfind("\n", 0, token.start()) + 1
+    end = text.find("\n", token.end())
+    line = text[start : len(text) if end < 0 else end]
+    long_words = [word for word in _TOKEN.findall(line) if len(word) > 3]
+    return len(long_words) >= 2 and all(word[0].isupper() for word in long_words)
+
+
 def _name_kept(name: Found, draft_words: set[str], draft_names: dict[str, list[Found]]) -> bool:
     """A source name is in the draft when a draft name is part of it ("Ms Berg", "Anna" for
-    "Anna Berg"), or, when the draft names no one like it, when one of its words occurs."""
+    "Anna Berg") or holds it ("Emma Wright" for "Emma"), or, when the draft names no one
+    like it, when one of its words occurs."""
     whole = set(name.words)
     related = [other for word in whole for other in draft_names.get(word, ())]
     if related:
-        return any(set(other.words) <= whole for other in related)
+        return any(set(other.words) <= whole or whole <= set(other.words) for other in related)
     return any(word in draft_words for word in name.words)
 
 
