@@ -715,7 +715,7 @@ _NUMBER_WORD_LANGUAGES = {
     # "onze" = our): a number only in a text of their own language.
     "once": "es", "dos": "es", "sei": "it", "due": "it", "otto": "it", "tien": "nl",
     "ten": "en", "nul": "nl", "onze": "fr pt", "seize": "fr", "sept": "fr", "cent": "fr",
-    "null": "de", "elf": "de nl", "neuf": "fr", "un": "fr es it", "une": "fr",
+    "null": "de", "elf": "de nl", "neuf": "fr", "un": "fr es it", "une": "fr", "um": "pt",
 }  # fmt: skip
 _NUMBER_FUNCTION_WORDS = _wordset(
     # After a number word these make it a pronoun or part of a phrase ("one of", "two or
@@ -801,7 +801,7 @@ _DAY = r"(?:[12]\d|3[01]|0?[1-9])"
 _YEAR = r"(?:1[89]\d\d|2[01]\d\d)"
 _WEEKDAY_PREFIX = (
     rf"(?:(?P<wd>{_WEEKDAY_WORD})\.?,?{_SEP}+"
-    r"(?:(?:le|den|the|el|il|o)\s+)?)?"
+    r"(?:(?:le|den|dem|the|el|il|o)\s+)?)?"
 )
 _DATE_FORMS = {
     # 2026-03-14
@@ -827,8 +827,15 @@ _DATE_NUMERIC = re.compile(
 """Found by scanning: the dates that start with a digit."""
 _TIME = re.compile(
     r"(?P<h>\d\d?)(?:(?P<sep>[:.h])(?P<m>[0-5]\d))?"
-    r"(?:\s?(?P<ap>a\.?m\.?|p\.?m\.?)(?!\w)|\s?(?P<uhr>uhr|h\b|hrs\b|heures?\b|o'clock)|(?(sep)|(?!)))"
+    r"(?:\s?(?P<ap>a\.?m\.?|p\.?m\.?)(?!\w)|\s?(?P<uhr>uhr|uur|h\b|hrs\b|heures?\b|o'clock|noon|midday)|(?(sep)|(?!)))"
     r"(?![\w:])",
+    re.IGNORECASE,
+)
+_BARE_HOUR = re.compile(
+    # "a las 9", "um 9", "at 9.": an hour after a word for "at", with no unit or noun after it.
+    r"(?<!\w)(?:a las|a la|alle|às|as|um|om|vers|à|at|ab|bis|until|till)[ \u00a0]"
+    r"(?P<h>[01]?\d|2[0-3])(?=[ \u00a0]?(?:[.,](?!\d)|[;!?)\n]|\Z|[ \u00a0](?:and|or|y|e|et|und|en|o|"
+    r"tomorrow|today|tonight|morgen|heute|mañana|domani|demain|amanhã|morgen|vandaag)\b))",
     re.IGNORECASE,
 )
 _PHONE = re.compile(
@@ -838,6 +845,7 @@ _PHONE = re.compile(
     r"|(?<=\()\d{2,5}\)[ \-./]?\d{2,5}(?:[ \-./]?\d{2,5}){0,3}"
     r"|(?<=0)\d{1,4}(?:[ \-/.]\d{2,8}){1,4}"
     r"|(?<=\d)\d{2}[-.]\d{3}[-.]\d{4}"
+    r"|(?<=1)[-. ]\d{3}[-. ]\d{3}[-. ]\d{4}"
     r"|(?<=\d)\d{2} \d{3} \d{4}"
     r")(?!\w)"
 )
@@ -987,6 +995,13 @@ def _scan(text: str) -> _Scan:
         before = text[match.start() - 1 : match.start()]
         if not (before.isalnum() or before in ("_", ".", ":", ",")):
             scan.add(_time(match))
+    for match in _BARE_HOUR.finditer(text):
+        hour = int(match.group("h"))
+        minutes = {hour * 60} | ({(hour + 12) * 60} if 1 <= hour <= 11 else set())
+        start, end = match.span("h")
+        scan.add(
+            Found(Detail(text[start:end], "time", start, end), frozenset(f"h:{m}" for m in minutes))
+        )
     for match in _PHONE.finditer(text):
         digits = _NON_DIGITS.sub("", match.group())
         before = text[match.start() - 1 : match.start()]
@@ -1082,12 +1097,14 @@ for _unit_group in (
     "mb megabyte megabytes",
     "kb kilobyte kilobytes",
     "tb terabyte terabytes",
-    "°c °f ° degrees grad degrés grados gradi graus graden",
+    "°c °f ° degrees grad degrés grados gradi graus graden celsius fahrenheit "
+    "degrees_celsius grad_celsius degrés_celsius grados_celsius gradi_celsius graus_celsius "
+    "graden_celsius",
     "h hr hrs hour hours stunde stunden heure heures hora horas ora ore uur",
     "min mins minute minutes minuten minuto minutos minuti",
     "km/h kmh mph",
 ):
-    _unit_words = _unit_group.split()
+    _unit_words = [word.replace("_", " ") for word in _unit_group.split()]
     for _unit in _unit_words:
         _UNITS[_unit] = _unit_words[0]
 _UNIT = re.compile(
@@ -1304,7 +1321,7 @@ def _time(match: re.Match[str]) -> Found | None:
     sep, ampm, uhr = match.group("sep"), match.group("ap"), match.group("uhr")
     if hour > 23 or (sep == "." and not (ampm or uhr)) or (sep == "h" and uhr):
         return None  # "3.45" is a number
-    if uhr and uhr.casefold() != "uhr" and "'" not in uhr and not _clock_time(match):
+    if uhr and uhr.casefold() in ("h", "hrs", "heure", "heures") and not _clock_time(match):
         return None  # "2 h" and "3 heures" last; "14h" and "à 14 heures" are times
     minutes: set[int] = set()
     if ampm:
