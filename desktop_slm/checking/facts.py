@@ -231,7 +231,9 @@ def check_facts(
         elif item.kind == "name":
             known = all(word in known_words for word in item.words)
         else:
-            known = known_pool.has(item) or _implied_by_draft(item, draft_found, known_pool)
+            known = known_pool.has(item, weekday_written=True) or _implied_by_draft(
+                item, draft_found, known_pool
+            )
         if not known:
             invented.append(item.detail)
     return FactCheck(kind, tuple(kept), tuple(missing), tuple(invented), source_name)
@@ -296,15 +298,37 @@ class _Pool:
             self.keys |= item.implied
             for day, month, year in item.dates:
                 self.dates.setdefault((day, month), []).append((year, item.weekday))
+        for readings in self.dates.values():
+            # "18 Nov" after "18 November 2027" is that date, not the 18th of any year.
+            if any(year is not None for year, _ in readings):
+                readings[:] = [reading for reading in readings if reading[0] is not None]
 
-    def has(self, item: Found) -> bool:
+    def has(self, item: Found, *, weekday_written: bool = False) -> bool:
+        """``weekday_written``: the weekday of ``item`` must be in this text too (written,
+        or known from the year): a draft cannot add a weekday the source does not give."""
         if item.dates:
             return any(
-                _compatible(year, other_year) and _compatible(item.weekday, other_weekday)
+                _compatible(year, other_year)
+                and _same_weekday(item.weekday, other_weekday, day, month, year or other_year)
+                and not (
+                    weekday_written
+                    and item.weekday is not None
+                    and other_weekday is None
+                    and year is None
+                    and other_year is None
+                )
                 for day, month, year in item.dates
                 for other_year, other_weekday in self.dates.get((day, month), ())
             )
         return bool(item.keys & self.keys)
+
+
+def _same_weekday(
+    one: int | None, other: int | None, day: int, month: int, year: int | None
+) -> bool:
+    if one is not None and other is None and year is not None:
+        other = datetime.date(year, month, day).weekday()
+    return _compatible(one, other)
 
 
 def _compatible(one: int | None, other: int | None) -> bool:
@@ -403,6 +427,10 @@ _WEEKDAY_NAMES = {
 for _list in _WEEKDAY_NAMES.values():
     for _index, _word in enumerate(_list.split()):
         _WEEKDAYS[_word] = _index
+for _lang in ("en", "de", "nl"):
+    # "on Sundays", "sonntags", "maandags"
+    for _index, _word in enumerate(_WEEKDAY_NAMES[_lang].split()):
+        _WEEKDAYS[_word + "s"] = _index
 _WEEKDAYS.update(
     {"sonnabend": 5, "miercoles": 2, "sabado": 5, "lunedi": 0, "martedi": 1,
      "mercoledi": 2, "giovedi": 3, "venerdi": 4, "segunda": 0, "terça": 1, "terca": 1,
@@ -875,7 +903,7 @@ _PLACEHOLDER = re.compile(
     r"\[(?!\d+\])[^\[\]\n]{1,40}\](?!\()"
     r"|<(?!/?(?:br|p|b|i|a|div|span)\b)[A-Za-z][^<>\n@]{0,30}>"
     r"|\{\{?[A-Za-z_][^{}\n]{0,30}\}\}?"
-    r"|X[Xx](?:[./:\-][Xx]{2,4})+\b|x[Xx](?:[./:\-][Xx]{2,4})+\b|XXX+\b|___+"
+    r"|X[Xx](?:[./:\-][Xx]{2,4})+\b|x[Xx](?:[./:\-][Xx]{2,4})+\b|XXX+\b|(?<!\w)__+(?!\w)"
 )
 
 
@@ -1413,8 +1441,21 @@ def _names(scan: _Scan, lower: set[str], context: set[str]) -> list[Found]:
     for i in capitals:
         token, word = tokens[i], words[i]
         start = token.start()
-        if taken.find(1, start, token.end()) != -1 or not _could_be_name(word, lower):
+        if taken.find(1, start, token.end()) != -1:
             flush()
+            continue
+        if not _could_be_name(word, lower):
+            # "Harbor Bank" although "the bank" is written too: a word seen in lower case
+            # continues a name; it does not start one.
+            last = run[-1] if run else -2
+            if (
+                i == last + 1
+                and text[tokens[last].end() : start] == " "
+                and _could_be_name(word, set())
+            ):
+                run.append(i)
+            else:
+                flush()
             continue
         if run:
             last = run[-1]
