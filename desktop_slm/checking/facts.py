@@ -1566,7 +1566,7 @@ def _name(
             following = _NEXT_WORD.match(text, run[-1].end())
             verb = following.group(1) if following else ""
             verb = verb.casefold() if verb else verb
-            if following is None or folded.endswith(_COMMON_ENDINGS):
+            if folded.endswith(_COMMON_ENDINGS) or _LABEL_END.match(text, run[-1].end()):
                 return None
             if folded in _COMMON_WORDS:
                 if verb not in _SUBJECT_VERBS or folded.endswith("s"):
@@ -1579,6 +1579,7 @@ def _name(
 
 
 _NAME_FOLLOWERS = frozenset().union(*_LANGUAGE_HINTS.values())
+_LABEL_END = re.compile(r"[ \u00a0]?:")
 _DIGIT_NEXT = re.compile(r"[ \u00a0]\d")
 
 
