@@ -859,6 +859,68 @@ _TIME = re.compile(
     r"(?![\w:])",
     re.IGNORECASE,
 )
+_HOUR_WORD = r"(?P<n>\d\d?|[^\W\d_]+)"
+_WORD_TIMES = [
+    # (pattern, hours to add to the number, minutes): "half past four", "quarter to ten",
+    # Dutch and German "half elf"/"halb elf" (10:30), "dix heures et demie", "las diez y
+    # media", "le dieci e mezza", "dez e meia", "ten o'clock".
+    (re.compile(rf"\b(?:half[ \u00a0]+past)[ \u00a0]+{_HOUR_WORD}\b", re.I), 0, 30),
+    (re.compile(rf"\b(?:quarter[ \u00a0]+past)[ \u00a0]+{_HOUR_WORD}\b", re.I), 0, 15),
+    (
+        re.compile(rf"\b(?:(?:a[ \u00a0]+)?quarter[ \u00a0]+to)[ \u00a0]+{_HOUR_WORD}\b", re.I),
+        -1,
+        45,
+    ),
+    (
+        re.compile(rf"\b(?:om|um|gegen)[ \u00a0]+(?:half|halb)[ \u00a0]+{_HOUR_WORD}\b", re.I),
+        -1,
+        30,
+    ),
+    (
+        re.compile(rf"\b{_HOUR_WORD}(?:[ \u00a0]+heures?)?[ \u00a0]+et[ \u00a0]+demie\b", re.I),
+        0,
+        30,
+    ),
+    (
+        re.compile(rf"\b{_HOUR_WORD}(?:[ \u00a0]+heures?)?[ \u00a0]+et[ \u00a0]+quart\b", re.I),
+        0,
+        15,
+    ),
+    (
+        re.compile(
+            rf"\b{_HOUR_WORD}[ \u00a0]+(?:y[ \u00a0]+media|e[ \u00a0]+mezz[ao]|e[ \u00a0]+meia)\b",
+            re.I,
+        ),
+        0,
+        30,
+    ),
+    (
+        re.compile(
+            rf"\b{_HOUR_WORD}[ \u00a0]+(?:y[ \u00a0]+cuarto|e[ \u00a0]+un[ \u00a0]+quarto)\b", re.I
+        ),
+        0,
+        15,
+    ),
+    (
+        re.compile(
+            rf"\b(?P<n>[^\W\d_]+)[ \u00a0]+(?:o'clock|o\u2019clock|uhr|uur|heures?)\b", re.I
+        ),
+        0,
+        0,
+    ),
+]
+
+
+def _word_time(match: re.Match[str], offset: int, minute: int, scan: _Scan) -> Found | None:
+    number = match.group("n")
+    hour = int(number) if number.isdigit() else _NUMBER_WORDS.get(number.casefold())
+    if hour is None or not 1 <= hour <= 12 or _word_char_before(match.string, match.start()):
+        return None
+    hour = (hour + offset) % 12 or 12
+    minutes = {hour % 12 * 60 + minute, (hour % 12 + 12) * 60 + minute}
+    return _found(match, "time", {f"h:{m}" for m in minutes})
+
+
 _BARE_HOUR = re.compile(
     # "a las 9", "um 9", "at 9.": an hour after a word for "at", with no unit or noun after it.
     r"(?<!\w)(?:a las|a la|alle|às|as|um|om|vers|à|at|ab|bis|until|till)[ \u00a0]"
@@ -1023,6 +1085,9 @@ def _scan(text: str) -> _Scan:
         before = text[match.start() - 1 : match.start()]
         if not (before.isalnum() or before in ("_", ".", ":", ",")):
             scan.add(_time(match))
+    for pattern, offset, minute in _WORD_TIMES:
+        for match in pattern.finditer(text):
+            scan.add(_word_time(match, offset, minute, scan))
     for match in _BARE_HOUR.finditer(text):
         hour = int(match.group("h"))
         minutes = {hour * 60} | ({(hour + 12) * 60} if 1 <= hour <= 11 else set())
