@@ -196,6 +196,7 @@ def check_facts(
     known_pool = _Pool(source_found + given_found)
     known_words = source_words | given_words
 
+    source_counts, draft_counts = _counts(source_found), _counts(draft_found)
     salient = _salient(source, source_found) if kind == "summary" else None
     kept: list[Detail] = []
     missing: list[Detail] = []
@@ -212,7 +213,7 @@ def check_facts(
             if not found:
                 continue  # "the two of us" need not be in the draft
         else:
-            found = draft_pool.has(item)
+            found = draft_pool.has(item) and not _miscounted(item, draft_counts)
         if found:
             kept.append(item.detail)
         elif salient is None or item.identity in salient:
@@ -231,12 +232,28 @@ def check_facts(
         elif item.kind == "name":
             known = all(word in known_words for word in item.words)
         else:
-            known = known_pool.has(item, weekday_written=True) or _implied_by_draft(
-                item, draft_found, known_pool
-            )
+            known = (
+                known_pool.has(item, weekday_written=True)
+                or _implied_by_draft(item, draft_found, known_pool)
+            ) and not _miscounted(item, source_counts)
         if not known:
             invented.append(item.detail)
     return FactCheck(kind, tuple(kept), tuple(missing), tuple(invented), source_name)
+
+
+def _counts(found: list[Found]) -> dict[str, set[str]]:
+    """The numbers each counted word is written with ("doubl": {"n:2"})."""
+    counts: dict[str, set[str]] = {}
+    for item in found:
+        if item.counts and not item.weak:
+            counts.setdefault(item.counts, set()).update(item.keys)
+    return counts
+
+
+def _miscounted(item: Found, other: dict[str, set[str]]) -> bool:
+    """The other text counts the same thing with other numbers only ("3 double rooms" for
+    "2 double rooms")."""
+    return bool(item.counts) and item.counts in other and not item.keys & other[item.counts]
 
 
 def _name_parts(found: list[Found]) -> set[Any]:
@@ -268,6 +285,9 @@ class Found:
     """Folded words of a name."""
     weekday: int | None = None
     """The weekday written with a date (0 = Monday)."""
+    counts: str = ""
+    """The stem of the word a number counts ("2 double rooms": "doubl"): two texts that
+    count the same thing with different numbers disagree, whatever else they say."""
     weak: bool = False
     """A number word that may not count anything ("one of them", "the two"): it counts only
     when the other text has the number as a detail of its own."""
@@ -1169,7 +1189,23 @@ def _number(text: str, match: re.Match[str]) -> Found | None:
         glued = glued or _NUMBER_END.match(text, last) is None
     if glued:
         return None
-    return Found(Detail(text[first:last], kind, first, last), frozenset(keys), frozenset(implied))
+    return Found(
+        Detail(text[first:last], kind, first, last),
+        frozenset(keys),
+        frozenset(implied),
+        counts=_counted_word(text, last) if kind == "number" and not implied else "",
+    )
+
+
+_COUNTED = re.compile(r"[ \u00a0]([^\W\d_]+)")
+
+
+def _counted_word(text: str, end: int) -> str:
+    """The stem of the word a number counts ("2 double rooms": "doubl"), or ""."""
+    following = _COUNTED.match(text, end)
+    if following is None or following.group(1).casefold() in _NUMBER_FUNCTION_WORDS:
+        return ""
+    return _fold(following.group(1))[:5]
 
 
 _UNITS: dict[str, str] = {}
@@ -1800,5 +1836,9 @@ def _number_word(scan: _Scan, first: int) -> Found | None:
         )
     weak = not counted or (value == 1 and not scaled)
     return Found(
-        Detail(text[start:end], kind, start, end), frozenset(keys), frozenset(implied), weak=weak
+        Detail(text[start:end], kind, start, end),
+        frozenset(keys),
+        frozenset(implied),
+        weak=weak,
+        counts=_counted_word(text, end) if kind == "number" and not implied else "",
     )
