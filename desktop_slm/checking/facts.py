@@ -1210,8 +1210,8 @@ def _counted_word(text: str, end: int) -> str:
 
 _UNITS: dict[str, str] = {}
 for _unit_group in (
-    "m metre metres meter meters mètre mètres metro metros metri",
-    "km kilometre kilometres kilometer kilometers kilomètre kilomètres kilómetro kilómetros "
+    "m metre metres meter meters metern mètre mètres metro metros metri",
+    "km kilometre kilometres kilometer kilometers kilometern kilomètre kilomètres kilómetro kilómetros "
     "chilometro chilometri quilómetro quilómetros quilômetro quilômetros",
     "cm centimetre centimetres centimeter centimeters centimètres centímetros centimetri",
     "mm millimetre millimetres millimeter millimeters",
@@ -1528,7 +1528,7 @@ def _names(scan: _Scan, lower: set[str], context: set[str]) -> list[Found]:
     found: list[Found] = []
     run: list[int] = []
     before_run = ""
-    noun_end = -1
+    noun_end = -2  # no noun yet (-1 would be "right before the first word")
 
     def flush() -> None:
         while run and _connector(words[run[-1]]):
