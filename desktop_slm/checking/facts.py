@@ -197,6 +197,7 @@ def check_facts(
     known_words = source_words | given_words
 
     source_counts, draft_counts = _counts(source_found), _counts(draft_found)
+    translation = kind == "translation"
     salient = _salient(source, source_found) if kind == "summary" else None
     kept: list[Detail] = []
     missing: list[Detail] = []
@@ -207,7 +208,7 @@ def check_facts(
             continue
         seen.add(item.identity)
         if item.kind == "name":
-            found = _name_kept(item, draft_words, draft_names)
+            found = _name_kept(item, draft_words, draft_names, translated=translation)
         elif item.weak:
             found = draft_counted.has(item)
             if not found:
@@ -230,7 +231,9 @@ def check_facts(
         if item.kind == "placeholder":
             known = False
         elif item.kind == "name":
-            known = all(word in known_words for word in item.words)
+            known = all(word in known_words for word in item.words) or (
+                translation and _translated_name(item.words, known_words)
+            )
         else:
             known = (
                 known_pool.has(item, weekday_written=True)
@@ -1684,6 +1687,22 @@ _LABEL_END = re.compile(r"[ \u00a0]?:")
 _DIGIT_NEXT = re.compile(r"[ \u00a0]\d")
 
 
+@functools.cache
+def _folded_common_words() -> frozenset[str]:
+    return frozenset(_fold(word) for word in _COMMON_WORDS)
+
+
+def _translated_name(words: Iterable[str], known: set[str]) -> bool:
+    """A name of a translation whose other words are translated common words: "Seville City
+    Council" for "Ayuntamiento de Sevilla" ("Seville" is known, "City" and "Council" are
+    common English words)."""
+    common = _folded_common_words()
+    words = tuple(words)
+    return any(word in known for word in words) and all(
+        word in known or word in common for word in words
+    )
+
+
 def _common_noun(text: str, token: re.Match[str], before: str) -> bool:
     """A frequent word that names a thing, not someone: after "the" ("The Committee"), as
     the label of a number ("Gate 2") or in a title written in capitals ("Final Report")."""
@@ -1698,14 +1717,25 @@ def _common_noun(text: str, token: re.Match[str], before: str) -> bool:
     return len(long_words) >= 2 and all(word[0].isupper() for word in long_words)
 
 
-def _name_kept(name: Found, draft_words: set[str], draft_names: dict[str, list[Found]]) -> bool:
+def _name_kept(
+    name: Found,
+    draft_words: set[str],
+    draft_names: dict[str, list[Found]],
+    *,
+    translated: bool = False,
+) -> bool:
     """A source name is in the draft when a draft name is part of it ("Ms Berg", "Anna" for
     "Anna Berg") or holds it ("Emma Wright" for "Emma"), or, when the draft names no one
     like it, when one of its words occurs."""
     whole = set(name.words)
     related = [other for word in whole for other in draft_names.get(word, ())]
     if related:
-        return any(set(other.words) <= whole or whole <= set(other.words) for other in related)
+        return any(
+            set(other.words) <= whole
+            or whole <= set(other.words)
+            or (translated and _translated_name(other.words, whole))
+            for other in related
+        )
     return any(word in draft_words for word in name.words)
 
 
