@@ -1567,7 +1567,14 @@ def _names(scan: _Scan, lower: set[str], context: set[str]) -> list[Found]:
             if i == last + 1 and gap in (" ", " & "):
                 run.append(i)
                 continue
-            if i == last + 2 and words[last + 1] in connectors and gap == f" {words[last + 1]} ":
+            # German "Dollar von Investoren" is not a name; "Herr von Weizsäcker" is.
+            joins = not german or before_run.casefold() in _TITLES
+            if (
+                joins
+                and i == last + 2
+                and words[last + 1] in connectors
+                and gap == f" {words[last + 1]} "
+            ):
                 run += [last + 1, i]
                 continue
             flush()
