@@ -626,6 +626,10 @@ _COMMON_WORDS = frozenset(word for words in _COMMON_BY_LANGUAGE.values() for wor
 """A capitalised word of one of these starting a sentence is not taken for a name."""
 _LANGUAGE_HINTS = {code: frozenset(words[:300]) for code, words in _COMMON_BY_LANGUAGE.items()}
 """The 300 most frequent words of each language: enough to tell them apart."""
+_HINT_LANGUAGES: dict[str, tuple[str, ...]] = {}
+for _code, _hints in _LANGUAGE_HINTS.items():
+    for _hint in _hints:
+        _HINT_LANGUAGES[_hint] = (*_HINT_LANGUAGES.get(_hint, ()), _code)
 _CONNECTORS = _wordset("van von de der den da di du del della la le of")
 _GERMAN_CONNECTORS = _wordset("van von")
 
@@ -754,6 +758,7 @@ _NUMBER_WORDS = _number_word_table()
 _NUMBER_WORD_LENGTH = max(len(words.split()) for words in _NUMBER_WORDS)
 _HUNDRED_WORDS = _wordset("hundred hundert cent cents cien ciento cento cem honderd")
 _DOZEN_WORDS = _wordset("dozen dutzend douzaine docena dozzina dúzia duzia dozijn")
+_SCALE_WORDS = _HUNDRED_WORDS | _DOZEN_WORDS
 _ARTICLES = _wordset("a an ein eine einem einer une una uno um uma een")
 _NUMBER_WORD_STARTS = frozenset(
     spelling
@@ -882,66 +887,50 @@ _TIME = re.compile(
     r"(?![\w:])",
     re.IGNORECASE,
 )
-_HOUR_WORD = r"(?P<n>\d\d?|[^\W\d_]+)"
-_WORD_TIMES = [
-    # (pattern, hours to add to the number, minutes): "half past four", "quarter to ten",
-    # Dutch and German "half elf"/"halb elf" (10:30), "dix heures et demie", "las diez y
-    # media", "le dieci e mezza", "dez e meia", "ten o'clock".
-    (re.compile(rf"\b(?:half[ \u00a0]+past)[ \u00a0]+{_HOUR_WORD}\b", re.I), 0, 30),
-    (re.compile(rf"\b(?:quarter[ \u00a0]+past)[ \u00a0]+{_HOUR_WORD}\b", re.I), 0, 15),
-    (
-        re.compile(rf"\b(?:(?:a[ \u00a0]+)?quarter[ \u00a0]+to)[ \u00a0]+{_HOUR_WORD}\b", re.I),
-        -1,
-        45,
-    ),
-    (
-        re.compile(rf"\b(?:om|um|gegen)[ \u00a0]+(?:half|halb)[ \u00a0]+{_HOUR_WORD}\b", re.I),
-        -1,
-        30,
-    ),
-    (
-        re.compile(rf"\b{_HOUR_WORD}(?:[ \u00a0]+heures?)?[ \u00a0]+et[ \u00a0]+demie\b", re.I),
-        0,
-        30,
-    ),
-    (
-        re.compile(rf"\b{_HOUR_WORD}(?:[ \u00a0]+heures?)?[ \u00a0]+et[ \u00a0]+quart\b", re.I),
-        0,
-        15,
-    ),
-    (
-        re.compile(
-            rf"\b{_HOUR_WORD}[ \u00a0]+(?:y[ \u00a0]+media|e[ \u00a0]+mezz[ao]|e[ \u00a0]+meia)\b",
-            re.I,
-        ),
-        0,
-        30,
-    ),
-    (
-        re.compile(
-            rf"\b{_HOUR_WORD}[ \u00a0]+(?:y[ \u00a0]+cuarto|e[ \u00a0]+un[ \u00a0]+quarto)\b", re.I
-        ),
-        0,
-        15,
-    ),
-    (
-        re.compile(
-            rf"\b(?P<n>[^\W\d_]+)[ \u00a0]+(?:o'clock|o\u2019clock|uhr|uur|heures?)\b", re.I
-        ),
-        0,
-        0,
-    ),
-]
+_GAP = r"[ \u00a0]+"
+_TIME_WORDS_BEFORE_HOUR = re.compile(
+    # "half past four", "quarter to ten", Dutch and German "om half elf" / "um halb elf"
+    # (10:30): the hour follows.
+    rf"(?<!\w)(?:(?P<half>half{_GAP}past)|(?P<quarter>quarter{_GAP}past)"
+    rf"|(?P<to>(?:a{_GAP})?quarter{_GAP}to)|(?P<halb>(?:om|um|gegen){_GAP}(?:half|halb)))"
+    rf"{_GAP}(?P<n>\d\d?|[^\W\d_]+)\b",
+    re.IGNORECASE,
+)
+_TIME_WORDS_AFTER_HOUR = re.compile(
+    # "dix heures et demie", "las diez y media", "le dieci e mezza", "dez e meia", "ten
+    # o'clock", "zehn Uhr": the hour comes before.
+    rf"{_GAP}(?:heures?{_GAP})?(?:(?P<half>et{_GAP}demie|y{_GAP}media|e{_GAP}mezz[ao]|"
+    rf"e{_GAP}meia)|(?P<quarter>et{_GAP}quart|y{_GAP}cuarto|e{_GAP}un{_GAP}quarto))\b"
+    rf"|{_GAP}(?:o'clock|o\u2019clock|uhr|uur|heures?)\b",
+    re.IGNORECASE,
+)
+_HOUR_BEFORE = re.compile(r"(?<!\w)(?:\d\d?|[^\W\d_]+)\Z")
 
 
-def _word_time(match: re.Match[str], offset: int, minute: int, scan: _Scan) -> Found | None:
-    number = match.group("n")
+def _word_times(scan: _Scan) -> None:
+    """Times written in words ("half past four", "om half elf", "dix heures et demie")."""
+    text = scan.text
+    for match in _TIME_WORDS_BEFORE_HOUR.finditer(text):
+        offset = -1 if match.group("to") or match.group("halb") else 0
+        minute = 45 if match.group("to") else 15 if match.group("quarter") else 30
+        hour = match.group("n")
+        scan.add(_word_time(text, match.start(), match.end(), hour, offset, minute))
+    for match in _TIME_WORDS_AFTER_HOUR.finditer(text):
+        before = _HOUR_BEFORE.search(text, max(0, match.start() - 16), match.start())
+        if before is not None:
+            minute = 30 if match.group("half") else 15 if match.group("quarter") else 0
+            scan.add(_word_time(text, before.start(), match.end(), before.group(), 0, minute))
+
+
+def _word_time(
+    text: str, start: int, end: int, number: str, offset: int, minute: int
+) -> Found | None:
     hour = int(number) if number.isdigit() else _NUMBER_WORDS.get(number.casefold())
-    if hour is None or not 1 <= hour <= 12 or _word_char_before(match.string, match.start()):
+    if hour is None or not 1 <= hour <= 12:
         return None
-    hour = (hour + offset) % 12 or 12
-    minutes = {hour % 12 * 60 + minute, (hour % 12 + 12) * 60 + minute}
-    return _found(match, "time", {f"h:{m}" for m in minutes})
+    hour = (hour + offset) % 12
+    keys = {f"h:{hour * 60 + minute}", f"h:{(hour + 12) * 60 + minute}"}
+    return Found(Detail(text[start:end], "time", start, end), frozenset(keys))
 
 
 _BARE_HOUR = re.compile(
@@ -1030,12 +1019,9 @@ class _Scan:
     @functools.cached_property
     def language(self) -> str:
         """The language most of the first 2,000 words are frequent words of."""
-        counts = collections.Counter(
-            code
-            for word in self.words[:2000]
-            for code, hints in _LANGUAGE_HINTS.items()
-            if word.casefold() in hints
-        )
+        counts: collections.Counter[str] = collections.Counter()
+        for word in self.words[:2000]:
+            counts.update(_HINT_LANGUAGES.get(word.lower(), ()))
         return counts.most_common(1)[0][0] if counts else ""
 
     def folded_words(self) -> set[str]:
@@ -1108,9 +1094,7 @@ def _scan(text: str) -> _Scan:
         before = text[match.start() - 1 : match.start()]
         if not (before.isalnum() or before in ("_", ".", ":", ",")):
             scan.add(_time(match))
-    for pattern, offset, minute in _WORD_TIMES:
-        for match in pattern.finditer(text):
-            scan.add(_word_time(match, offset, minute, scan))
+    _word_times(scan)
     for match in _BARE_HOUR.finditer(text):
         hour = int(match.group("h"))
         minutes = {hour * 60} | ({(hour + 12) * 60} if 1 <= hour <= 11 else set())
@@ -1710,6 +1694,10 @@ def _translated_name(words: Iterable[str], known: set[str]) -> bool:
     )
 
 
+_TITLE_LENGTH = 120
+"""Longer lines are prose, not titles."""
+
+
 def _common_noun(text: str, token: re.Match[str], before: str) -> bool:
     """A frequent word that names a thing, not someone: after "the" ("The Committee"), as
     the label of a number ("Gate 2") or in a title written in capitals ("Final Report")."""
@@ -1719,7 +1707,10 @@ def _common_noun(text: str, token: re.Match[str], before: str) -> bool:
         return True
     start = text.rfind("\n", 0, token.start()) + 1
     end = text.find("\n", token.end())
-    line = text[start : len(text) if end < 0 else end]
+    end = len(text) if end < 0 else end
+    if end - start > _TITLE_LENGTH:
+        return False
+    line = text[start:end]
     long_words = [word for word in _TOKEN.findall(line) if len(word) > 3]
     return len(long_words) >= 2 and all(word[0].isupper() for word in long_words)
 
@@ -1811,9 +1802,15 @@ def _number_word(scan: _Scan, first: int) -> Found | None:
     start = tokens[first].start()
     if words[first][0].isupper() and not _sentence_initial(text, start):
         return None  # "Otto", "Sept", "Chapter Three"
+    phrase = words[first].casefold()
+    if (
+        phrase in _ARTICLES
+        and phrase not in _NUMBER_WORDS
+        and (first + 1 == len(words) or words[first + 1].casefold() not in _SCALE_WORDS)
+    ):
+        return None  # "a", "an": a number only in "a dozen", "a hundred"
     value: int | None = None
     last = first
-    phrase = words[first].casefold()
     value = _NUMBER_WORDS.get(phrase)
     position = first
     while position + 1 < len(words) and position - first + 1 < _NUMBER_WORD_LENGTH:
