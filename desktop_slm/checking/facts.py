@@ -627,9 +627,11 @@ _COMMON_WORDS = frozenset(word for words in _COMMON_BY_LANGUAGE.values() for wor
 _LANGUAGE_HINTS = {code: frozenset(words[:300]) for code, words in _COMMON_BY_LANGUAGE.items()}
 """The 300 most frequent words of each language: enough to tell them apart."""
 _HINT_LANGUAGES: dict[str, tuple[str, ...]] = {}
+"""The languages of each hint, by its spellings as written ("the", "The")."""
 for _code, _hints in _LANGUAGE_HINTS.items():
     for _hint in _hints:
-        _HINT_LANGUAGES[_hint] = (*_HINT_LANGUAGES.get(_hint, ()), _code)
+        for _spelling in {_hint, _hint.capitalize()}:
+            _HINT_LANGUAGES[_spelling] = (*_HINT_LANGUAGES.get(_spelling, ()), _code)
 _CONNECTORS = _wordset("van von de der den da di du del della la le of")
 _GERMAN_CONNECTORS = _wordset("van von")
 
@@ -896,30 +898,63 @@ _TIME_WORDS_BEFORE_HOUR = re.compile(
     rf"{_GAP}(?P<n>\d\d?|[^\W\d_]+)\b",
     re.IGNORECASE,
 )
-_TIME_WORDS_AFTER_HOUR = re.compile(
-    # "dix heures et demie", "las diez y media", "le dieci e mezza", "dez e meia", "ten
-    # o'clock", "zehn Uhr": the hour comes before.
-    rf"{_GAP}(?:heures?{_GAP})?(?:(?P<half>et{_GAP}demie|y{_GAP}media|e{_GAP}mezz[ao]|"
-    rf"e{_GAP}meia)|(?P<quarter>et{_GAP}quart|y{_GAP}cuarto|e{_GAP}un{_GAP}quarto))\b"
-    rf"|{_GAP}(?:o'clock|o\u2019clock|uhr|uur|heures?)\b",
+_TIME_WORDS_AFTER_HOUR = (
+    # "dix heures et demie", "las diez y media", "le dieci e mezza", "dez e meia" first,
+    # then "ten o'clock", "zehn Uhr", "dix heures": the hour comes before these words.
+    re.compile(
+        r"(?<!\w)(?:(?P<half>demie|media|mezz[ao]|meia)|(?P<quarter>quart|cuarto|quarto))\b"
+    ),
+    re.compile(r"(?<!\w)(?:o'clock|o\u2019clock|uhr|uur|heures?)\b", re.IGNORECASE),
+)
+_HOUR_BEFORE = re.compile(
+    r"(?<!\w)(?P<n>\d\d?|[^\W\d_]+)(?:[ \u00a0]+heures?)?"
+    r"(?:[ \u00a0]+(?P<link>et|y|e|e[ \u00a0]+un))?[ \u00a0]+\Z",
     re.IGNORECASE,
 )
-_HOUR_BEFORE = re.compile(r"(?<!\w)(?:\d\d?|[^\W\d_]+)\Z")
+_HOUR_AFTER_WORDS = _wordset("half quarter halb")
+_BARE_HOUR_WORDS = _wordset("las la alle às as um om vers à at ab bis until till")
+_HOUR_BEFORE_WORDS = (
+    _wordset("demie media mezza mezzo meia quart cuarto quarto"),
+    _wordset("clock uhr uur heure heures"),
+)
+
+
+_TRIGGER_SPELLINGS = frozenset(
+    spelling
+    for words in (_HOUR_AFTER_WORDS, *_HOUR_BEFORE_WORDS, _BARE_HOUR_WORDS)
+    for word in words
+    for spelling in (word, word.capitalize(), word.upper())
+)
+"""Every word ``_Scan.tokens_of`` is asked for, as written."""
 
 
 def _word_times(scan: _Scan) -> None:
     """Times written in words ("half past four", "om half elf", "dix heures et demie")."""
     text = scan.text
-    for match in _TIME_WORDS_BEFORE_HOUR.finditer(text):
+    # Patterns tried where their words are: a set lookup per word is much cheaper than
+    # trying a pattern at every character.
+    for token in scan.tokens_of(_HOUR_AFTER_WORDS):
+        match = _TIME_WORDS_BEFORE_HOUR.search(text, max(0, token.start() - 6), token.end() + 24)
+        if match is None or match.start() > token.start():
+            continue
         offset = -1 if match.group("to") or match.group("halb") else 0
         minute = 45 if match.group("to") else 15 if match.group("quarter") else 30
         hour = match.group("n")
         scan.add(_word_time(text, match.start(), match.end(), hour, offset, minute))
-    for match in _TIME_WORDS_AFTER_HOUR.finditer(text):
-        before = _HOUR_BEFORE.search(text, max(0, match.start() - 16), match.start())
-        if before is not None:
-            minute = 30 if match.group("half") else 15 if match.group("quarter") else 0
-            scan.add(_word_time(text, before.start(), match.end(), before.group(), 0, minute))
+    for pattern, words in zip(_TIME_WORDS_AFTER_HOUR, _HOUR_BEFORE_WORDS, strict=True):
+        for token in scan.tokens_of(words):
+            match = pattern.match(
+                text, max(0, token.start() - (2 if token.group() == "clock" else 0))
+            )
+            if match is None:
+                continue
+            before = _HOUR_BEFORE.search(text, max(0, match.start() - 24), match.start())
+            halves = match.groupdict()
+            if before is None or bool(before.group("link")) != bool(halves):
+                continue
+            minute = 30 if halves.get("half") else 15 if halves.get("quarter") else 0
+            hour = before.group("n")
+            scan.add(_word_time(text, before.start(), match.end(), hour, 0, minute))
 
 
 def _word_time(
@@ -935,7 +970,7 @@ def _word_time(
 
 _BARE_HOUR = re.compile(
     # "a las 9", "um 9", "at 9.": an hour after a word for "at", with no unit or noun after it.
-    r"(?<!\w)(?:a las|a la|alle|às|as|um|om|vers|à|at|ab|bis|until|till)[ \u00a0]"
+    r"(?:las|la|alle|às|as|um|om|vers|à|at|ab|bis|until|till)[ \u00a0]"
     r"(?P<h>[01]?\d|2[0-3])(?=[ \u00a0]?(?:[.,](?!\d)|[;!?)\n]|\Z|[ \u00a0](?:and|or|y|e|et|und|en|o|"
     r"tomorrow|today|tonight|morgen|heute|mañana|domani|demain|amanhã|morgen|vandaag)\b))",
     re.IGNORECASE,
@@ -1019,10 +1054,31 @@ class _Scan:
     @functools.cached_property
     def language(self) -> str:
         """The language most of the first 2,000 words are frequent words of."""
-        counts: collections.Counter[str] = collections.Counter()
+        counts = dict.fromkeys(_LANGUAGE_HINTS, 0)
+        hints = _HINT_LANGUAGES
         for word in self.words[:2000]:
-            counts.update(_HINT_LANGUAGES.get(word.lower(), ()))
-        return counts.most_common(1)[0][0] if counts else ""
+            if word in hints:
+                for code in hints[word]:
+                    counts[code] += 1
+        best = max(counts, key=counts.__getitem__)
+        return best if counts[best] else ""
+
+    @functools.cached_property
+    def _by_word(self) -> dict[str, list[re.Match[str]]]:
+        """The tokens of the words patterns start from, by lower-case word."""
+        by_word: dict[str, list[re.Match[str]]] = {}
+        triggers = _TRIGGER_SPELLINGS
+        for token, word in zip(self.tokens, self.words, strict=True):
+            if word in triggers:
+                by_word.setdefault(word.lower(), []).append(token)
+        return by_word
+
+    def tokens_of(self, words: frozenset[str]) -> list[re.Match[str]]:
+        """The tokens that are one of ``words`` (lower case), in order."""
+        by_word = self._by_word
+        found = [token for word in words for token in by_word.get(word, ())]
+        found.sort(key=lambda token: token.start())
+        return found
 
     def folded_words(self) -> set[str]:
         """Folded words, German umlauts and place names in one spelling ("Koln" = "Cologne")."""
@@ -1095,7 +1151,10 @@ def _scan(text: str) -> _Scan:
         if not (before.isalnum() or before in ("_", ".", ":", ",")):
             scan.add(_time(match))
     _word_times(scan)
-    for match in _BARE_HOUR.finditer(text):
+    for token in scan.tokens_of(_BARE_HOUR_WORDS):
+        match = _BARE_HOUR.match(text, token.start())
+        if match is None:
+            continue
         hour = int(match.group("h"))
         minutes = {hour * 60} | ({(hour + 12) * 60} if 1 <= hour <= 11 else set())
         start, end = match.span("h")
