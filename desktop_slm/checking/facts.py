@@ -940,7 +940,7 @@ def _word_times(scan: _Scan) -> None:
         offset = -1 if match.group("to") or match.group("halb") else 0
         minute = 45 if match.group("to") else 15 if match.group("quarter") else 30
         hour = match.group("n")
-        scan.add(_word_time(text, match.start(), match.end(), hour, offset, minute))
+        scan.add(_word_time(text, match.start(), match.end(), hour, offset=offset, minute=minute))
     for pattern, words in zip(_TIME_WORDS_AFTER_HOUR, _HOUR_BEFORE_WORDS, strict=True):
         for token in scan.tokens_of(words):
             match = pattern.match(
@@ -954,12 +954,13 @@ def _word_times(scan: _Scan) -> None:
                 continue
             minute = 30 if halves.get("half") else 15 if halves.get("quarter") else 0
             hour = before.group("n")
-            scan.add(_word_time(text, before.start(), match.end(), hour, 0, minute))
+            scan.add(_word_time(text, before.start(), match.end(), hour, minute=minute))
 
 
 def _word_time(
-    text: str, start: int, end: int, number: str, offset: int, minute: int
+    text: str, start: int, end: int, number: str, *, offset: int = 0, minute: int = 0
 ) -> Found | None:
+    """``number`` o'clock plus ``offset`` hours and ``minute`` minutes, morning or evening."""
     hour = int(number) if number.isdigit() else _NUMBER_WORDS.get(number.casefold())
     if hour is None or not 1 <= hour <= 12:
         return None
@@ -971,8 +972,9 @@ def _word_time(
 _BARE_HOUR = re.compile(
     # "a las 9", "um 9", "at 9.": an hour after a word for "at", with no unit or noun after it.
     r"(?:las|la|alle|às|as|um|om|vers|à|at|ab|bis|until|till)[ \u00a0]"
-    r"(?P<h>[01]?\d|2[0-3])(?=[ \u00a0]?(?:[.,](?!\d)|[;!?)\n]|\Z|[ \u00a0](?:and|or|y|e|et|und|en|o|"
-    r"tomorrow|today|tonight|morgen|heute|mañana|domani|demain|amanhã|morgen|vandaag)\b))",
+    r"(?P<h>[01]?\d|2[0-3])(?=[ \u00a0]?(?:[.,](?!\d)|[;!?)\n]|\Z|"
+    r"[ \u00a0](?:and|or|y|e|et|und|en|o|tomorrow|today|tonight|morgen|heute|mañana|"
+    r"domani|demain|amanhã|vandaag)\b))",
     re.IGNORECASE,
 )
 _PHONE = re.compile(
@@ -1152,12 +1154,12 @@ def _scan(text: str) -> _Scan:
             scan.add(_time(match))
     _word_times(scan)
     for token in scan.tokens_of(_BARE_HOUR_WORDS):
-        match = _BARE_HOUR.match(text, token.start())
-        if match is None:
+        bare = _BARE_HOUR.match(text, token.start())
+        if bare is None:
             continue
-        hour = int(match.group("h"))
+        hour = int(bare.group("h"))
         minutes = {hour * 60} | ({(hour + 12) * 60} if 1 <= hour <= 11 else set())
-        start, end = match.span("h")
+        start, end = bare.span("h")
         scan.add(
             Found(Detail(text[start:end], "time", start, end), frozenset(f"h:{m}" for m in minutes))
         )
@@ -1257,8 +1259,8 @@ def _counted_word(text: str, end: int) -> str:
 _UNITS: dict[str, str] = {}
 for _unit_group in (
     "m metre metres meter meters metern mètre mètres metro metros metri",
-    "km kilometre kilometres kilometer kilometers kilometern kilomètre kilomètres kilómetro kilómetros "
-    "chilometro chilometri quilómetro quilómetros quilômetro quilômetros",
+    "km kilometre kilometres kilometer kilometers kilometern kilomètre kilomètres kilómetro "
+    "kilómetros chilometro chilometri quilómetro quilómetros quilômetro quilômetros",
     "cm centimetre centimetres centimeter centimeters centimètres centímetros centimetri",
     "mm millimetre millimetres millimeter millimeters",
     "m² m2 sqm",
