@@ -1203,7 +1203,7 @@ def _number(text: str, match: re.Match[str]) -> Found | None:
     after = _AFTER_NUMBER.match(text, end)
     assert after is not None  # every part of it is optional
     multiplier = after.group("m")
-    mark = text[start - 2 : start].strip()[-1:]
+    mark = text[max(0, start - 2) : start].strip()[-1:]
     currency = (
         _CURRENCY_BEFORE.search(text, max(0, start - 4), start)
         if mark and (mark in "€$£¥₹." or mark.isupper())
