@@ -17,7 +17,8 @@ Rules (deterministic, no model; every text is scanned once with precompiled patt
   "4800" are equal, and "1.200,50" equals "1,200.50"; a separator that can be read both
   ways gives both readings, and any shared reading is a match. "million", "Mio.", "k"
   multiply. Amounts compare by their number (the currency is part of the text shown).
-  Dates compare by day, month and year (a missing year matches any year); "12/05" is
+  Dates compare by day, month and year (a missing year matches any year, unless the same
+  text gives the year for that day elsewhere); "12/05" is
   read both ways unless one part is above 12. Times compare in minutes ("10:00" =
   "10am" = "10 Uhr" = "10h"); a time without am/pm from 1 to 12 also matches 12 hours
   later. Weekdays and months compare by number, in English, German, French, Spanish,
@@ -27,25 +28,49 @@ Rules (deterministic, no model; every text is scanned once with precompiled patt
   also without scheme, "www." and a trailing slash).
 * A date implies its month, its year and, when the year is known, its weekday: a draft
   that writes "Friday, 14 March 2025" for a source's "14/03/2025" invents nothing, and a
-  source's "in March" is kept by a draft's "on 14 March".
+  source's "in March" is kept by a draft's "on 14 March". A weekday a draft adds to a
+  date whose year neither text gives cannot be checked: it is invented.
+* Numbers written in words ("three", "twenty-five", "vingt et un", "fünfundzwanzig",
+  "treinta y dos", "a dozen", "two hundred", "two million") are numbers, 0-99 in the seven
+  languages. One counts on its own only when it stands before what it counts ("three
+  blockers", "drei Stunden") or before a unit, percent or currency; otherwise ("one of
+  them", "the two of us", the article "ein") it is *weak*: it keeps a detail of the other
+  text but is never missing or invented. A word that is a number in one language and a
+  common word in another ("once", "due", Dutch "onze") counts only in a text whose
+  frequent words are of its language.
+* A number with a unit (m, km, cm, kg, g, GB, MB, °C, h, min, ... and their words) is a
+  quantity: "5 m" = "5 metres" != "5 km"; "m" and "b" multiply only money ("€5m",
+  "$1.2M"). "2 h" lasts; "14h" and "à 14 heures" are times. Times are also read in words
+  ("half past ten", "om half elf" = 10:30, "dix heures et demie", "a las 9").
+* A number counts the word after it ("2 double rooms"): when the other text counts the
+  same word only with other numbers, the number is missing (or invented) even if it
+  occurs elsewhere ("3 double rooms for 2 nights").
 * Names are runs of capitalised words (joined by "van", "de", "of", "&", ...); titles
   (Mr, Frau, Mme, ...) are dropped. A word is not a name when it is on the small
   per-language stop list (greetings, sign-offs, pronouns, sentence starters, job titles,
-  common business nouns), is written in lower case elsewhere in either text, or is a
-  weekday or month. A single word at the start of a sentence or line counts only when it
-  is also written capitalised mid-sentence (in either text), stands alone on its line
-  (a signature), has a capital inside ("FoxBridge") or is followed by a verb such as
-  "will", "said", "confirmed" ("Anna will send ..."); English "-ly"/"-ing"/"-ed" words
-  never. In German text, where every noun is capitalised, a word after an article or an
+  common business nouns), is written in lower case elsewhere in either text (it may still
+  continue a name: "Harbor Bank" beside "the bank"), or is a weekday or month. A frequent
+  word of the language (``common_words.txt``) is not a name after "the", before a number
+  ("Gate 2") or in a title line ("Final Report"). A single word at the start of a
+  sentence or line is a name when it is not a frequent word and a verb or frequent word
+  follows it ("Microsoft was", "Amazon also"), not a noun ("Urgent requests") or a colon
+  (a label); also when it is written capitalised mid-sentence, stands alone on its line
+  (a signature) or has a capital inside ("FoxBridge"). A frequent word there is a name
+  only before "will", "said", ... ("Will said"); English "-ly"/"-ing"/"-ed" words never. In German text, where every noun is capitalised, a word after an article or an
   inflected adjective, with a noun suffix (-ung, -keit, ...) or on the stop list is a
   noun; a single word is a name only after a title, after a noun ("Firma Schneider"),
-  after "in", "aus", "nach", "bei", "von", "und", or when the other text has it too.
+  after "in", "aus", "nach", "bei", "von", "und", or when the other text has it too; "von"
+  joins a German name only after a title ("Herr von Weizsäcker").
   Names compare without case or diacritics ("Müller" = "Mueller" = "Muller") and major
   places in any of the languages ("Köln" = "Cologne"). A source name is kept when a
   draft name is part of it ("Ms Berg", "Dear Anna" for "Anna Berg"); when the draft
   names someone else with one of its words ("Anna Lind"), it is missing; when the draft
-  has no such name, any of its words in the draft keeps it. A draft name is invented
-  unless every one of its words occurs in the source or in ``given``.
+  has no such name, any of its words in the draft keeps it; a draft name that holds it
+  ("Emma Wright" for "Emma") keeps it too. A one-word name that is part of a longer name
+  of the same text ("John" after "John Parker") is checked once, with it. A draft name is
+  invented unless every one of its words occurs in the source or in ``given``; in a
+  translation its frequent words may be translated ("Seville City Council" for
+  "Ayuntamiento de Sevilla").
 * *missing*: source details the draft does not contain. For a summary, which cannot keep
   everything, only salient details count as missing: those in the title and first
   paragraph (at most the first 120 words), and those the document repeats (3 or more
