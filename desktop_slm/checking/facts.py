@@ -56,7 +56,8 @@ Rules (deterministic, no model; every text is scanned once with precompiled patt
   follows it ("Microsoft was", "Amazon also"), not a noun ("Urgent requests") or a colon
   (a label); also when it is written capitalised mid-sentence, stands alone on its line
   (a signature) or has a capital inside ("FoxBridge"). A frequent word there is a name
-  only before "will", "said", ... ("Will said"); English "-ly"/"-ing"/"-ed" words never. In German text, where every noun is capitalised, a word after an article or an
+  only before "will", "said", ... ("Will said"); English "-ly"/"-ing"/"-ed" words never.
+  In German text, where every noun is capitalised, a word after an article or an
   inflected adjective, with a noun suffix (-ung, -keit, ...) or on the stop list is a
   noun; a single word is a name only after a title, after a noun ("Firma Schneider"),
   after "in", "aus", "nach", "bei", "von", "und", or when the other text has it too; "von"
