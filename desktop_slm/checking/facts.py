@@ -652,6 +652,7 @@ _COMMON_WORDS = frozenset(word for words in _COMMON_BY_LANGUAGE.values() for wor
 """A capitalised word of one of these starting a sentence is not taken for a name."""
 _LANGUAGE_HINTS = {code: frozenset(words[:300]) for code, words in _COMMON_BY_LANGUAGE.items()}
 """The 300 most frequent words of each language: enough to tell them apart."""
+_LANGUAGE_SAMPLE = 600
 _HINT_LANGUAGES: dict[str, tuple[str, ...]] = {}
 """The languages of each hint, by its spellings as written ("the", "The")."""
 for _code, _hints in _LANGUAGE_HINTS.items():
@@ -788,12 +789,10 @@ _HUNDRED_WORDS = _wordset("hundred hundert cent cents cien ciento cento cem hond
 _DOZEN_WORDS = _wordset("dozen dutzend douzaine docena dozzina dúzia duzia dozijn")
 _SCALE_WORDS = _HUNDRED_WORDS | _DOZEN_WORDS
 _ARTICLES = _wordset("a an ein eine einem einer une una uno um uma een")
-_NUMBER_WORD_STARTS = frozenset(
-    spelling
-    for word in (*(w.split()[0] for w in _NUMBER_WORDS), *_HUNDRED_WORDS, *_DOZEN_WORDS)
-    for spelling in (word, word.capitalize(), word.upper())
-) | frozenset(_ARTICLES)
-"""As written: one set lookup per word of the text."""
+_NUMBER_WORD_FIRSTS = frozenset(
+    [*(words.split()[0] for words in _NUMBER_WORDS), *_SCALE_WORDS, *_ARTICLES]
+)
+"""The words a number in words starts with."""
 _NUMBER_WORD_LANGUAGES = {
     # Number words that are also frequent words of another language ("once", "due", Dutch
     # "onze" = our): a number only in a text of their own language.
@@ -943,15 +942,18 @@ _HOUR_BEFORE_WORDS = (
     _wordset("demie media mezza mezzo meia quart cuarto quarto"),
     _wordset("clock uhr uur heure heures"),
 )
-
-
-_TRIGGER_SPELLINGS = frozenset(
+_MARKED_SPELLINGS = frozenset(
     spelling
-    for words in (_HOUR_AFTER_WORDS, *_HOUR_BEFORE_WORDS, _BARE_HOUR_WORDS)
+    for words in (
+        _HOUR_AFTER_WORDS,
+        *_HOUR_BEFORE_WORDS,
+        _BARE_HOUR_WORDS,
+        _NUMBER_WORD_FIRSTS,
+    )
     for word in words
     for spelling in (word, word.capitalize(), word.upper())
 )
-"""Every word ``_Scan.tokens_of`` is asked for, as written."""
+"""Every word ``_Scan.indexes_of`` is asked for, as it may be written."""
 
 
 def _word_times(scan: _Scan) -> None:
@@ -1081,10 +1083,10 @@ class _Scan:
 
     @functools.cached_property
     def language(self) -> str:
-        """The language most of the first 2,000 words are frequent words of."""
+        """The language most of the first 600 words are frequent words of."""
         counts = dict.fromkeys(_LANGUAGE_HINTS, 0)
         hints = _HINT_LANGUAGES
-        for word in self.words[:2000]:
+        for word in self.words[:_LANGUAGE_SAMPLE]:
             if word in hints:
                 for code in hints[word]:
                     counts[code] += 1
@@ -1092,21 +1094,25 @@ class _Scan:
         return best if counts[best] else ""
 
     @functools.cached_property
-    def _by_word(self) -> dict[str, list[re.Match[str]]]:
-        """The tokens of the words patterns start from, by lower-case word."""
-        by_word: dict[str, list[re.Match[str]]] = {}
-        triggers = _TRIGGER_SPELLINGS
-        for token, word in zip(self.tokens, self.words, strict=True):
-            if word in triggers:
-                by_word.setdefault(word.lower(), []).append(token)
+    def _by_word(self) -> dict[str, list[int]]:
+        """Where the words patterns start from are (token indexes), by lower-case word:
+        one pass over the words and a set lookup each, instead of a pattern tried at
+        every character."""
+        by_word: dict[str, list[int]] = {}
+        marked = _MARKED_SPELLINGS
+        for index, word in enumerate(self.words):
+            if word in marked:
+                by_word.setdefault(word.lower(), []).append(index)
         return by_word
 
-    def tokens_of(self, words: frozenset[str]) -> list[re.Match[str]]:
-        """The tokens that are one of ``words`` (lower case), in order."""
+    def indexes_of(self, words: Iterable[str]) -> list[int]:
+        """The token indexes of the words that are one of ``words`` (lower case), in order."""
         by_word = self._by_word
-        found = [token for word in words for token in by_word.get(word, ())]
-        found.sort(key=lambda token: token.start())
-        return found
+        return sorted(index for word in words for index in by_word.get(word, ()))
+
+    def tokens_of(self, words: Iterable[str]) -> list[re.Match[str]]:
+        """The tokens that are one of ``words`` (lower case), in order."""
+        return [self.tokens[index] for index in self.indexes_of(words)]
 
     def folded_words(self) -> set[str]:
         """Folded words, German umlauts and place names in one spelling ("Koln" = "Cologne")."""
@@ -1279,7 +1285,7 @@ def _counted_word(text: str, end: int) -> str:
     following = _COUNTED.match(text, end)
     if following is None or following.group(1).casefold() in _NUMBER_FUNCTION_WORDS:
         return ""
-    return _fold(following.group(1))[:5]
+    return following.group(1).lower()[:5]
 
 
 _UNITS: dict[str, str] = {}
@@ -1874,9 +1880,8 @@ def _number_words(scan: _Scan) -> None:
     Stunden", "two million euros". Only a number word that counts something, one followed by
     a noun or unit the way digits are, is a detail of its own; "one of them", "the two" and
     the article "a" are *weak*: they count only when the other text has the number."""
-    for index, word in enumerate(scan.words):
-        if word in _NUMBER_WORD_STARTS:
-            scan.add(_number_word(scan, index))
+    for index in scan.indexes_of(_NUMBER_WORD_FIRSTS):
+        scan.add(_number_word(scan, index))
 
 
 def _joined(scan: _Scan, index: int) -> bool:
