@@ -616,12 +616,6 @@ _ACRONYMS = _wordset(
     "url www eta tba aob rsvp nb etc ie eg vs tls ssl dns http https vpn sql ai ia ml ki gps "
     "usb sms crm erp hq"
 )
-_GERMAN_HINTS = _wordset(
-    "der die das und ist nicht mit für wir ich den dem des ein eine zu von auf bitte sie sehr "
-    "uns ihre ihnen wird haben um unser unsere im bei nach aus auch noch wie werden wurde "
-    "sind hat allen"
-)
-_ENGLISH_HINTS = _wordset("the and is of to we you for are with our this that will")
 _GERMAN_DETERMINERS = _wordset(
     "der die das den dem des ein eine einen einem einer eines kein keine keinen keinem "
     "keiner mein meine meinen meinem meiner dein deine unser unsere unseren unserem "
@@ -674,13 +668,6 @@ def _fold(text: str) -> str:
 
 _TOKEN = re.compile(r"[^\W\d_]+")
 """A word: letters only ("Jean-Pierre" and "Luigi's" are two words each)."""
-
-
-def _is_german(text: str) -> bool:
-    sample = text[:20000].lower().split()
-    german = sum(1 for word in sample if word in _GERMAN_HINTS)
-    english = sum(1 for word in sample if word in _ENGLISH_HINTS)
-    return german >= 2 and german > english and german * 12 >= len(sample)
 
 
 # ---------------------------------------------------------------- number words
@@ -1600,7 +1587,7 @@ def _sentence_initial(text: str, start: int) -> bool:
 
 def _names(scan: _Scan, lower: set[str], context: set[str]) -> list[Found]:
     text, tokens, taken, words = scan.text, scan.tokens, scan.taken, scan.words
-    german = _is_german(text) or scan.language == "de"
+    german = scan.language == "de"
     capitals = [i for i, word in enumerate(words) if word[0].isupper()]
     mid_capitals = {words[i] for i in capitals if not _sentence_initial(text, tokens[i].start())}
     known = context if german else mid_capitals | context
