@@ -251,3 +251,89 @@ def test_the_check_is_deterministic_and_takes_any_text() -> None:
         assert isinstance(first, FactCheck)
     with pytest.raises(ValueError, match="unknown kind"):
         check_facts("a", "b", kind="poem")
+
+
+@pytest.mark.parametrize(
+    ("source", "draft"),
+    [
+        ("QA found 3 blockers", "QA found three blockers"),
+        ("25 personnes", "twenty-five people"),
+        ("21 jours", "twenty-one days"),
+        ("97 €", "quatre-vingt-dix-sept euros"),
+        ("vijfentwintig deelnemers", "25 participants"),
+        ("veintitrés personas", "23 people"),
+        ("ventotto giorni", "28 days"),
+        ("vinte e cinco pessoas", "25 people"),
+        ("12 boxes", "a dozen boxes"),
+        ("200 seats", "two hundred seats"),
+        ("for 3 hours", "für drei Stunden"),
+        ("2 million euros", "two million euros"),
+        ("5 m", "5 metres"),
+        ("$1.2M", "1.2 million dollars"),
+        ("€5m", "EUR 5 million"),
+        ("3bn", "3 billion"),
+        ("30 °C", "30 degrees Celsius"),
+        ("10:30", "half past ten"),
+        ("10:30", "om half elf"),
+        ("14:30", "à deux heures et demie"),
+        ("10:30", "a las diez y media"),
+        ("10:00", "ten o'clock"),
+        ("9:00", "a las 9."),
+    ],
+)
+def test_numbers_units_and_times_in_words_match_digits(source: str, draft: str) -> None:
+    assert _kept(source, draft)
+
+
+def test_a_number_word_counts_alone_only_before_what_it_counts() -> None:
+    # "one of them", "the two of us", articles: nothing to report either way.
+    assert check_facts("send the report", "One of them is ready; the two of us agree.").clean
+    assert check_facts("say hello", "Ein Termin und eine Frage, un rendez-vous.").clean
+    assert check_facts("Payment due once we ship.", "We ship, then payment is due.").clean
+    wrong = check_facts("QA found 3 blockers", "QA found four blockers")
+    assert [d.text for d in wrong.missing] == ["3"]
+    assert [d.text for d in wrong.invented] == ["four"]
+    # Dutch "onze" (our) and "ten" are not numbers in a Dutch text.
+    assert check_facts("vergadering", "Ten slotte is onze vergadering verplaatst.").clean
+
+
+def test_units_are_not_multipliers() -> None:
+    check = check_facts("the mast is 5 m high", "The mast is 5 million high.", kind="report")
+    assert [d.text for d in check.missing] == ["5 m"]
+    assert [d.text for d in check.invented] == ["5 million"]
+    unit = check_facts("5 km run", "a 5 m run", kind="report")
+    assert [d.text for d in unit.invented] == ["5 m"]
+    assert check_facts("room 5B, disk 5GB", "Room 5B has a 5 GB disk.").clean
+
+
+def test_a_sentence_may_start_with_a_name() -> None:
+    check = check_facts(
+        "Meeting with Anna on Friday.",
+        "Dear Anna,\n\nSee you Friday. Microsoft was our largest client. Amazon also wants "
+        "to sign.\n\nRecruiter: Talentory.\n\nUrgent requests go to the desk at Gate 2.",
+        given=["Anna"],
+    )
+    # "Recruiter:" is a label, "Urgent requests" and "Gate 2" are not names.
+    assert [d.text for d in check.invented] == ["Microsoft", "Amazon", "Talentory", "2"]
+
+
+def test_the_same_thing_counted_differently_is_flagged() -> None:
+    check = check_facts(
+        "book 2 double rooms for 3 nights", "We booked 3 double rooms for 2 nights."
+    )
+    assert [d.text for d in check.missing] == ["2", "3"]
+    assert [d.text for d in check.invented] == ["3", "2"]
+
+
+def test_the_frequent_words_ship_with_the_package() -> None:
+    # The .deb and the wheel install desktop_slm from pyproject's package data.
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    pyproject = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    assert (
+        "checking/common_words.txt"
+        in pyproject["tool"]["setuptools"]["package-data"]["desktop_slm"]
+    )
+    assert (root / "desktop_slm" / "checking" / "common_words.txt").stat().st_size > 10_000

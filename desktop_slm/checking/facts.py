@@ -17,7 +17,8 @@ Rules (deterministic, no model; every text is scanned once with precompiled patt
   "4800" are equal, and "1.200,50" equals "1,200.50"; a separator that can be read both
   ways gives both readings, and any shared reading is a match. "million", "Mio.", "k"
   multiply. Amounts compare by their number (the currency is part of the text shown).
-  Dates compare by day, month and year (a missing year matches any year); "12/05" is
+  Dates compare by day, month and year (a missing year matches any year, unless the same
+  text gives the year for that day elsewhere); "12/05" is
   read both ways unless one part is above 12. Times compare in minutes ("10:00" =
   "10am" = "10 Uhr" = "10h"); a time without am/pm from 1 to 12 also matches 12 hours
   later. Weekdays and months compare by number, in English, German, French, Spanish,
@@ -27,25 +28,50 @@ Rules (deterministic, no model; every text is scanned once with precompiled patt
   also without scheme, "www." and a trailing slash).
 * A date implies its month, its year and, when the year is known, its weekday: a draft
   that writes "Friday, 14 March 2025" for a source's "14/03/2025" invents nothing, and a
-  source's "in March" is kept by a draft's "on 14 March".
+  source's "in March" is kept by a draft's "on 14 March". A weekday a draft adds to a
+  date whose year neither text gives cannot be checked: it is invented.
+* Numbers written in words ("three", "twenty-five", "vingt et un", "fünfundzwanzig",
+  "treinta y dos", "a dozen", "two hundred", "two million") are numbers, 0-99 in the seven
+  languages. One counts on its own only when it stands before what it counts ("three
+  blockers", "drei Stunden") or before a unit, percent or currency; otherwise ("one of
+  them", "the two of us", the article "ein") it is *weak*: it keeps a detail of the other
+  text but is never missing or invented. A word that is a number in one language and a
+  common word in another ("once", "due", Dutch "onze") counts only in a text whose
+  frequent words are of its language.
+* A number with a unit (m, km, cm, kg, g, GB, MB, °C, h, min, ... and their words) is a
+  quantity: "5 m" = "5 metres" != "5 km"; "m" and "b" multiply only money ("€5m",
+  "$1.2M"). "2 h" lasts; "14h" and "à 14 heures" are times. Times are also read in words
+  ("half past ten", "om half elf" = 10:30, "dix heures et demie", "a las 9").
+* A number counts the word after it ("2 double rooms"): when the other text counts the
+  same word only with other numbers, the number is missing (or invented) even if it
+  occurs elsewhere ("3 double rooms for 2 nights").
 * Names are runs of capitalised words (joined by "van", "de", "of", "&", ...); titles
   (Mr, Frau, Mme, ...) are dropped. A word is not a name when it is on the small
   per-language stop list (greetings, sign-offs, pronouns, sentence starters, job titles,
-  common business nouns), is written in lower case elsewhere in either text, or is a
-  weekday or month. A single word at the start of a sentence or line counts only when it
-  is also written capitalised mid-sentence (in either text), stands alone on its line
-  (a signature), has a capital inside ("FoxBridge") or is followed by a verb such as
-  "will", "said", "confirmed" ("Anna will send ..."); English "-ly"/"-ing"/"-ed" words
-  never. In German text, where every noun is capitalised, a word after an article or an
+  common business nouns), is written in lower case elsewhere in either text (it may still
+  continue a name: "Harbor Bank" beside "the bank"), or is a weekday or month. A frequent
+  word of the language (``common_words.txt``) is not a name after "the", before a number
+  ("Gate 2") or in a title line ("Final Report"). A single word at the start of a
+  sentence or line is a name when it is not a frequent word and a verb or frequent word
+  follows it ("Microsoft was", "Amazon also"), not a noun ("Urgent requests") or a colon
+  (a label); also when it is written capitalised mid-sentence, stands alone on its line
+  (a signature) or has a capital inside ("FoxBridge"). A frequent word there is a name
+  only before "will", "said", ... ("Will said"); English "-ly"/"-ing"/"-ed" words never.
+  In German text, where every noun is capitalised, a word after an article or an
   inflected adjective, with a noun suffix (-ung, -keit, ...) or on the stop list is a
   noun; a single word is a name only after a title, after a noun ("Firma Schneider"),
-  after "in", "aus", "nach", "bei", "von", "und", or when the other text has it too.
+  after "in", "aus", "nach", "bei", "von", "und", or when the other text has it too; "von"
+  joins a German name only after a title ("Herr von Weizsäcker").
   Names compare without case or diacritics ("Müller" = "Mueller" = "Muller") and major
   places in any of the languages ("Köln" = "Cologne"). A source name is kept when a
   draft name is part of it ("Ms Berg", "Dear Anna" for "Anna Berg"); when the draft
   names someone else with one of its words ("Anna Lind"), it is missing; when the draft
-  has no such name, any of its words in the draft keeps it. A draft name is invented
-  unless every one of its words occurs in the source or in ``given``.
+  has no such name, any of its words in the draft keeps it; a draft name that holds it
+  ("Emma Wright" for "Emma") keeps it too. A one-word name that is part of a longer name
+  of the same text ("John" after "John Parker") is checked once, with it. A draft name is
+  invented unless every one of its words occurs in the source or in ``given``; in a
+  translation its frequent words may be translated ("Seville City Council" for
+  "Ayuntamiento de Sevilla").
 * *missing*: source details the draft does not contain. For a summary, which cannot keep
   everything, only salient details count as missing: those in the title and first
   paragraph (at most the first 120 words), and those the document repeats (3 or more
@@ -58,6 +84,7 @@ from __future__ import annotations
 import collections
 import datetime
 import functools
+import importlib.resources
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -191,41 +218,84 @@ def check_facts(
             draft_names.setdefault(word, []).append(item)
 
     draft_pool = _Pool(draft_found)
+    draft_counted = _Pool(item for item in draft_found if not item.weak)
     known_pool = _Pool(source_found + given_found)
     known_words = source_words | given_words
 
+    source_counts, draft_counts = _counts(source_found), _counts(draft_found)
+    translation = kind == "translation"
     salient = _salient(source, source_found) if kind == "summary" else None
     kept: list[Detail] = []
     missing: list[Detail] = []
     seen: set[Any] = set()
+    source_parts = _name_parts(source_found)
     for item in source_found:
-        if item.identity in seen:
+        if item.identity in seen or item.identity in source_parts:
             continue
         seen.add(item.identity)
         if item.kind == "name":
-            found = _name_kept(item, draft_words, draft_names)
+            found = _name_kept(item, draft_words, draft_names, translated=translation)
+        elif item.weak:
+            found = draft_counted.has(item)
+            if not found:
+                continue  # "the two of us" need not be in the draft
         else:
-            found = draft_pool.has(item)
+            found = draft_pool.has(item) and not _miscounted(item, draft_counts)
         if found:
             kept.append(item.detail)
         elif salient is None or item.identity in salient:
             missing.append(item.detail)
 
     invented: list[Detail] = []
-    seen = set()
+    seen = set(_name_parts(draft_found))
     for item in draft_found:
         if item.identity in seen:
             continue
         seen.add(item.identity)
+        if item.weak:
+            continue  # "one of them" invents nothing
         if item.kind == "placeholder":
             known = False
         elif item.kind == "name":
-            known = all(word in known_words for word in item.words)
+            known = all(word in known_words for word in item.words) or (
+                translation and _translated_name(item.words, known_words)
+            )
         else:
-            known = known_pool.has(item) or _implied_by_draft(item, draft_found, known_pool)
+            known = (
+                known_pool.has(item, weekday_written=True)
+                or _implied_by_draft(item, draft_found, known_pool)
+            ) and not _miscounted(item, source_counts)
         if not known:
             invented.append(item.detail)
     return FactCheck(kind, tuple(kept), tuple(missing), tuple(invented), source_name)
+
+
+def _counts(found: list[Found]) -> dict[str, set[str]]:
+    """The numbers each counted word is written with ("doubl": {"n:2"})."""
+    counts: dict[str, set[str]] = {}
+    for item in found:
+        if item.counts and not item.weak:
+            counts.setdefault(item.counts, set()).update(item.keys)
+    return counts
+
+
+def _miscounted(item: Found, other: dict[str, set[str]]) -> bool:
+    """The other text counts the same thing with other numbers only ("3 double rooms" for
+    "2 double rooms")."""
+    return bool(item.counts) and item.counts in other and not item.keys & other[item.counts]
+
+
+def _name_parts(found: list[Found]) -> set[Any]:
+    """Identities of the one-word names that are part of a longer name of the same text:
+    "John" after "John Parker" is the same person, checked once."""
+    longer = {
+        word for item in found if item.kind == "name" and len(item.words) > 1 for word in item.words
+    }
+    return {
+        item.identity
+        for item in found
+        if item.kind == "name" and len(item.words) == 1 and item.words[0] in longer
+    }
 
 
 # ---------------------------------------------------------------- found details
@@ -244,6 +314,12 @@ class Found:
     """Folded words of a name."""
     weekday: int | None = None
     """The weekday written with a date (0 = Monday)."""
+    counts: str = ""
+    """The stem of the word a number counts ("2 double rooms": "doubl"): two texts that
+    count the same thing with different numbers disagree, whatever else they say."""
+    weak: bool = False
+    """A number word that may not count anything ("one of them", "the two"): it counts only
+    when the other text has the number as a detail of its own."""
 
     @property
     def kind(self) -> str:
@@ -271,15 +347,37 @@ class _Pool:
             self.keys |= item.implied
             for day, month, year in item.dates:
                 self.dates.setdefault((day, month), []).append((year, item.weekday))
+        for readings in self.dates.values():
+            # "18 Nov" after "18 November 2027" is that date, not the 18th of any year.
+            if any(year is not None for year, _ in readings):
+                readings[:] = [reading for reading in readings if reading[0] is not None]
 
-    def has(self, item: Found) -> bool:
+    def has(self, item: Found, *, weekday_written: bool = False) -> bool:
+        """``weekday_written``: the weekday of ``item`` must be in this text too (written,
+        or known from the year): a draft cannot add a weekday the source does not give."""
         if item.dates:
             return any(
-                _compatible(year, other_year) and _compatible(item.weekday, other_weekday)
+                _compatible(year, other_year)
+                and _same_weekday(item.weekday, other_weekday, day, month, year or other_year)
+                and not (
+                    weekday_written
+                    and item.weekday is not None
+                    and other_weekday is None
+                    and year is None
+                    and other_year is None
+                )
                 for day, month, year in item.dates
                 for other_year, other_weekday in self.dates.get((day, month), ())
             )
         return bool(item.keys & self.keys)
+
+
+def _same_weekday(
+    one: int | None, other: int | None, day: int, month: int, year: int | None
+) -> bool:
+    if one is not None and other is None and year is not None:
+        other = datetime.date(year, month, day).weekday()
+    return _compatible(one, other)
 
 
 def _compatible(one: int | None, other: int | None) -> bool:
@@ -378,6 +476,10 @@ _WEEKDAY_NAMES = {
 for _list in _WEEKDAY_NAMES.values():
     for _index, _word in enumerate(_list.split()):
         _WEEKDAYS[_word] = _index
+for _lang in ("en", "de", "nl"):
+    # "on Sundays", "sonntags", "maandags"
+    for _index, _word in enumerate(_WEEKDAY_NAMES[_lang].split()):
+        _WEEKDAYS[_word + "s"] = _index
 _WEEKDAYS.update(
     {"sonnabend": 5, "miercoles": 2, "sabado": 5, "lunedi": 0, "martedi": 1,
      "mercoledi": 2, "giovedi": 3, "venerdi": 4, "segunda": 0, "terça": 1, "terca": 1,
@@ -514,12 +616,6 @@ _ACRONYMS = _wordset(
     "url www eta tba aob rsvp nb etc ie eg vs tls ssl dns http https vpn sql ai ia ml ki gps "
     "usb sms crm erp hq"
 )
-_GERMAN_HINTS = _wordset(
-    "der die das und ist nicht mit für wir ich den dem des ein eine zu von auf bitte sie sehr "
-    "uns ihre ihnen wird haben um unser unsere im bei nach aus auch noch wie werden wurde "
-    "sind hat allen"
-)
-_ENGLISH_HINTS = _wordset("the and is of to we you for are with our this that will")
 _GERMAN_DETERMINERS = _wordset(
     "der die das den dem des ein eine einen einem einer eines kein keine keinen keinem "
     "keiner mein meine meinen meinem meiner dein deine unser unsere unseren unserem "
@@ -532,6 +628,31 @@ _GERMAN_NOUN_ENDINGS = (
     "ismus", "ität", "ur", "ie", "ik", "ling", "erin", "erinnen", "anlagen", "anlage",
 )  # fmt: skip
 _COMMON_ENDINGS = ("ly", "ing", "ed", "tion", "ness", "ment")
+
+
+def _common_words() -> dict[str, list[str]]:
+    """The frequent words of each language (``common_words.txt``), most frequent first."""
+    data = importlib.resources.files(__package__).joinpath("common_words.txt")
+    languages: dict[str, list[str]] = {}
+    for line in data.read_text(encoding="utf-8").splitlines():
+        code, sep, words = line.partition(":")
+        if sep and not line.startswith("#"):
+            languages[code.strip()] = words.split()
+    return languages
+
+
+_COMMON_BY_LANGUAGE = _common_words()
+_COMMON_WORDS = frozenset(word for words in _COMMON_BY_LANGUAGE.values() for word in words)
+"""A capitalised word of one of these starting a sentence is not taken for a name."""
+_LANGUAGE_HINTS = {code: frozenset(words[:300]) for code, words in _COMMON_BY_LANGUAGE.items()}
+"""The 300 most frequent words of each language: enough to tell them apart."""
+_LANGUAGE_SAMPLE = 600
+_HINT_LANGUAGES: dict[str, tuple[str, ...]] = {}
+"""The languages of each hint, by its spellings as written ("the", "The")."""
+for _code, _hints in _LANGUAGE_HINTS.items():
+    for _hint in _hints:
+        for _spelling in {_hint, _hint.capitalize()}:
+            _HINT_LANGUAGES[_spelling] = (*_HINT_LANGUAGES.get(_spelling, ()), _code)
 _CONNECTORS = _wordset("van von de der den da di du del della la le of")
 _GERMAN_CONNECTORS = _wordset("van von")
 
@@ -549,11 +670,144 @@ _TOKEN = re.compile(r"[^\W\d_]+")
 """A word: letters only ("Jean-Pierre" and "Luigi's" are two words each)."""
 
 
-def _is_german(text: str) -> bool:
-    sample = text[:20000].lower().split()
-    german = sum(1 for word in sample if word in _GERMAN_HINTS)
-    english = sum(1 for word in sample if word in _ENGLISH_HINTS)
-    return german >= 2 and german > english and german * 12 >= len(sample)
+# ---------------------------------------------------------------- number words
+def _number_word_table() -> dict[str, int]:
+    """Every spelling of 0-99 in the seven languages, its words joined by one space
+    ("twenty five", "vingt et un", "quatre vingt dix", "fünfundzwanzig", "treinta y dos")."""
+    table: dict[str, int] = {}
+
+    def add(value: int, *spellings: str) -> None:
+        for spelling in spellings:
+            if spelling:
+                table.setdefault(spelling.casefold(), value)
+
+    def units(words: str) -> list[str]:
+        """Add 0-19 (a "/" separates spellings); the first spelling of each, by value."""
+        listed = words.split()
+        for value, word in enumerate(listed):
+            add(value, *word.split("/"))
+        return [word.split("/")[0] for word in listed]
+
+    def tens(words: str, compound: Any, first: int = 2) -> None:
+        for ten, word in enumerate(words.split(), start=first):
+            for spelling in word.split("/"):
+                add(ten * 10, spelling)
+                for unit in range(1, 10):
+                    add(ten * 10 + unit, *compound(spelling, unit))
+
+    en = units(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen "
+        "fourteen fifteen sixteen seventeen eighteen nineteen"
+    )
+    tens("twenty thirty forty fifty sixty seventy eighty ninety", lambda t, u: [f"{t} {en[u]}"])
+    de = units(
+        "null eins/ein/eine zwei drei vier fünf sechs sieben acht neun zehn elf zwölf "
+        "dreizehn vierzehn fünfzehn sechzehn siebzehn achtzehn neunzehn"
+    )
+    de[1] = "ein"
+    tens(
+        "zwanzig dreißig vierzig fünfzig sechzig siebzig achtzig neunzig",
+        lambda t, u: [f"{de[u]}und{t}"],
+    )
+    nl = units(
+        "nul een/één twee drie vier vijf zes zeven acht negen tien elf twaalf dertien "
+        "veertien vijftien zestien zeventien achttien negentien"
+    )
+    tens(
+        "twintig dertig veertig vijftig zestig zeventig tachtig negentig",
+        lambda t, u: [f"{nl[u]}ën{t}" if nl[u].endswith("e") else f"{nl[u]}en{t}", f"{nl[u]}en{t}"],
+    )
+    fr = units(
+        "zéro un/une deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze "
+        "quinze seize"
+    )
+    fr += ["dix sept", "dix huit", "dix neuf"]
+    for value in (17, 18, 19):
+        add(value, fr[value])
+    tens(
+        "vingt trente quarante cinquante soixante septante huitante/octante nonante",
+        lambda t, u: [f"{t} et un" if u == 1 else f"{t} {fr[u]}", f"{t} {fr[u]}"],
+    )
+    for rest in range(10, 20):
+        add(60 + rest, f"soixante {'et onze' if rest == 11 else fr[rest]}", f"soixante {fr[rest]}")
+    add(80, "quatre vingts", "quatre vingt")
+    for rest in range(1, 20):
+        add(80 + rest, f"quatre vingt {fr[rest]}")
+    es = units(
+        "cero uno/una/un dos tres cuatro cinco seis siete ocho nueve diez once doce trece "
+        "catorce quince dieciséis/dieciseis diecisiete dieciocho diecinueve"
+    )
+    twenties = (
+        "veinte veintiuno/veintiún/veintiuna veintidós/veintidos veintitrés/veintitres "
+        "veinticuatro veinticinco veintiséis/veintiseis veintisiete veintiocho veintinueve"
+    )
+    for value, word in enumerate(twenties.split(), start=20):
+        add(value, *word.split("/"))
+    tens(
+        "treinta cuarenta cincuenta sesenta setenta ochenta noventa",
+        lambda t, u: [f"{t} y {es[u]}", f"{t} y una" if u == 1 else ""],
+        first=3,
+    )
+    it = units(
+        "zero uno/una/un due tre quattro cinque sei sette otto nove dieci undici dodici "
+        "tredici quattordici quindici sedici diciassette diciotto diciannove"
+    )
+    tens(
+        "venti trenta quaranta cinquanta sessanta settanta ottanta novanta",
+        lambda t, u: [
+            (t[:-1] if it[u][0] in "uo" else t) + ("tré" if u == 3 else it[u]),
+            (t[:-1] if it[u][0] in "uo" else t) + it[u],
+        ],
+    )
+    pt = units(
+        "zero um/uma dois/duas três quatro cinco seis sete oito nove dez onze doze treze "
+        "catorze/quatorze quinze dezesseis/dezasseis dezessete/dezassete dezoito dezenove/dezanove"
+    )
+    tens(
+        "vinte trinta quarenta cinquenta sessenta setenta oitenta noventa",
+        lambda t, u: [f"{t} e {pt[u]}", f"{t} e {('', 'uma', 'duas')[u]}" if u < 3 else ""],
+    )
+    return table
+
+
+_NUMBER_WORDS = _number_word_table()
+_NUMBER_WORD_LENGTH = max(len(words.split()) for words in _NUMBER_WORDS)
+_HUNDRED_WORDS = _wordset("hundred hundert cent cents cien ciento cento cem honderd")
+_DOZEN_WORDS = _wordset("dozen dutzend douzaine docena dozzina dúzia duzia dozijn")
+_SCALE_WORDS = _HUNDRED_WORDS | _DOZEN_WORDS
+_ARTICLES = _wordset("a an ein eine einem einer une una uno um uma een")
+_NUMBER_WORD_FIRSTS = frozenset(
+    [*(words.split()[0] for words in _NUMBER_WORDS), *_SCALE_WORDS, *_ARTICLES]
+)
+"""The words a number in words starts with."""
+_NUMBER_WORD_LANGUAGES = {
+    # Number words that are also frequent words of another language ("once", "due", Dutch
+    # "onze" = our): a number only in a text of their own language.
+    "once": "es", "dos": "es", "sei": "it", "due": "it", "otto": "it", "tien": "nl",
+    "ten": "en", "nul": "nl", "onze": "fr pt", "seize": "fr", "sept": "fr", "cent": "fr",
+    "null": "de", "elf": "de nl", "neuf": "fr", "un": "fr es it", "une": "fr", "um": "pt",
+}  # fmt: skip
+_NUMBER_FUNCTION_WORDS = _wordset(
+    # After a number word these make it a pronoun or part of a phrase ("one of", "two or
+    # three"), not a count of something.
+    """
+    of to in on at for with by from and or but than as is are was were be been will would
+    can could should may might must have has had do does did not no more less so if when
+    that which who this these those it its them they we you he she us our your their his
+    her my me i the a an about after before over into out up off each other others too
+    also just only even still again all both any some most many much such here there now
+    then another
+    der die das den dem des und oder aber als wie ist sind war waren wird werden hat haben
+    von mit zu zum zur für auf im an am bei nach vor aus um über unter nicht mehr noch auch
+    schon nur davon mal
+    de du des la le les et ou mais que qui est sont était à au aux en dans pour par sur
+    avec sans pas plus moins d l
+    del el los las y o pero es son era al con por para sin no más menos
+    di della il lo i gli e ma che è sono a su da non più meno
+    do da dos das os as é são em no na com sem não mais
+    het een van te op aan voor uit om niet meer ook nog
+    """
+)
 
 
 # ---------------------------------------------------------------- patterns
@@ -617,7 +871,7 @@ _DAY = r"(?:[12]\d|3[01]|0?[1-9])"
 _YEAR = r"(?:1[89]\d\d|2[01]\d\d)"
 _WEEKDAY_PREFIX = (
     rf"(?:(?P<wd>{_WEEKDAY_WORD})\.?,?{_SEP}+"
-    r"(?:(?:le|den|the|el|il|o)\s+)?)?"
+    r"(?:(?:le|den|dem|the|el|il|o)\s+)?)?"
 )
 _DATE_FORMS = {
     # 2026-03-14
@@ -643,8 +897,99 @@ _DATE_NUMERIC = re.compile(
 """Found by scanning: the dates that start with a digit."""
 _TIME = re.compile(
     r"(?P<h>\d\d?)(?:(?P<sep>[:.h])(?P<m>[0-5]\d))?"
-    r"(?:\s?(?P<ap>a\.?m\.?|p\.?m\.?)(?!\w)|\s?(?P<uhr>uhr|h\b|hrs\b|heures?\b|o'clock)|(?(sep)|(?!)))"
+    r"(?:\s?(?P<ap>a\.?m\.?|p\.?m\.?)(?!\w)|\s?(?P<uhr>uhr|uur|h\b|hrs\b|heures?\b|o'clock|noon|midday)|(?(sep)|(?!)))"
     r"(?![\w:])",
+    re.IGNORECASE,
+)
+_GAP = r"[ \u00a0]+"
+_TIME_WORDS_BEFORE_HOUR = re.compile(
+    # "half past four", "quarter to ten", Dutch and German "om half elf" / "um halb elf"
+    # (10:30): the hour follows.
+    rf"(?<!\w)(?:(?P<half>half{_GAP}past)|(?P<quarter>quarter{_GAP}past)"
+    rf"|(?P<to>(?:a{_GAP})?quarter{_GAP}to)|(?P<halb>(?:om|um|gegen){_GAP}(?:half|halb)))"
+    rf"{_GAP}(?P<n>\d\d?|[^\W\d_]+)\b",
+    re.IGNORECASE,
+)
+_TIME_WORDS_AFTER_HOUR = (
+    # "dix heures et demie", "las diez y media", "le dieci e mezza", "dez e meia" first,
+    # then "ten o'clock", "zehn Uhr", "dix heures": the hour comes before these words.
+    re.compile(
+        r"(?<!\w)(?:(?P<half>demie|media|mezz[ao]|meia)|(?P<quarter>quart|cuarto|quarto))\b"
+    ),
+    re.compile(r"(?<!\w)(?:o'clock|o\u2019clock|uhr|uur|heures?)\b", re.IGNORECASE),
+)
+_HOUR_BEFORE = re.compile(
+    r"(?<!\w)(?P<n>\d\d?|[^\W\d_]+)(?:[ \u00a0]+heures?)?"
+    r"(?:[ \u00a0]+(?P<link>et|y|e|e[ \u00a0]+un))?[ \u00a0]+\Z",
+    re.IGNORECASE,
+)
+_HOUR_AFTER_WORDS = _wordset("half quarter halb")
+_BARE_HOUR_WORDS = _wordset("las la alle às as um om vers à at ab bis until till")
+_HOUR_BEFORE_WORDS = (
+    _wordset("demie media mezza mezzo meia quart cuarto quarto"),
+    _wordset("clock uhr uur heure heures"),
+)
+_MARKED_SPELLINGS = frozenset(
+    spelling
+    for words in (
+        _HOUR_AFTER_WORDS,
+        *_HOUR_BEFORE_WORDS,
+        _BARE_HOUR_WORDS,
+        _NUMBER_WORD_FIRSTS,
+    )
+    for word in words
+    for spelling in (word, word.capitalize(), word.upper())
+)
+"""Every word ``_Scan.indexes_of`` is asked for, as it may be written."""
+
+
+def _word_times(scan: _Scan) -> None:
+    """Times written in words ("half past four", "om half elf", "dix heures et demie")."""
+    text = scan.text
+    # Patterns tried where their words are: a set lookup per word is much cheaper than
+    # trying a pattern at every character.
+    for token in scan.tokens_of(_HOUR_AFTER_WORDS):
+        match = _TIME_WORDS_BEFORE_HOUR.search(text, max(0, token.start() - 6), token.end() + 24)
+        if match is None or match.start() > token.start():
+            continue
+        offset = -1 if match.group("to") or match.group("halb") else 0
+        minute = 45 if match.group("to") else 15 if match.group("quarter") else 30
+        hour = match.group("n")
+        scan.add(_word_time(text, match.start(), match.end(), hour, offset=offset, minute=minute))
+    for pattern, words in zip(_TIME_WORDS_AFTER_HOUR, _HOUR_BEFORE_WORDS, strict=True):
+        for token in scan.tokens_of(words):
+            match = pattern.match(
+                text, max(0, token.start() - (2 if token.group() == "clock" else 0))
+            )
+            if match is None:
+                continue
+            before = _HOUR_BEFORE.search(text, max(0, match.start() - 24), match.start())
+            halves = match.groupdict()
+            if before is None or bool(before.group("link")) != bool(halves):
+                continue
+            minute = 30 if halves.get("half") else 15 if halves.get("quarter") else 0
+            hour = before.group("n")
+            scan.add(_word_time(text, before.start(), match.end(), hour, minute=minute))
+
+
+def _word_time(
+    text: str, start: int, end: int, number: str, *, offset: int = 0, minute: int = 0
+) -> Found | None:
+    """``number`` o'clock plus ``offset`` hours and ``minute`` minutes, morning or evening."""
+    hour = int(number) if number.isdigit() else _NUMBER_WORDS.get(number.casefold())
+    if hour is None or not 1 <= hour <= 12:
+        return None
+    hour = (hour + offset) % 12
+    keys = {f"h:{hour * 60 + minute}", f"h:{(hour + 12) * 60 + minute}"}
+    return Found(Detail(text[start:end], "time", start, end), frozenset(keys))
+
+
+_BARE_HOUR = re.compile(
+    # "a las 9", "um 9", "at 9.": an hour after a word for "at", with no unit or noun after it.
+    r"(?:las|la|alle|às|as|um|om|vers|à|at|ab|bis|until|till)[ \u00a0]"
+    r"(?P<h>[01]?\d|2[0-3])(?=[ \u00a0]?(?:[.,](?!\d)|[;!?)\n]|\Z|"
+    r"[ \u00a0](?:and|or|y|e|et|und|en|o|tomorrow|today|tonight|morgen|heute|mañana|"
+    r"domani|demain|amanhã|vandaag)\b))",
     re.IGNORECASE,
 )
 _PHONE = re.compile(
@@ -654,6 +999,7 @@ _PHONE = re.compile(
     r"|(?<=\()\d{2,5}\)[ \-./]?\d{2,5}(?:[ \-./]?\d{2,5}){0,3}"
     r"|(?<=0)\d{1,4}(?:[ \-/.]\d{2,8}){1,4}"
     r"|(?<=\d)\d{2}[-.]\d{3}[-.]\d{4}"
+    r"|(?<=1)[-. ]\d{3}[-. ]\d{3}[-. ]\d{4}"
     r"|(?<=\d)\d{2} \d{3} \d{4}"
     r")(?!\w)"
 )
@@ -683,7 +1029,7 @@ _PLACEHOLDER = re.compile(
     r"\[(?!\d+\])[^\[\]\n]{1,40}\](?!\()"
     r"|<(?!/?(?:br|p|b|i|a|div|span)\b)[A-Za-z][^<>\n@]{0,30}>"
     r"|\{\{?[A-Za-z_][^{}\n]{0,30}\}\}?"
-    r"|X[Xx](?:[./:\-][Xx]{2,4})+\b|x[Xx](?:[./:\-][Xx]{2,4})+\b|XXX+\b|___+"
+    r"|X[Xx](?:[./:\-][Xx]{2,4})+\b|x[Xx](?:[./:\-][Xx]{2,4})+\b|XXX+\b|(?<!\w)__+(?!\w)"
 )
 
 
@@ -721,6 +1067,39 @@ class _Scan:
     def add(self, found: Found | None) -> None:
         if found is not None and self.claim(found.detail.start, found.detail.end):
             self.found.append(found)
+
+    @functools.cached_property
+    def language(self) -> str:
+        """The language most of the first 600 words are frequent words of."""
+        counts = dict.fromkeys(_LANGUAGE_HINTS, 0)
+        hints = _HINT_LANGUAGES
+        for word in self.words[:_LANGUAGE_SAMPLE]:
+            if word in hints:
+                for code in hints[word]:
+                    counts[code] += 1
+        best = max(counts, key=counts.__getitem__)
+        return best if counts[best] else ""
+
+    @functools.cached_property
+    def _by_word(self) -> dict[str, list[int]]:
+        """Where the words patterns start from are (token indexes), by lower-case word:
+        one pass over the words and a set lookup each, instead of a pattern tried at
+        every character."""
+        by_word: dict[str, list[int]] = {}
+        marked = _MARKED_SPELLINGS
+        for index, word in enumerate(self.words):
+            if word in marked:
+                by_word.setdefault(word.lower(), []).append(index)
+        return by_word
+
+    def indexes_of(self, words: Iterable[str]) -> list[int]:
+        """The token indexes of the words that are one of ``words`` (lower case), in order."""
+        by_word = self._by_word
+        return sorted(index for word in words for index in by_word.get(word, ()))
+
+    def tokens_of(self, words: Iterable[str]) -> list[re.Match[str]]:
+        """The tokens that are one of ``words`` (lower case), in order."""
+        return [self.tokens[index] for index in self.indexes_of(words)]
 
     def folded_words(self) -> set[str]:
         """Folded words, German umlauts and place names in one spelling ("Koln" = "Cologne")."""
@@ -792,6 +1171,17 @@ def _scan(text: str) -> _Scan:
         before = text[match.start() - 1 : match.start()]
         if not (before.isalnum() or before in ("_", ".", ":", ",")):
             scan.add(_time(match))
+    _word_times(scan)
+    for token in scan.tokens_of(_BARE_HOUR_WORDS):
+        bare = _BARE_HOUR.match(text, token.start())
+        if bare is None:
+            continue
+        hour = int(bare.group("h"))
+        minutes = {hour * 60} | ({(hour + 12) * 60} if 1 <= hour <= 11 else set())
+        start, end = bare.span("h")
+        scan.add(
+            Found(Detail(text[start:end], "time", start, end), frozenset(f"h:{m}" for m in minutes))
+        )
     for match in _PHONE.finditer(text):
         digits = _NON_DIGITS.sub("", match.group())
         before = text[match.start() - 1 : match.start()]
@@ -804,6 +1194,12 @@ def _scan(text: str) -> _Scan:
             continue
         if text[start - 1 : start] in (".", ",") and text[start - 2 : start - 1].isdigit():
             continue  # the "4M" of "$2.4M"
+        letters = value.lstrip("0123456789").casefold()
+        if letters in _UNITS or (
+            letters in ("m", "b", "k", "bn", "mn")
+            and _CURRENCY_BEFORE.search(text, max(0, start - 4), start)
+        ):
+            continue  # "5GB" is a quantity and "$5M" an amount
         key = _NON_ALNUM.sub("", value).upper()
         keys = {"i:" + key}
         if key.isdigit():
@@ -811,6 +1207,7 @@ def _scan(text: str) -> _Scan:
         scan.add(_found(match, "identifier", keys))
     for match in _NUMBER.finditer(text):
         scan.add(_number(text, match))
+    _number_words(scan)
     for token in calendar:
         scan.add(_calendar_word(text, token))
     return scan
@@ -825,18 +1222,23 @@ def _number(text: str, match: re.Match[str]) -> Found | None:
     after = _AFTER_NUMBER.match(text, end)
     assert after is not None  # every part of it is optional
     multiplier = after.group("m")
-    mark = text[start - 2 : start].strip()[-1:]
+    mark = text[max(0, start - 2) : start].strip()[-1:]
     currency = (
         _CURRENCY_BEFORE.search(text, max(0, start - 4), start)
         if mark and (mark in "€$£¥₹." or mark.isupper())
         else None
     )
+    money = currency is not None or bool(after.group("currency"))
+    if multiplier and multiplier.casefold() in ("m", "b") and not money:
+        # "5 m" is five metres and "3 B" a room: "m" and "b" multiply only money ("€5m").
+        multiplier = None
     keys = _number_keys(match.group(), multiplier)
+    implied: set[str] = set()
     first, last = start, after.end("m") if multiplier else end
     if after.group("percent"):
         kind, last = "percent", after.end()
         keys = {"p:" + key[2:] for key in _number_keys(match.group(), None)}
-    elif currency is not None or after.group("currency"):
+    elif money:
         kind = "amount"
         if currency is not None:
             first, glued = currency.start(), False
@@ -845,10 +1247,71 @@ def _number(text: str, match: re.Match[str]) -> Found | None:
     else:
         kind = "number"
         glued = glued or before in ("_", "/", ":", "#", "-")
+        unit = None if multiplier else _UNIT.match(text, last)
+        if unit is not None:
+            # A quantity compares by value and unit: "5 m" = "5 metres" != "5 km"; it
+            # still keeps a plain "5" of the other text.
+            implied, last = keys, unit.end()
+            keys = _unit_keys(keys, unit.group("u"))
         glued = glued or _NUMBER_END.match(text, last) is None
     if glued:
         return None
-    return Found(Detail(text[first:last], kind, first, last), frozenset(keys))
+    return Found(
+        Detail(text[first:last], kind, first, last),
+        frozenset(keys),
+        frozenset(implied),
+        counts=_counted_word(text, last) if kind == "number" and not implied else "",
+    )
+
+
+_COUNTED = re.compile(r"[ \u00a0]([^\W\d_]+)")
+
+
+def _counted_word(text: str, end: int) -> str:
+    """The stem of the word a number counts ("2 double rooms": "doubl"), or ""."""
+    following = _COUNTED.match(text, end)
+    if following is None or following.group(1).casefold() in _NUMBER_FUNCTION_WORDS:
+        return ""
+    return following.group(1).lower()[:5]
+
+
+_UNITS: dict[str, str] = {}
+for _unit_group in (
+    "m metre metres meter meters metern mètre mètres metro metros metri",
+    "km kilometre kilometres kilometer kilometers kilometern kilomètre kilomètres kilómetro "
+    "kilómetros chilometro chilometri quilómetro quilómetros quilômetro quilômetros",
+    "cm centimetre centimetres centimeter centimeters centimètres centímetros centimetri",
+    "mm millimetre millimetres millimeter millimeters",
+    "m² m2 sqm",
+    "kg kilo kilos kilogram kilograms kilogramm kilogramme kilogrammes kilogramos chili",
+    "g gram grams gramm gramme grammes gramos grammi",
+    "mg",
+    "t tonne tonnes tonnen toneladas tonnellate",
+    "l litre litres liter liters litro litros litri",
+    "ml",
+    "gb gigabyte gigabytes",
+    "mb megabyte megabytes",
+    "kb kilobyte kilobytes",
+    "tb terabyte terabytes",
+    "°c °f ° degrees grad degrés grados gradi graus graden celsius fahrenheit "
+    "degrees_celsius grad_celsius degrés_celsius grados_celsius gradi_celsius graus_celsius "
+    "graden_celsius",
+    "h hr hrs hour hours stunde stunden heure heures hora horas ora ore uur",
+    "min mins minute minutes minuten minuto minutos minuti",
+    "km/h kmh mph",
+):
+    _unit_words = [word.replace("_", " ") for word in _unit_group.split()]
+    for _unit in _unit_words:
+        _UNITS[_unit] = _unit_words[0]
+_UNIT = re.compile(
+    rf"{_SEP}?(?P<u>{_alternation(sorted(_UNITS, key=len, reverse=True))})(?![^\W_])",
+    re.IGNORECASE,
+)
+
+
+def _unit_keys(number_keys: Iterable[str], unit: str) -> set[str]:
+    canonical = _UNITS[unit.casefold()]
+    return {f"q:{key[2:]}{canonical}" for key in number_keys}
 
 
 def _word_char_before(text: str, start: int) -> bool:
@@ -1054,6 +1517,8 @@ def _time(match: re.Match[str]) -> Found | None:
     sep, ampm, uhr = match.group("sep"), match.group("ap"), match.group("uhr")
     if hour > 23 or (sep == "." and not (ampm or uhr)) or (sep == "h" and uhr):
         return None  # "3.45" is a number
+    if uhr and uhr.casefold() in ("h", "hrs", "heure", "heures") and not _clock_time(match):
+        return None  # "2 h" and "3 heures" last; "14h" and "à 14 heures" are times
     minutes: set[int] = set()
     if ampm:
         if not 1 <= hour <= 12:
@@ -1069,6 +1534,17 @@ def _time(match: re.Match[str]) -> Found | None:
     return Found(
         Detail(match.string[start : match.end()], "time", start, match.end()), frozenset(keys)
     )
+
+
+_TIME_PREPOSITIONS = _wordset("at à a vers dès um ab bis gegen alle às om from to until till de")
+
+
+def _clock_time(match: re.Match[str]) -> bool:
+    """ "14h", "10 h 30" or a time after "at", "à", "um": not a duration."""
+    if match.group("m") or match.start("uhr") == match.end("h"):
+        return True
+    before = match.string[max(0, match.start() - 12) : match.start()].split()
+    return bool(before) and before[-1].casefold() in _TIME_PREPOSITIONS
 
 
 _ALL_WEEKDAYS = frozenset([*_WEEKDAYS, *_WEEKDAY_ABBREVIATIONS])
@@ -1111,7 +1587,7 @@ def _sentence_initial(text: str, start: int) -> bool:
 
 def _names(scan: _Scan, lower: set[str], context: set[str]) -> list[Found]:
     text, tokens, taken, words = scan.text, scan.tokens, scan.taken, scan.words
-    german = _is_german(text)
+    german = scan.language == "de"
     capitals = [i for i, word in enumerate(words) if word[0].isupper()]
     mid_capitals = {words[i] for i in capitals if not _sentence_initial(text, tokens[i].start())}
     known = context if german else mid_capitals | context
@@ -1119,7 +1595,7 @@ def _names(scan: _Scan, lower: set[str], context: set[str]) -> list[Found]:
     found: list[Found] = []
     run: list[int] = []
     before_run = ""
-    noun_end = -1
+    noun_end = -2  # no noun yet (-1 would be "right before the first word")
 
     def flush() -> None:
         while run and _connector(words[run[-1]]):
@@ -1133,8 +1609,21 @@ def _names(scan: _Scan, lower: set[str], context: set[str]) -> list[Found]:
     for i in capitals:
         token, word = tokens[i], words[i]
         start = token.start()
-        if taken.find(1, start, token.end()) != -1 or not _could_be_name(word, lower):
+        if taken.find(1, start, token.end()) != -1:
             flush()
+            continue
+        if not _could_be_name(word, lower):
+            # "Harbor Bank" although "the bank" is written too: a word seen in lower case
+            # continues a name; it does not start one.
+            last = run[-1] if run else -2
+            if (
+                i == last + 1
+                and text[tokens[last].end() : start] == " "
+                and _could_be_name(word, set())
+            ):
+                run.append(i)
+            else:
+                flush()
             continue
         if run:
             last = run[-1]
@@ -1142,7 +1631,14 @@ def _names(scan: _Scan, lower: set[str], context: set[str]) -> list[Found]:
             if i == last + 1 and gap in (" ", " & "):
                 run.append(i)
                 continue
-            if i == last + 2 and words[last + 1] in connectors and gap == f" {words[last + 1]} ":
+            # German "Dollar von Investoren" is not a name; "Herr von Weizsäcker" is.
+            joins = not german or before_run.casefold() in _TITLES
+            if (
+                joins
+                and i == last + 2
+                and words[last + 1] in connectors
+                and gap == f" {words[last + 1]} "
+            ):
                 run += [last + 1, i]
                 continue
             flush()
@@ -1227,6 +1723,8 @@ def _name(
 ) -> Found | None:
     significant = [t.group() for t in run if not _connector(t.group())]
     first = run[0]
+    if len(significant) == 1 and not german and _common_noun(text, first, before):
+        return None
     if len(significant) == 1 and not _distinct(text, first):
         word = significant[0]
         after_title = before.casefold() in _TITLES
@@ -1235,23 +1733,87 @@ def _name(
             if not (after_title or after_noun or word in known or before in _GERMAN_PLACE_WORDS):
                 return None
         elif _sentence_initial(text, first.start()) and word not in known:
+            # Every sentence starts with a capital. There a name is followed by a verb or a
+            # frequent word ("Microsoft was", "Amazon also wants"), an adjective or a label
+            # by a noun or a colon ("Urgent requests", "Recruiter:"); a frequent word of the
+            # language is a name only before a verb such as "will" ("Will said").
+            folded = word.casefold()
             following = _NEXT_WORD.match(text, run[-1].end())
             verb = following.group(1) if following else ""
-            subject = following is not None and (verb is None or verb.casefold() in _SUBJECT_VERBS)
-            if not subject or word.casefold().endswith(_COMMON_ENDINGS):
+            verb = verb.casefold() if verb else verb
+            if folded.endswith(_COMMON_ENDINGS) or _LABEL_END.match(text, run[-1].end()):
+                return None
+            if folded in _COMMON_WORDS:
+                if verb not in _SUBJECT_VERBS or folded.endswith("s"):
+                    return None
+            elif verb and verb not in _SUBJECT_VERBS and verb not in _NAME_FOLLOWERS:
                 return None
     start, end = run[0].start(), run[-1].end()
     words = tuple(_EXONYMS.get(w, w) for w in (_fold(w) for w in significant))
     return Found(Detail(text[start:end], "name", start, end), words=words)
 
 
-def _name_kept(name: Found, draft_words: set[str], draft_names: dict[str, list[Found]]) -> bool:
+_NAME_FOLLOWERS = frozenset().union(*_LANGUAGE_HINTS.values())
+_LABEL_END = re.compile(r"[ \u00a0]?:")
+_DIGIT_NEXT = re.compile(r"[ \u00a0]\d")
+
+
+@functools.cache
+def _folded_common_words() -> frozenset[str]:
+    return frozenset(_fold(word) for word in _COMMON_WORDS)
+
+
+def _translated_name(words: Iterable[str], known: set[str]) -> bool:
+    """A name of a translation whose other words are translated common words: "Seville City
+    Council" for "Ayuntamiento de Sevilla" ("Seville" is known, "City" and "Council" are
+    common English words)."""
+    common = _folded_common_words()
+    words = tuple(words)
+    return any(word in known for word in words) and all(
+        word in known or word in common for word in words
+    )
+
+
+_TITLE_LENGTH = 120
+"""Longer lines are prose, not titles."""
+
+
+def _common_noun(text: str, token: re.Match[str], before: str) -> bool:
+    """A frequent word that names a thing, not someone: after "the" ("The Committee"), as
+    the label of a number ("Gate 2") or in a title written in capitals ("Final Report")."""
+    if token.group().casefold() not in _COMMON_WORDS:
+        return False
+    if before.casefold() == "the" or _DIGIT_NEXT.match(text, token.end()):
+        return True
+    start = text.rfind("\n", 0, token.start()) + 1
+    end = text.find("\n", token.end())
+    end = len(text) if end < 0 else end
+    if end - start > _TITLE_LENGTH:
+        return False
+    line = text[start:end]
+    long_words = [word for word in _TOKEN.findall(line) if len(word) > 3]
+    return len(long_words) >= 2 and all(word[0].isupper() for word in long_words)
+
+
+def _name_kept(
+    name: Found,
+    draft_words: set[str],
+    draft_names: dict[str, list[Found]],
+    *,
+    translated: bool = False,
+) -> bool:
     """A source name is in the draft when a draft name is part of it ("Ms Berg", "Anna" for
-    "Anna Berg"), or, when the draft names no one like it, when one of its words occurs."""
+    "Anna Berg") or holds it ("Emma Wright" for "Emma"), or, when the draft names no one
+    like it, when one of its words occurs."""
     whole = set(name.words)
     related = [other for word in whole for other in draft_names.get(word, ())]
     if related:
-        return any(set(other.words) <= whole for other in related)
+        return any(
+            set(other.words) <= whole
+            or whole <= set(other.words)
+            or (translated and _translated_name(other.words, whole))
+            for other in related
+        )
     return any(word in draft_words for word in name.words)
 
 
@@ -1298,3 +1860,98 @@ for _group in (
     _words_of_group = [_fold(word) for word in _group.split()]
     for _alias in _words_of_group:
         _EXONYMS[_alias] = _words_of_group[0]
+
+
+def _number_words(scan: _Scan) -> None:
+    """Numbers written in words: "three blockers", "vingt et un jours", "a dozen", "zwei
+    Stunden", "two million euros". Only a number word that counts something, one followed by
+    a noun or unit the way digits are, is a detail of its own; "one of them", "the two" and
+    the article "a" are *weak*: they count only when the other text has the number."""
+    for index in scan.indexes_of(_NUMBER_WORD_FIRSTS):
+        scan.add(_number_word(scan, index))
+
+
+def _joined(scan: _Scan, index: int) -> bool:
+    """Word ``index`` follows the one before it after a single space or hyphen."""
+    return scan.text[scan.tokens[index - 1].end() : scan.tokens[index].start()] in (" ", "-")
+
+
+def _number_word(scan: _Scan, first: int) -> Found | None:
+    text, tokens, words = scan.text, scan.tokens, scan.words
+    start = tokens[first].start()
+    if words[first][0].isupper() and not _sentence_initial(text, start):
+        return None  # "Otto", "Sept", "Chapter Three"
+    phrase = words[first].casefold()
+    if (
+        phrase in _ARTICLES
+        and phrase not in _NUMBER_WORDS
+        and (first + 1 == len(words) or words[first + 1].casefold() not in _SCALE_WORDS)
+    ):
+        return None  # "a", "an": a number only in "a dozen", "a hundred"
+    value: int | None = None
+    last = first
+    value = _NUMBER_WORDS.get(phrase)
+    position = first
+    while position + 1 < len(words) and position - first + 1 < _NUMBER_WORD_LENGTH:
+        if not _joined(scan, position + 1):
+            break
+        position += 1
+        phrase += " " + words[position].casefold()
+        if phrase in _NUMBER_WORDS:
+            value, last = _NUMBER_WORDS[phrase], position
+    folded = words[first].casefold()
+    if value is None:
+        if folded in _ARTICLES:
+            value = 1
+        elif folded in _HUNDRED_WORDS or folded in _DOZEN_WORDS:
+            value, last = 1, first - 1  # "cent euros", "Dutzend": the scale word alone
+        else:
+            return None
+    scaled = False
+    scale = last + 1
+    if scale < len(words) and (scale == first or _joined(scan, scale)) and value < 10:
+        scale_word = words[scale].casefold()
+        if scale_word in _HUNDRED_WORDS or scale_word in _DOZEN_WORDS:
+            value *= 100 if scale_word in _HUNDRED_WORDS else 12
+            last, scaled = scale, True
+    if last < first or (
+        folded in _ARTICLES and not scaled and value == 1 and folded not in _NUMBER_WORDS
+    ):
+        return None
+    for word in words[first : last + 1]:
+        own = _NUMBER_WORD_LANGUAGES.get(word.casefold())
+        if own is not None and scan.language not in own.split():
+            return None  # English "once", "due"; Dutch "onze"
+    end = tokens[last].end()
+    keys = {f"n:{value}"}
+    implied: set[str] = set()
+    kind = "number"
+    counted = True
+    after = _AFTER_NUMBER.match(text, end)
+    assert after is not None  # every part of it is optional
+    multiplier = after.group("m")
+    if multiplier and len(multiplier) > 3:  # "two million", not "two m"
+        keys, end = {"n:" + _format_value(value * _multiplier(multiplier))}, after.end("m")
+    if after.group("percent"):
+        kind, end = "percent", after.end()
+        keys = {"p:" + key[2:] for key in keys}
+    elif after.group("currency"):
+        kind, end = "amount", after.end()
+    elif (unit := _UNIT.match(text, end)) is not None and unit.group().startswith(" "):
+        implied, end = keys, unit.end()
+        keys = _unit_keys(keys, unit.group("u"))
+    elif not (multiplier and len(multiplier) > 3):
+        following = last + 1
+        counted = (
+            following < len(words)
+            and _joined(scan, following)
+            and words[following].casefold() not in _NUMBER_FUNCTION_WORDS
+        )
+    weak = not counted or (value == 1 and not scaled)
+    return Found(
+        Detail(text[start:end], kind, start, end),
+        frozenset(keys),
+        frozenset(implied),
+        weak=weak,
+        counts=_counted_word(text, end) if kind == "number" and not implied else "",
+    )
