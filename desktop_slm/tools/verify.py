@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from desktop_slm.checking.facts import FactCheck, check_facts
+from desktop_slm.languages import LANGUAGES
 from desktop_slm.tools.email import EmailRequest
 from desktop_slm.tools.report import ReportRequest
 from desktop_slm.tools.rewrite import RewriteRequest
@@ -10,6 +13,10 @@ from desktop_slm.tools.summarize import SummarizeRequest
 from desktop_slm.tools.translate import TranslateRequest
 
 TOOLS = ("email", "report", "translate", "summarize", "rewrite")
+
+PROMPT_WORDS = (*(language.name for language in LANGUAGES), "Markdown")
+"""Words of the app's own prompts (languages are named to the model in English): a model
+that repeats them has not invented anything."""
 
 
 def check_answer(tool: str, request: object, text: str) -> FactCheck:
@@ -23,17 +30,22 @@ def check_answer(tool: str, request: object, text: str) -> FactCheck:
     """
     if tool == "email" and isinstance(request, EmailRequest):
         source = "\n\n".join(p for p in (request.notes, request.original_email) if p.strip())
-        given = (request.recipient, request.sign_off)
+        given = (request.recipient, request.sign_off, *PROMPT_WORDS)
         return check_facts(source, text, given=given, kind="email")
     if tool == "report" and isinstance(request, ReportRequest):
-        given = (request.title, request.instruction)
+        # The headings are the outline's, which the user saw and could edit.
+        headings = re.findall(r"(?m)^#{1,6}\s+(.+)$", text)
+        given = (request.title, request.instruction, *headings, *PROMPT_WORDS)
         return check_facts(request.notes, text, given=given, kind="report")
     if tool == "translate" and isinstance(request, TranslateRequest):
-        return check_facts(request.text, text, kind="translation")
+        return check_facts(request.text, text, given=PROMPT_WORDS, kind="translation")
     if tool == "summarize" and isinstance(request, SummarizeRequest):
-        return check_facts(request.text, text, given=(request.focus,), kind="summary")
+        given = (request.focus, *PROMPT_WORDS)
+        return check_facts(request.text, text, given=given, kind="summary")
     if tool == "rewrite" and isinstance(request, RewriteRequest):
         # A rewrite keeps every detail of the text it rewrote, whatever that text was.
         kind = "email" if request.kind == "email" else "report"
-        return check_facts(request.text, text, kind=kind, source_name="the text before")
+        return check_facts(
+            request.text, text, given=PROMPT_WORDS, kind=kind, source_name="the text before"
+        )
     raise TypeError(f"no fact check for tool {tool!r} with a {type(request).__name__}")
