@@ -365,3 +365,12 @@ def test_every_result_has_notices_even_when_nothing_happened() -> None:
     assert isinstance(result, JobResult)
     assert result.notices == ()
     assert result.text == "All good."
+
+
+@pytest.mark.parametrize(
+    "closing", ["Amicalement,", "Mit freundlichen Grüßen", "Atenciosamente,", "Hälsningar,"]
+)
+def test_an_email_ending_with_the_apps_closing_in_any_language_is_complete(closing: str) -> None:
+    text = f"Bonjour Claire,\n\nMerci pour ton aide au salon.\n\n{closing}\nJulien Martin"
+    assert not ends_mid_sentence(text)
+    assert complete_sentences(text) == (text, False)

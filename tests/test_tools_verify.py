@@ -43,3 +43,16 @@ def test_a_translation_is_checked_against_its_source_text() -> None:
     assert good.total >= 3
     wrong = verify.check_answer("translate", request, "Invoice RE-2025-0042 for €4,300 by 12 May.")
     assert [detail.text for detail in wrong.missing] == ["4.800 €"]
+
+
+def test_the_apps_own_closing_is_not_invented() -> None:
+    request = email.EmailRequest(
+        notes="remercier Claire pour le dîner de vendredi",
+        tone="friendly",
+        language="French",
+        sign_off="Sam",
+    )
+    closing = email.closing_line("French", "friendly")
+    text = f"Subject: Merci\n\nBonjour Claire,\n\nMerci pour le dîner de vendredi.\n\n{closing}\nSam"
+    check = verify.check_answer("email", request, text)
+    assert check.invented == ()

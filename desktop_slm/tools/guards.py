@@ -15,6 +15,8 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from desktop_slm.tools.signoff import CLOSING_PHRASES
+
 
 # ---------------------------------------------------------------- sentences
 def _word_set(words: str) -> frozenset[str]:
@@ -74,7 +76,11 @@ _CLOSING_WORDS = (
     r"met\s+vriendelijke\s+groet(?:en)?|groeten|"
     r"atenciosamente|cumprimentos|abraços"
 )
-_CLOSING = re.compile(rf"^\s*(?:{_CLOSING_WORDS})\s*[,.!]?\s*$", re.IGNORECASE)
+# ... and every closing the app writes or recognises in an email (all its languages).
+_KNOWN_CLOSINGS = "|".join(re.escape(phrase).replace(r"\ ", r"\s+") for phrase in CLOSING_PHRASES)
+_CLOSING = re.compile(
+    rf"^\s*(?:{_CLOSING_WORDS}|{_KNOWN_CLOSINGS})\s*[,.!\uff0c\u3001]?\s*$", re.IGNORECASE
+)
 _THANKS = re.compile(r"^\s*(?:thanks|thank\s+you|many\s+thanks)\s*[,.!]?\s*$", re.IGNORECASE)
 """A closing line too, but also a sentence of its own: not counted as a sign-off."""
 _GREETING = re.compile(

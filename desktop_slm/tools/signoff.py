@@ -112,6 +112,8 @@ _PHRASES: tuple[str, ...] = tuple(
         reverse=True,
     )
 )
+CLOSING_PHRASES = _PHRASES
+"""Every closing phrase the app knows, lower case without punctuation, longest first."""
 _SIGNATURE_DELIMITERS = frozenset({"--", "-- ", "—", "___", "---"})
 _PLACEHOLDER_LINE = re.compile(r"^\W*(\[[^\]\n]{1,60}\]\W*)+$")
 _MAX_NAME_WORDS = 6

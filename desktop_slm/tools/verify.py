@@ -6,6 +6,7 @@ import re
 
 from desktop_slm.checking.facts import FactCheck, check_facts
 from desktop_slm.languages import LANGUAGES
+from desktop_slm.tools import signoff
 from desktop_slm.tools.email import EmailRequest
 from desktop_slm.tools.report import ReportRequest
 from desktop_slm.tools.rewrite import RewriteRequest
@@ -14,7 +15,7 @@ from desktop_slm.tools.translate import TranslateRequest
 
 TOOLS = ("email", "report", "translate", "summarize", "rewrite")
 
-PROMPT_WORDS = (*(language.name for language in LANGUAGES), "Markdown")
+PROMPT_WORDS = (*(language.name for language in LANGUAGES), "Markdown", "Outline")
 """Words of the app's own prompts (languages are named to the model in English): a model
 that repeats them has not invented anything."""
 
@@ -30,7 +31,9 @@ def check_answer(tool: str, request: object, text: str) -> FactCheck:
     """
     if tool == "email" and isinstance(request, EmailRequest):
         source = "\n\n".join(p for p in (request.notes, request.original_email) if p.strip())
-        given = (request.recipient, request.sign_off, *PROMPT_WORDS)
+        # The closing is the app's own ("Amicalement," for a friendly French email).
+        closing = signoff.closing_line(request.language, request.tone)
+        given = (request.recipient, request.sign_off, closing, *PROMPT_WORDS)
         return check_facts(source, text, given=given, kind="email")
     if tool == "report" and isinstance(request, ReportRequest):
         # The headings are the outline's, which the user saw and could edit.
