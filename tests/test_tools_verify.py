@@ -53,6 +53,7 @@ def test_the_apps_own_closing_is_not_invented() -> None:
         sign_off="Sam",
     )
     closing = email.closing_line("French", "friendly")
-    text = f"Subject: Merci\n\nBonjour Claire,\n\nMerci pour le dîner de vendredi.\n\n{closing}\nSam"
+    body = "Bonjour Claire,\n\nMerci pour le dîner de vendredi."
+    text = f"Subject: Merci\n\n{body}\n\n{closing}\nSam"
     check = verify.check_answer("email", request, text)
     assert check.invented == ()
