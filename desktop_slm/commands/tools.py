@@ -1,4 +1,4 @@
-"""``desktop-slm run email|report|translate|summarize``: the writing tools without the window."""
+"""``desktop-slm run email|report|translate|summarize|continue``: the tools without the window."""
 
 from __future__ import annotations
 
@@ -103,6 +103,26 @@ def register(commands: Any, run_tools: Any) -> None:
     _output(summ)
     summ.set_defaults(handler=_run_summarize)
 
+    cont = run_tools.add_parser(
+        "continue", help="print how a text goes on (the window's inline suggestion)"
+    )
+    _input(cont, "the text to continue (a final line break is ignored)")
+    cont.add_argument(
+        "--words", type=_word_count, default=None, metavar="N",
+        help="at most N words (default 12); the continuation also ends with its sentence",
+    )  # fmt: skip
+    cont.add_argument(
+        "--model", dest="tool_model", metavar="PATH_OR_ID", help="model (.gguf file) to use"
+    )
+    cont.add_argument(
+        "--context", type=positive_int, default=None, metavar="N", help="context size in tokens"
+    )
+    cont.add_argument("--threads", type=positive_int, default=None, metavar="N")
+    cont.add_argument(
+        "--json", action="store_true", help='print {"continuation": ..., "model": ...}'
+    )
+    cont.set_defaults(handler=_run_continue, temperature=None, max_tokens=None)
+
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -156,6 +176,15 @@ def _section_count(value: str) -> int:
     number = positive_int(value)
     if number > MAX_SECTIONS:
         raise argparse.ArgumentTypeError(f"must be {MAX_SECTIONS} or less")
+    return number
+
+
+def _word_count(value: str) -> int:
+    from desktop_slm.tools.predict import MAX_WORDS
+
+    number = positive_int(value)
+    if number > MAX_WORDS:
+        raise argparse.ArgumentTypeError(f"must be {MAX_WORDS} or less")
     return number
 
 
@@ -500,3 +529,44 @@ def _run_summarize(args: argparse.Namespace) -> int:
         return summarize.job(request, limits, summary_plan)
 
     return _run_job(args, run, make_job, checked=("summarize", request))
+
+
+# ---------------------------------------------------------------- continue
+def _run_continue(args: argparse.Namespace) -> int:
+    """Print the continuation the window would suggest after ``--input`` (greedy: repeatable)."""
+    import threading
+
+    from desktop_slm.engine.client import EngineClient
+    from desktop_slm.tools import predict
+
+    settings = _settings()
+    run = _choose_model(args, settings)
+    try:
+        text = read_input(args.input)
+    except UsageError as exc:
+        return usage("run continue", str(exc))
+    # A file's last line ends with a line break; the text goes on from that line.
+    text = text.removesuffix("\n").removesuffix("\r")
+    words = args.words or predict.DEFAULT_WORDS
+    with EngineClient() as client:
+        tuning = run.tuning
+        active = client.load(run.model_path, n_ctx=tuning.n_ctx, n_threads=tuning.n_threads)
+        note(f"model {active.info.display_name()}")
+        stop = threading.Event()
+
+        def cancel() -> None:
+            stop.set()
+            client.cancel()
+
+        with cancel_on_sigint(cancel) as interrupted:
+            continuation = predict.continue_text(client, text, words=words, stop=stop)
+    if interrupted.is_set():
+        print(f"{APP_NAME}: interrupted; nothing was predicted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if args.json:
+        print(json.dumps({"continuation": continuation, "model": _model_json(active)}))
+    elif continuation:
+        print(continuation)
+    else:
+        note("the model had no continuation for this text")
+    return EXIT_OK

@@ -1,0 +1,183 @@
+"""Text prediction: a short continuation of the text before the cursor.
+
+The model gets a plain continuation request (``complete``) of the last part of the text,
+which works for chat and base models alike: a suggestion continues the user's own words,
+it is not an answer to them. The prompt starts at a stable place (a word boundary on a
+fixed grid of characters), so while the user types on, each request begins with the same
+text as the one before and llama.cpp reuses its cached prefix.
+
+:func:`clean_continuation` makes what the model wrote fit to be shown after the cursor:
+at most ``words`` words, on the current line, up to the end of the sentence, without
+special tokens or junk, and spaced right against the text before it (mid-word or at a
+word boundary). An empty string means "no suggestion".
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import TYPE_CHECKING
+
+from desktop_slm.engine.protocol import SamplingOptions, TokenEvent
+
+if TYPE_CHECKING:
+    from desktop_slm.tools.prompt import TextEngine
+
+DEFAULT_WORDS = 12
+"""A suggestion is at most this many words."""
+MAX_WORDS = 64
+
+PROMPT_CHARS = 1200
+"""The prompt is at most about this many characters of the text (a few hundred tokens)."""
+PROMPT_GRID = 200
+"""Where the prompt starts moves in steps of this many characters, so the prompts of
+requests made while the user types on start alike and share the model's cache."""
+
+TOKENS_PER_WORD = 2
+"""Answer budget per word asked for (a word of another language or a number takes more
+tokens than an English word), plus a few for the space and punctuation."""
+
+_SPECIAL = re.compile(
+    r"<\|[^|>]{0,40}\|>|</?s>|<(?:start|end)_of_turn>|<unk>|<pad>|\[/?INST\]"
+    r"|</?[A-Za-z][A-Za-z0-9]{0,10}(?:\s[^<>]{0,80})?/?>"
+)
+"""Control tokens a model may write as text (ChatML, Llama, Gemma, Mistral) and markup
+(``<strong>``): what follows them is not a continuation of the user's sentence."""
+_SENTENCE_END = re.compile(r"[.!?\u2026\u3002\uff01\uff1f]+[\"'\u201d\u2019)\]]*(?=\s|$)")
+_SPACED_PUNCTUATION = frozenset(',;:.!?)]}"\u201d\u2019\u2026')
+"""After these a new word is written with a space before it."""
+_WORD = re.compile(r"\S+")
+_WORD_CHAR = re.compile(r"\w")
+
+
+def continuation_prompt(text: str) -> str:
+    """The part of ``text`` the model continues: its tail, from a stable word boundary.
+
+    ``text`` is everything before the cursor. The tail is at most :data:`PROMPT_CHARS`
+    characters and starts after whitespace (never mid-word), on a grid of
+    :data:`PROMPT_GRID` characters from the start of the text.
+    """
+    if len(text) <= PROMPT_CHARS:
+        return text
+    over = len(text) - PROMPT_CHARS
+    start = -(-over // PROMPT_GRID) * PROMPT_GRID  # the next grid line at or after `over`
+    space = re.search(r"\s+", text[start:])
+    if space is None or start + space.end() >= len(text):
+        return text[start:]  # one enormous word: keep its end
+    return text[start + space.end() :]
+
+
+def wants_suggestion(text: str) -> bool:
+    """Whether a continuation of ``text`` (the text before the cursor) makes sense.
+
+    Not for an empty text, nor at the start of an empty line (nothing on the line to
+    continue yet).
+    """
+    line = text.rsplit("\n", 1)[-1]
+    return bool(line.strip()) and bool(_WORD_CHAR.search(text))
+
+
+def sampling(words: int = DEFAULT_WORDS) -> SamplingOptions:
+    """Greedy (the same text gives the same suggestion), short, and ends with the line."""
+    return SamplingOptions(
+        max_tokens=words * TOKENS_PER_WORD + 4,
+        temperature=0.0,
+        repeat_penalty=1.1,
+        stop=("\n",),
+    )
+
+
+def clean_continuation(text: str, raw: str, *, words: int = DEFAULT_WORDS) -> str:
+    """What of ``raw`` (the model's continuation of ``text``) to suggest; "" for nothing.
+
+    The result is placed right after ``text``: it starts with a space when a new word
+    begins (and ``text`` does not end in whitespace), with no space when it completes
+    the word being typed or when ``text`` already ends in one. It ends at the end of the
+    line, the first sentence end, or after ``words`` words, with no trailing whitespace.
+    """
+    cut = _SPECIAL.search(raw)
+    if cut is not None:
+        raw = raw[: cut.start()]  # what follows a control token is not the user's text
+    raw = raw.replace("\r", "").replace("\t", " ").split("\n", 1)[0]
+    raw = "".join(ch for ch in raw if ch.isprintable())
+    body = _first_words(raw.lstrip(), max(1, min(words, MAX_WORDS)))
+    if not _WORD_CHAR.search(body):
+        return ""  # nothing, or punctuation alone: no suggestion
+    return _space_between(text, raw, body) + body
+
+
+def _first_words(body: str, words: int) -> str:
+    """``body`` up to its first sentence end, at most ``words`` words."""
+    end = _SENTENCE_END.search(body)
+    if end is not None:
+        body = body[: end.end()]
+    spans = list(_WORD.finditer(body))[:words]
+    return body[: spans[-1].end()] if spans else ""
+
+
+def _space_between(text: str, raw: str, body: str) -> str:
+    """ " " when ``body`` starts a new word right after ``text``, else ""."""
+    if not text or text[-1].isspace():
+        return ""
+    if raw[:1].isspace():
+        return " "  # the model started a new word
+    last, first = text[-1], body[0]
+    # "Hello," + "how are you": a word after punctuation ("3." + "5" stays one number).
+    after_punctuation = last in _SPACED_PUNCTUATION and _WORD_CHAR.match(first) is not None
+    in_number = last == "." and text[-2:-1].isdigit() and first.isdigit()
+    return " " if after_punctuation and not in_number else ""
+
+
+def continue_text(
+    engine: TextEngine,
+    text: str,
+    *,
+    words: int = DEFAULT_WORDS,
+    stop: threading.Event | None = None,
+) -> str:
+    """Ask ``engine`` to continue ``text`` (the text before the cursor); "" for nothing.
+
+    ``stop`` (set, then ``engine.cancel()``) ends the request early; what was written so
+    far is dropped, since a suggestion cut short is no suggestion.
+    """
+    if not wants_suggestion(text):
+        return ""
+    prompt = continuation_prompt(text)
+    raw = ""
+    events = engine.complete(prompt, sampling(words))
+    try:
+        for event in events:
+            if stop is not None and stop.is_set():
+                return ""
+            if isinstance(event, TokenEvent):
+                raw += event.text
+                if _has_enough(raw, words):
+                    break  # the rest would be cut off anyway: stop paying for it
+            elif event.finish_reason == "cancelled":
+                return ""
+            elif event.finish_reason == "length":
+                raw = _without_cut_word(raw)
+    finally:
+        close = getattr(events, "close", None)
+        if close is not None:
+            close()  # a request nobody listens to any more is cancelled
+    return clean_continuation(text, raw, words=words)
+
+
+def _has_enough(raw: str, words: int) -> bool:
+    """Whether ``raw`` already holds all a suggestion can show (more would be cut)."""
+    body = raw.lstrip()
+    if "\n" in body or _SPECIAL.search(body):
+        return True
+    end = _SENTENCE_END.search(body)
+    if end is not None and end.end() < len(body):  # a settled end: whitespace follows
+        return True
+    return len(_WORD.findall(body)) > words
+
+
+def _without_cut_word(raw: str) -> str:
+    """``raw`` without its last word, which the answer budget may have cut in two."""
+    if not raw or raw[-1].isspace():
+        return raw
+    head = re.sub(r"\S+$", "", raw)
+    return head if head.strip() else raw
