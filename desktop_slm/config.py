@@ -84,6 +84,8 @@ class Settings:
     email_language: str = "English"
     prepare_while_typing: bool = True
     """Evaluate the request while the user pauses typing, so Generate answers at once."""
+    suggest_while_typing: bool = True
+    """Show a grey continuation at the cursor when the user pauses typing (Tab accepts it)."""
     window_geometry: str | None = None
     editor_zoom: int = 100
     """Text size of the writing tabs' text boxes, in percent (Ctrl+Plus, Ctrl+Minus, Ctrl+0)."""

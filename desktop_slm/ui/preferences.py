@@ -64,6 +64,14 @@ class PreferencesDialog(QDialog):
         )
         self.prepare.setChecked(settings.prepare_while_typing)
 
+        self.suggest = QCheckBox("Suggest how my sentence goes on")
+        self.suggest.setObjectName("suggestCheck")
+        self.suggest.setToolTip(
+            "When you pause typing, a grey continuation appears at the cursor: Tab accepts "
+            "it, Ctrl+Right takes its next word, any other key dismisses it."
+        )
+        self.suggest.setChecked(settings.suggest_while_typing)
+
         note = QLabel(
             "Threads and context size apply when the model is next loaded; changing them "
             "reloads the current model. A larger context holds longer texts but needs more "
@@ -82,6 +90,7 @@ class PreferencesDialog(QDialog):
         form.addRow("Temperature", self.temperature)
         form.addRow("Longest answer", self.max_tokens)
         form.addRow("", self.prepare)
+        form.addRow("", self.suggest)
         form.addRow(note)
         form.addRow(buttons)
         accessibility.prepare(self)
@@ -96,4 +105,5 @@ class PreferencesDialog(QDialog):
         settings.temperature = round(self.temperature.value(), 2)
         settings.max_tokens = self.max_tokens.value()
         settings.prepare_while_typing = self.prepare.isChecked()
+        settings.suggest_while_typing = self.suggest.isChecked()
         return reload

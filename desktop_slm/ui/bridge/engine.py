@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from collections.abc import Callable
@@ -11,13 +12,17 @@ from PySide6.QtCore import QObject, Signal, SignalInstance
 
 from desktop_slm.engine.client import ActiveModel, EngineClient
 from desktop_slm.errors import ModelFileError, UserFacingError
+from desktop_slm.tools import predict
 from desktop_slm.tools.prompt import ToolPrompt, prefill
 from desktop_slm.ui.bridge.background import Background
 
 log = logging.getLogger(__name__)
 
 PREFILL_YIELD_S = 2.0
-"""How long a request waits for a cancelled prefill to let go of the engine."""
+"""How long a request waits for a cancelled prefill or suggestion to let go of the engine."""
+
+GIVE_WAY = ("prefill", "suggestion")
+"""Holders of the engine that let go of it as soon as a request wants it."""
 
 
 class EngineBridge(QObject):
@@ -38,14 +43,18 @@ class EngineBridge(QObject):
     generationFinished = Signal(object)  # Completion
     busyChanged = Signal(bool)  # False once a finished request has let go of the engine
     prefilled = Signal(object)  # Prefilled: a request was evaluated ahead of time
+    suggested = Signal(int, str)  # ticket of suggest(), the continuation ("" for none)
 
     def __init__(self, client: EngineClient | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._client = client or EngineClient(on_state=self._on_client_state)
-        # Who holds the engine: None, "request" (one at a time) or "prefill" (gives way).
+        # Who holds the engine: None, "request" (one at a time), or one that gives way to
+        # a request: "prefill" or "suggestion" (a suggestion also pushes a prefill aside).
         self._holder: str | None = None
         self._holder_changed = threading.Condition()
-        self._prefill_stop = threading.Event()
+        self._stops = {holder: threading.Event() for holder in GIVE_WAY}
+        self._request_waiting = False  # a request waits for a give-way holder to let go
+        self._tickets = itertools.count(1)
         self._thread: threading.Thread | None = None
         self._background = Background(self)
         self._model: ActiveModel | None = None
@@ -65,7 +74,7 @@ class EngineBridge(QObject):
         return self._client.active_model or self._model
 
     def is_busy(self) -> bool:
-        """True while a request runs; a :meth:`prefill` does not count, it makes way."""
+        """True while a request runs; a prefill or a suggestion does not count, it makes way."""
         return self._holder == "request"
 
     def _take(self, holder: str) -> bool:
@@ -73,18 +82,21 @@ class EngineBridge(QObject):
             if self._holder is None:
                 self._holder = holder
                 return True
-            if holder == "prefill" or self._holder != "prefill":
+            if holder == "prefill" or self._holder not in GIVE_WAY:
                 return False
-        # A request finds a prefill running: cancel it and wait for it to let go.
-        self._prefill_stop.set()  # in case its request has not been sent yet
-        self._client.cancel()  # llama.cpp stops within one graph node
-        with self._holder_changed:
-            if not self._holder_changed.wait_for(
-                lambda: self._holder is None, timeout=PREFILL_YIELD_S
-            ):
-                return False
-            self._holder = holder
-            return True
+            # A request finds a prefill or a suggestion running: cancel it, wait for it.
+            self._stops[self._holder].set()  # in case its request has not been sent yet
+            self._client.cancel()  # llama.cpp stops within one graph node
+            self._request_waiting = True  # no suggestion may slip in meanwhile
+            try:
+                if not self._holder_changed.wait_for(
+                    lambda: self._holder is None, timeout=PREFILL_YIELD_S
+                ):
+                    return False
+                self._holder = holder
+                return True
+            finally:
+                self._request_waiting = False
 
     def _let_go(self) -> None:
         with self._holder_changed:
@@ -103,7 +115,7 @@ class EngineBridge(QObject):
             return False
         if not self._take("prefill"):
             return False
-        stop = self._prefill_stop = threading.Event()
+        stop = self._stops["prefill"] = threading.Event()
 
         def work() -> None:
             try:
@@ -115,6 +127,66 @@ class EngineBridge(QObject):
 
         # A failure (e.g. the text does not fit) is only logged: Generate says so.
         return self._hold_thread("engine-prefill", work, "Preparing the answer failed")
+
+    def suggest(self, text: str, *, words: int = predict.DEFAULT_WORDS) -> int:
+        """Ask in the background how ``text`` (what is before the cursor) goes on.
+
+        Returns a ticket, or 0 when no model is open or a request holds the engine (a
+        running Generate always wins). ``suggested(ticket, continuation)`` follows,
+        unless the suggestion is cancelled first: by the next :meth:`suggest`, by
+        :meth:`cancel_suggestion`, or by any request, which never waits for it. A
+        suggestion pushes a running prefill aside (the user is looking at the cursor);
+        a prefill never starts while a suggestion runs.
+        """
+        if self._background.closing or self._client.active_model is None:
+            return 0
+        with self._holder_changed:
+            if self._holder == "request" or self._request_waiting:
+                return 0
+        self.cancel_suggestion()
+        ticket = next(self._tickets)
+        stop = self._stops["suggestion"] = threading.Event()
+
+        def work() -> None:
+            if not self._take_for_suggestion(stop):
+                return
+            try:
+                if stop.is_set():
+                    return
+                continuation = predict.continue_text(self._client, text, words=words, stop=stop)
+                if not stop.is_set():
+                    self._emit(self.suggested, ticket, continuation)
+            finally:
+                self._let_go()
+
+        started = self._background.start(
+            work, name="engine-suggestion", what_failed="Predicting the text failed"
+        )
+        return ticket if started is not None else 0
+
+    def _take_for_suggestion(self, stop: threading.Event) -> bool:
+        """Wait for the engine (a prefill is cancelled); False once ``stop`` is set."""
+        with self._holder_changed:
+            while not (stop.is_set() or self._request_waiting or self._background.closing):
+                if self._holder is None:
+                    self._holder = "suggestion"
+                    return True
+                if self._holder == "request":
+                    return False
+                if self._holder == "prefill" and not self._stops["prefill"].is_set():
+                    self._stops["prefill"].set()
+                    self._client.cancel()
+                if not self._holder_changed.wait(timeout=PREFILL_YIELD_S):
+                    return False
+            return False
+
+    def cancel_suggestion(self) -> None:
+        """Drop the suggestion asked for last: it is stopped, and never reported."""
+        self._stops["suggestion"].set()
+        with self._holder_changed:
+            if self._holder == "suggestion":
+                self._client.cancel()
+            self._holder_changed.notify_all()  # a suggestion waiting for the engine gives up
 
     def run_exclusive(self, name: str, work: Callable[[], None]) -> bool:
         """Run ``work`` on a background thread while holding the engine; False if busy.

@@ -26,6 +26,7 @@ from desktop_slm.models.selection import ModelSettings
 from desktop_slm.storage.drafts import DraftStore, HistoryEntry
 from desktop_slm.tools import rewrite, verify
 from desktop_slm.tools.jobs import JobProgress, JobResult, JobStepDone, JobToken
+from desktop_slm.ui import suggestion
 from desktop_slm.ui.bridge.engine import EngineBridge
 from desktop_slm.ui.bridge.jobs import JobsBridge, LiveStats
 from desktop_slm.ui.history import HistoryPanel
@@ -124,6 +125,8 @@ class ToolTab(QWidget, Generic[F]):
         self.input_panel.target = self.form.document_target
         self._layout()
         self._connect()
+        self.suggestions = suggestion.attach(self, bridge, self._suggesting)
+        """Inline suggestions in every text box of the tab (the form's own included)."""
         self._ready = True
         self.update_controls()
 
@@ -252,6 +255,9 @@ class ToolTab(QWidget, Generic[F]):
         own_hint = self.form.refresh(Controls(running, model is not None, can_run, has_output))
         if own_hint is not None:
             self.hint.setText(own_hint)
+
+    def _suggesting(self) -> bool:
+        return self.settings.suggest_while_typing and not self.running
 
     def _on_engine_changed(self, _what: object) -> None:
         self.update_controls()
