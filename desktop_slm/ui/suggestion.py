@@ -69,6 +69,11 @@ class InlineSuggestion(QObject):
         return self._text
 
     @property
+    def ticket(self) -> int:
+        """The ticket of the request in flight (``EngineBridge.suggest``), 0 for none."""
+        return self._ticket
+
+    @property
     def pending(self) -> bool:
         """A pause in typing is being waited for, or a suggestion is being asked for."""
         return self._timer.isActive() or self._ticket != 0

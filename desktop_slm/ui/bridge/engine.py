@@ -77,12 +77,13 @@ class EngineBridge(QObject):
         """True while a request runs; a prefill or a suggestion does not count, it makes way."""
         return self._holder == "request"
 
-    def _take(self, holder: str) -> bool:
+    def _take_for_request(self) -> bool:
+        """Take the engine for a request (on the GUI thread): a give-way holder is stopped."""
         with self._holder_changed:
             if self._holder is None:
-                self._holder = holder
+                self._holder = "request"
                 return True
-            if holder == "prefill" or self._holder not in GIVE_WAY:
+            if self._holder not in GIVE_WAY:
                 return False
             # A request finds a prefill or a suggestion running: cancel it, wait for it.
             self._stops[self._holder].set()  # in case its request has not been sent yet
@@ -93,10 +94,34 @@ class EngineBridge(QObject):
                     lambda: self._holder is None, timeout=PREFILL_YIELD_S
                 ):
                     return False
-                self._holder = holder
+                self._holder = "request"
                 return True
             finally:
                 self._request_waiting = False
+
+    def _take_when_free(self, holder: str, stop: threading.Event) -> bool:
+        """Wait on a background thread for the engine as ``holder``, a give-way holder.
+
+        False once ``stop`` is set, a request holds or wants the engine, or the window
+        closes. A suggestion pushes a running prefill aside (the user is looking at the
+        cursor) and waits for the suggestion before it to stop; a prefill waits for a
+        suggestion to finish (it prepares Generate, which comes later), never for
+        another prefill.
+        """
+        with self._holder_changed:
+            while not (stop.is_set() or self._request_waiting or self._background.closing):
+                current = self._holder
+                if current is None:
+                    self._holder = holder
+                    return True
+                if current == "request" or current == holder == "prefill":
+                    return False
+                if holder == "suggestion" and current == "prefill":
+                    self._stops["prefill"].set()
+                    self._client.cancel()
+                if not self._holder_changed.wait(timeout=PREFILL_YIELD_S):
+                    return False
+            return False
 
     def _let_go(self) -> None:
         with self._holder_changed:
@@ -113,11 +138,15 @@ class EngineBridge(QObject):
         """
         if self._background.closing or self._client.active_model is None:
             return False
-        if not self._take("prefill"):
-            return False
-        stop = self._stops["prefill"] = threading.Event()
+        with self._holder_changed:
+            if self._holder in ("request", "prefill") or self._request_waiting:
+                return False
+            self._stops["prefill"].set()  # one still waiting for the engine is out of date
+            stop = self._stops["prefill"] = threading.Event()
 
         def work() -> None:
+            if not self._take_when_free("prefill", stop):
+                return
             try:
                 done = prefill(self._client, prompt, stop)
                 log.debug("prefilled %s", done)
@@ -126,7 +155,7 @@ class EngineBridge(QObject):
                 self._let_go()
 
         # A failure (e.g. the text does not fit) is only logged: Generate says so.
-        return self._hold_thread("engine-prefill", work, "Preparing the answer failed")
+        return self._start_give_way("engine-prefill", work, "Preparing the answer failed")
 
     def suggest(self, text: str, *, words: int = predict.DEFAULT_WORDS) -> int:
         """Ask in the background how ``text`` (what is before the cursor) goes on.
@@ -136,7 +165,7 @@ class EngineBridge(QObject):
         unless the suggestion is cancelled first: by the next :meth:`suggest`, by
         :meth:`cancel_suggestion`, or by any request, which never waits for it. A
         suggestion pushes a running prefill aside (the user is looking at the cursor);
-        a prefill never starts while a suggestion runs.
+        a prefill waits for a suggestion to finish.
         """
         if self._background.closing or self._client.active_model is None:
             return 0
@@ -148,7 +177,7 @@ class EngineBridge(QObject):
         stop = self._stops["suggestion"] = threading.Event()
 
         def work() -> None:
-            if not self._take_for_suggestion(stop):
+            if not self._take_when_free("suggestion", stop):
                 return
             try:
                 if stop.is_set():
@@ -159,26 +188,16 @@ class EngineBridge(QObject):
             finally:
                 self._let_go()
 
-        started = self._background.start(
-            work, name="engine-suggestion", what_failed="Predicting the text failed"
-        )
-        return ticket if started is not None else 0
+        started = self._start_give_way("engine-suggestion", work, "Predicting the text failed")
+        return ticket if started else 0
 
-    def _take_for_suggestion(self, stop: threading.Event) -> bool:
-        """Wait for the engine (a prefill is cancelled); False once ``stop`` is set."""
-        with self._holder_changed:
-            while not (stop.is_set() or self._request_waiting or self._background.closing):
-                if self._holder is None:
-                    self._holder = "suggestion"
-                    return True
-                if self._holder == "request":
-                    return False
-                if self._holder == "prefill" and not self._stops["prefill"].is_set():
-                    self._stops["prefill"].set()
-                    self._client.cancel()
-                if not self._holder_changed.wait(timeout=PREFILL_YIELD_S):
-                    return False
+    def _start_give_way(self, name: str, work: Callable[[], None], what_failed: str) -> bool:
+        """Start ``work``, which waits for the engine itself; :meth:`shutdown` waits for it."""
+        thread = self._background.start(work, name=name, what_failed=what_failed)
+        if thread is None:
             return False
+        self._thread = thread
+        return True
 
     def cancel_suggestion(self) -> None:
         """Drop the suggestion asked for last: it is stopped, and never reported."""
@@ -192,9 +211,10 @@ class EngineBridge(QObject):
         """Run ``work`` on a background thread while holding the engine; False if busy.
 
         ``busyChanged(True)`` is emitted before it starts and ``busyChanged(False)`` once
-        it has let go of the engine. A running :meth:`prefill` is cancelled to make way.
+        it has let go of the engine. A running prefill or suggestion is cancelled to make
+        way.
         """
-        if self._background.closing or not self._take("request"):
+        if self._background.closing or not self._take_for_request():
             return False
 
         def held() -> None:
@@ -260,6 +280,7 @@ class EngineBridge(QObject):
     def shutdown(self) -> None:
         """Stop the worker; called when the window closes."""
         self._background.close()
+        self.cancel_suggestion()  # and wakes a prefill or suggestion waiting for the engine
         self._client.cancel()
         thread = self._thread
         if thread is not None:
