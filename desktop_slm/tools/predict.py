@@ -43,7 +43,10 @@ _SPECIAL = re.compile(
 )
 """Control tokens a model may write as text (ChatML, Llama, Gemma, Mistral) and markup
 (``<strong>``): what follows them is not a continuation of the user's sentence."""
-_SENTENCE_END = re.compile(r"[.!?\u2026\u3002\uff01\uff1f]+[\"'\u201d\u2019)\]]*(?=\s|$)")
+_SENTENCE_END = re.compile(
+    r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s|$)"  # Latin: a space or the end follows
+    r"|[\u3002\uff01\uff1f]+[\u300d\u300f\u201d)]*"  # CJK: no space after a full stop
+)
 _SPACED_PUNCTUATION = frozenset(',;:.!?)]}"\u201d\u2019\u2026')
 """After these a new word is written with a space before it."""
 _WORD = re.compile(r"\S+")
