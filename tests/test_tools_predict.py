@@ -164,6 +164,17 @@ def test_an_answer_cut_by_its_budget_drops_the_cut_word() -> None:
     assert result == " the next meeting is on"
 
 
+def test_a_suggestion_is_shown_while_written_in_whole_words_each_the_start_of_the_next() -> None:
+    engine = FakeEngine(answer=lambda _r: " keep you posted about the move. Then more")
+    partials: list[str] = []
+    final = predict.continue_text(engine, "I will", on_partial=partials.append)  # type: ignore[arg-type]
+    assert final == " keep you posted about the move."
+    assert partials[0] == " keep you"  # two whole words: "posted" may still grow
+    for shorter, longer in zip(partials, [*partials[1:], final], strict=True):
+        assert longer.startswith(shorter)
+        assert longer != shorter
+
+
 def test_a_stopped_request_suggests_nothing() -> None:
     stop = threading.Event()
     engine = FakeEngine(answer=lambda _r: " keep you posted.", on_token=lambda _n: stop.set())

@@ -106,7 +106,7 @@ def test_typing_dismisses_a_suggestion_and_cancels_the_one_in_flight(
     shown_for: dict[int, str] = {}
     # Connected after the box's own slot: records what the box shows for each answer.
     window.bridge.suggested.connect(
-        lambda ticket, _text: shown_for.setdefault(ticket, suggestion.text)
+        lambda ticket, _text, _final: shown_for.setdefault(ticket, suggestion.text)
     )
     type_into(qtbot, notes, TYPED)
     wait_suggestion(qtbot, suggestion)
@@ -159,7 +159,7 @@ def test_suggestions_can_be_turned_off(
         qtbot, open_window, smollm2_path, {**SETTINGS, "suggest_while_typing": False}
     )
     arrived: list[int] = []
-    window.bridge.suggested.connect(lambda ticket, _text: arrived.append(ticket))
+    window.bridge.suggested.connect(lambda ticket, _text, _final: arrived.append(ticket))
     type_into(qtbot, notes, TYPED)
     qtbot.wait(1500)  # well past the pause that would ask for one
     assert arrived == []
@@ -173,7 +173,7 @@ def test_a_running_generate_gets_no_suggestion_and_wins_over_one(
     window, notes, suggestion = open_notes(qtbot, open_window, smollm2_path)
     tab = window.email_tab
     arrived: list[int] = []
-    window.bridge.suggested.connect(lambda ticket, _text: arrived.append(ticket))
+    window.bridge.suggested.connect(lambda ticket, _text, _final: arrived.append(ticket))
     type_into(qtbot, notes, TYPED)
     wait_suggestion(qtbot, suggestion)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from desktop_slm.engine.protocol import SamplingOptions, TokenEvent
@@ -32,6 +33,9 @@ PROMPT_CHARS = 1200
 PROMPT_GRID = 200
 """Where the prompt starts moves in steps of this many characters, so the prompts of
 requests made while the user types on start alike and share the model's cache."""
+
+PARTIAL_WORDS = 2
+"""A suggestion being written is shown once it has this many whole words."""
 
 TOKENS_PER_WORD = 2
 """Answer budget per word asked for (a word of another language or a number takes more
@@ -137,16 +141,20 @@ def continue_text(
     *,
     words: int = DEFAULT_WORDS,
     stop: threading.Event | None = None,
+    on_partial: Callable[[str], None] | None = None,
 ) -> str:
     """Ask ``engine`` to continue ``text`` (the text before the cursor); "" for nothing.
 
     ``stop`` (set, then ``engine.cancel()``) ends the request early; what was written so
-    far is dropped, since a suggestion cut short is no suggestion.
+    far is dropped, since a suggestion cut short is no suggestion. ``on_partial`` gets
+    the suggestion while it is written, cleaned and in whole words (from
+    :data:`PARTIAL_WORDS` on, each time it grows); each is the start of the next and of
+    the result.
     """
     if not wants_suggestion(text):
         return ""
     prompt = continuation_prompt(text)
-    raw = ""
+    raw = shown = ""
     events = engine.complete(prompt, sampling(words))
     try:
         for event in events:
@@ -156,6 +164,11 @@ def continue_text(
                 raw += event.text
                 if _has_enough(raw, words):
                     break  # the rest would be cut off anyway: stop paying for it
+                if on_partial is not None:
+                    partial = clean_continuation(text, re.sub(r"\S+$", "", raw), words=words)
+                    if partial != shown and len(_WORD.findall(partial)) >= PARTIAL_WORDS:
+                        on_partial(partial)
+                        shown = partial
             elif event.finish_reason == "cancelled":
                 return ""
             elif event.finish_reason == "length":

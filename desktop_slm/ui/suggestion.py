@@ -109,12 +109,15 @@ class InlineSuggestion(QObject):
         self._anchor = self._here()
         self._ticket = self._bridge.suggest(before)
 
-    def _arrived(self, ticket: int, continuation: str) -> None:
+    def _arrived(self, ticket: int, continuation: str, final: bool) -> None:
         if ticket != self._ticket or ticket == 0:
             return  # another box's, or one asked for before the last keystroke
-        self._ticket = 0
-        if continuation and self._here() == self._anchor and self._can_suggest():
-            self._show(continuation)
+        if final:
+            self._ticket = 0
+        if self._here() != self._anchor or not self._can_suggest():
+            self.cancel()
+        elif continuation:
+            self._show(continuation)  # it grows while the model writes it
 
     def cancel(self) -> None:
         """Dismiss the suggestion and drop the one being asked for."""
@@ -160,6 +163,9 @@ class InlineSuggestion(QObject):
             match = _NEXT_WORD.match(text)
             part = match.group(0) if match else text
         rest = text[len(part) :]
+        if self._ticket:  # still being written: what is on show is what is accepted
+            self._ticket = 0
+            self._bridge.cancel_suggestion()
         self._show("")
         cursor = self._editor.textCursor()
         cursor.beginEditBlock()

@@ -43,7 +43,8 @@ class EngineBridge(QObject):
     generationFinished = Signal(object)  # Completion
     busyChanged = Signal(bool)  # False once a finished request has let go of the engine
     prefilled = Signal(object)  # Prefilled: a request was evaluated ahead of time
-    suggested = Signal(int, str)  # ticket of suggest(), the continuation ("" for none)
+    # ticket of suggest(), the continuation ("" for none), final (False: still being written)
+    suggested = Signal(int, str, bool)
 
     def __init__(self, client: EngineClient | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -161,8 +162,9 @@ class EngineBridge(QObject):
         """Ask in the background how ``text`` (what is before the cursor) goes on.
 
         Returns a ticket, or 0 when no model is open or a request holds the engine (a
-        running Generate always wins). ``suggested(ticket, continuation)`` follows,
-        unless the suggestion is cancelled first: by the next :meth:`suggest`, by
+        running Generate always wins). ``suggested(ticket, continuation, False)`` shows
+        it while it is written, ``suggested(ticket, continuation, True)`` once it is
+        done, unless the suggestion is cancelled first: by the next :meth:`suggest`, by
         :meth:`cancel_suggestion`, or by any request, which never waits for it. A
         suggestion pushes a running prefill aside (the user is looking at the cursor);
         a prefill waits for a suggestion to finish.
@@ -182,9 +184,16 @@ class EngineBridge(QObject):
             try:
                 if stop.is_set():
                     return
-                continuation = predict.continue_text(self._client, text, words=words, stop=stop)
+
+                def partial(continuation: str) -> None:
+                    if not stop.is_set():
+                        self._emit(self.suggested, ticket, continuation, False)
+
+                continuation = predict.continue_text(
+                    self._client, text, words=words, stop=stop, on_partial=partial
+                )
                 if not stop.is_set():
-                    self._emit(self.suggested, ticket, continuation)
+                    self._emit(self.suggested, ticket, continuation, True)
             finally:
                 self._let_go()
 

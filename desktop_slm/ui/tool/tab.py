@@ -47,6 +47,10 @@ log = logging.getLogger(__name__)
 
 PREFILL_DELAY_MS = 600
 """A pause in typing this long sends the request to be evaluated ahead of Generate."""
+PREFILL_DELAY_SUGGESTING_MS = 1500
+"""The same while inline suggestions are on: a prefill replaces the model's cache, so
+the next suggestion would evaluate its whole prompt again. Short pauses between words
+are for suggestions; a pause this long (thinking, or done) prepares Generate."""
 
 RECHECK_DELAY_MS = 300
 """A pause this long in editing the answer checks it against the input again."""
@@ -281,6 +285,10 @@ class ToolTab(QWidget, Generic[F]):
     # ------------------------------------------------------------ evaluating ahead
     def _schedule_prefill(self, *_args: object) -> None:
         if self.settings.prepare_while_typing:
+            suggesting = self.settings.suggest_while_typing
+            self._prefill_timer.setInterval(
+                PREFILL_DELAY_SUGGESTING_MS if suggesting else PREFILL_DELAY_MS
+            )
             self._prefill_timer.start()  # (re)started: only a pause in typing triggers it
 
     def _prefill(self) -> None:
