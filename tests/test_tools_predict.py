@@ -138,6 +138,14 @@ def test_the_request_is_greedy_short_and_ends_with_the_line() -> None:
     assert request.options.max_tokens <= 3 * predict.DEFAULT_WORDS
 
 
+def test_after_a_space_the_model_sees_none_and_must_start_a_new_word() -> None:
+    engine = FakeEngine(answer=lambda _r: " keep you posted.")
+    assert predict.continue_text(engine, "I will ") == "keep you posted."  # type: ignore[arg-type]
+    assert engine.requests[-1].prompt == "I will"
+    glued = FakeEngine(answer=lambda _r: "ward to it.")  # "will" + "ward": not after "will "
+    assert predict.continue_text(glued, "I will ") == ""  # type: ignore[arg-type]
+
+
 def test_the_request_stops_once_the_suggestion_is_complete() -> None:
     sent: list[int] = []
     engine = FakeEngine(

@@ -62,8 +62,11 @@ def continuation_prompt(text: str) -> str:
 
     ``text`` is everything before the cursor. The tail is at most :data:`PROMPT_CHARS`
     characters and starts after whitespace (never mid-word), on a grid of
-    :data:`PROMPT_GRID` characters from the start of the text.
+    :data:`PROMPT_GRID` characters from the start of the text. Spaces at its end are
+    left out: a model's word tokens carry their space in front, so after a bare space
+    it writes digits and odd pieces instead of the next word.
     """
+    text = text.rstrip(" \t")
     if len(text) <= PROMPT_CHARS:
         return text
     over = len(text) - PROMPT_CHARS
@@ -154,6 +157,9 @@ def continue_text(
     if not wants_suggestion(text):
         return ""
     prompt = continuation_prompt(text)
+    # After the spaces left out, the answer must start a new word: one that goes on
+    # with the last word ("for" + "ward") does not fit after "for ".
+    spaced = text[-1:] in (" ", "\t")
     raw = shown = ""
     events = engine.complete(prompt, sampling(words))
     try:
@@ -162,6 +168,8 @@ def continue_text(
                 return ""
             if isinstance(event, TokenEvent):
                 raw += event.text
+                if spaced and not raw[:1].isspace():
+                    return ""
                 if _has_enough(raw, words):
                     break  # the rest would be cut off anyway: stop paying for it
                 if on_partial is not None:
