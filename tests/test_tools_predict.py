@@ -6,6 +6,7 @@ import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -215,6 +216,40 @@ def test_the_real_model_continues_a_sentence_repeatably_and_reuses_its_cache(
     done = events[-1]
     assert done.prompt_tokens > 200  # type: ignore[union-attr]
     assert done.cached_prompt_tokens > 0.8 * done.prompt_tokens  # type: ignore[union-attr]
+
+
+class StopAfterFirstPiece:
+    """The real engine; the user types on once the first piece of the prompt is evaluated."""
+
+    def __init__(self, engine: EngineClient, stop: threading.Event) -> None:
+        self.engine, self.stop, self.pieces = engine, stop, 0
+
+    def prefill(self, *, prompt: str | None = None, stop: threading.Event | None = None) -> Any:
+        done = self.engine.prefill(prompt=prompt, stop=stop)
+        self.pieces += 1
+        self.stop.set()
+        return done
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.engine, name)
+
+
+def test_a_cold_prompt_is_evaluated_in_pieces_that_outlive_a_keystroke(
+    engine: EngineClient, smollm2_path: Path
+) -> None:
+    engine.load(smollm2_path, n_ctx=1024, n_threads=1)
+    text = LONG + " Thanks for sending the report. I will"
+    prompt = continuation_prompt(text)
+    assert len(predict.warm_points(prompt)) >= 2
+    list(engine.complete("Something else entirely fills the cache.", predict.sampling(1)))
+    stop = threading.Event()
+    typed_on = StopAfterFirstPiece(engine, stop)
+    assert predict.continue_text(typed_on, text, stop=stop) == ""  # type: ignore[arg-type]
+    assert typed_on.pieces == 1
+    # The next request finds the first piece in the cache.
+    first_piece = engine.count_tokens(prompt[: predict.warm_points(prompt)[0]])
+    done = list(engine.complete(prompt, predict.sampling(1)))[-1]
+    assert done.cached_prompt_tokens >= first_piece - 2  # type: ignore[union-attr]
 
 
 # ---------------------------------------------------------------- desktop-slm run continue

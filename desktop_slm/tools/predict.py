@@ -17,22 +17,38 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from desktop_slm.engine.protocol import SamplingOptions, TokenEvent
 
 if TYPE_CHECKING:
+    from desktop_slm.engine.client import Prefilled
     from desktop_slm.tools.prompt import TextEngine
+
+
+@runtime_checkable
+class Prefilling(Protocol):
+    """An engine that can evaluate a prompt ahead of time (``EngineClient`` can)."""
+
+    def prefill(
+        self, *, prompt: str | None = None, stop: threading.Event | None = None
+    ) -> Prefilled: ...
+
 
 DEFAULT_WORDS = 12
 """A suggestion is at most this many words."""
 MAX_WORDS = 64
 
-PROMPT_CHARS = 1200
+PROMPT_CHARS = 1000
 """The prompt is at most about this many characters of the text (a few hundred tokens)."""
-PROMPT_GRID = 200
+PROMPT_GRID = 250
 """Where the prompt starts moves in steps of this many characters, so the prompts of
 requests made while the user types on start alike and share the model's cache."""
+WARM_STEP = 250
+"""A prompt the model has not seen is evaluated in pieces of about this many characters
+(each kept once done), so a request cancelled by the next keystroke still leaves its
+finished pieces in the cache and the next one goes on from there. A cold prompt
+evaluated whole would be lost to every keystroke that comes sooner than it takes."""
 
 PARTIAL_WORDS = 2
 """A suggestion being written is shown once it has this many whole words."""
@@ -161,6 +177,8 @@ def continue_text(
     # with the last word ("for" + "ward") does not fit after "for ".
     spaced = text[-1:] in (" ", "\t")
     raw = shown = ""
+    if not _warm_up(engine, prompt, stop):
+        return ""
     events = engine.complete(prompt, sampling(words))
     try:
         for event in events:
@@ -205,3 +223,28 @@ def _without_cut_word(raw: str) -> str:
         return raw
     head = re.sub(r"\S+$", "", raw)
     return head if head.strip() else raw
+
+
+def warm_points(prompt: str) -> list[int]:
+    """Where :func:`continue_text` cuts a prompt to evaluate it in pieces: word ends on a
+    grid of :data:`WARM_STEP` characters from its start (so they stay put as it grows)."""
+    points: list[int] = []
+    for start in range(WARM_STEP, len(prompt) - WARM_STEP // 2, WARM_STEP):
+        space = prompt.find(" ", start)
+        if space == -1 or space >= len(prompt) - WARM_STEP // 2:
+            break
+        if not points or space > points[-1]:
+            points.append(space)
+    return points
+
+
+def _warm_up(engine: object, prompt: str, stop: threading.Event | None) -> bool:
+    """Evaluate ``prompt`` piece by piece (quick when cached); False when stopped."""
+    if not isinstance(engine, Prefilling):
+        return True
+    for end in warm_points(prompt):
+        if stop is not None and stop.is_set():
+            return False
+        if engine.prefill(prompt=prompt[:end], stop=stop).cancelled:
+            return False
+    return True
