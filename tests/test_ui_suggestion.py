@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QPlainTextEdit
+from PySide6.QtWidgets import QCheckBox, QPlainTextEdit
 from pytestqt.qtbot import QtBot
 
 from desktop_slm.ui.main_window import MainWindow
@@ -188,3 +188,20 @@ def test_a_running_generate_gets_no_suggestion_and_wins_over_one(
     assert len(arrived) == seen
     assert suggestion.text == ""
     qtbot.waitUntil(lambda: not tab.running, timeout=ANSWER_MS)
+
+
+def test_preferences_turn_suggestions_off_and_on(qtbot: QtBot, open_window: OpenWindow) -> None:
+    from desktop_slm.ui.preferences import PreferencesDialog
+
+    window = open_window()
+    assert window.settings.suggest_while_typing  # on by default
+    dialog = PreferencesDialog(window.settings, window)
+    qtbot.addWidget(dialog)
+    box = dialog.findChild(QCheckBox, "suggestCheck")
+    assert box is not None
+    assert box.isChecked()
+    assert box.accessibleName()
+    box.setChecked(False)
+    dialog.apply_to(window.settings)
+    assert window.settings.suggest_while_typing is False
+    assert not window.email_tab.suggestions[0]._enabled()

@@ -56,21 +56,20 @@ class PreferencesDialog(QDialog):
         self.max_tokens.setSuffix(" tokens")
         self.max_tokens.setValue(settings.max_tokens)
 
-        self.prepare = QCheckBox("Prepare the answer while I type")
-        self.prepare.setObjectName("prepareCheck")
-        self.prepare.setToolTip(
+        self.prepare = _check_box(
+            "Prepare the answer while I type",
+            "prepareCheck",
             "When you pause typing, the model reads your request ahead of time, so the "
-            "answer starts as soon as you press Generate. Uses the processor while you pause."
+            "answer starts as soon as you press Generate. Uses the processor while you pause.",
+            settings.prepare_while_typing,
         )
-        self.prepare.setChecked(settings.prepare_while_typing)
-
-        self.suggest = QCheckBox("Suggest how my sentence goes on")
-        self.suggest.setObjectName("suggestCheck")
-        self.suggest.setToolTip(
+        self.suggest = _check_box(
+            "Suggest how my sentence goes on",
+            "suggestCheck",
             "When you pause typing, a grey continuation appears at the cursor: Tab accepts "
-            "it, Ctrl+Right takes its next word, any other key dismisses it."
+            "it, Ctrl+Right takes its next word, any other key dismisses it.",
+            settings.suggest_while_typing,
         )
-        self.suggest.setChecked(settings.suggest_while_typing)
 
         note = QLabel(
             "Threads and context size apply when the model is next loaded; changing them "
@@ -107,3 +106,11 @@ class PreferencesDialog(QDialog):
         settings.prepare_while_typing = self.prepare.isChecked()
         settings.suggest_while_typing = self.suggest.isChecked()
         return reload
+
+
+def _check_box(text: str, name: str, tip: str, checked: bool) -> QCheckBox:
+    box = QCheckBox(text)
+    box.setObjectName(name)
+    box.setToolTip(tip)
+    box.setChecked(checked)
+    return box
