@@ -2,7 +2,7 @@
 
 The real window (offscreen) with the real model; a seeded replay of someone typing an
 email into the Email tab's notes: bursts of a few words, keys 40-140 ms apart, then a
-pause of 0.9-1.6 s (every eighth pause 2.5 s: thinking, long enough for the tab to
+pause of 0.9-1.6 s (every eighth pause 3.5 s: thinking, long enough for the tab to
 prepare Generate, which takes the model's cache from the suggestions). Default settings:
 suggestions on, preparing while typing on, automatic threads.
 
@@ -156,7 +156,7 @@ def main() -> int:
             QTest.keyClicks(notes, "Hi")
             carry = " "
         last_key = time.perf_counter()
-        hold = 2500 if len(pauses) % 8 == 7 else rng.randint(900, 1600)
+        hold = 3500 if len(pauses) % 8 == 7 else rng.randint(900, 1600)
         wait(hold)
         tickets = [t for t, at in asked.items() if at >= last_key]
         ticket = tickets[-1] if tickets else 0

@@ -214,7 +214,7 @@ def test_the_real_model_continues_a_sentence_repeatably_and_reuses_its_cache(
     longer = text + first + " Best"
     events = list(engine.complete(continuation_prompt(longer), predict.sampling()))
     done = events[-1]
-    assert done.prompt_tokens > 200  # type: ignore[union-attr]
+    assert done.prompt_tokens > 100  # type: ignore[union-attr]
     assert done.cached_prompt_tokens > 0.8 * done.prompt_tokens  # type: ignore[union-attr]
 
 

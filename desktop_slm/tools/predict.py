@@ -39,12 +39,12 @@ DEFAULT_WORDS = 12
 """A suggestion is at most this many words."""
 MAX_WORDS = 64
 
-PROMPT_CHARS = 1000
+PROMPT_CHARS = 600
 """The prompt is at most about this many characters of the text (a few hundred tokens)."""
-PROMPT_GRID = 250
+PROMPT_GRID = 200
 """Where the prompt starts moves in steps of this many characters, so the prompts of
 requests made while the user types on start alike and share the model's cache."""
-WARM_STEP = 250
+WARM_STEP = 150
 """A prompt the model has not seen is evaluated in pieces of about this many characters
 (each kept once done), so a request cancelled by the next keystroke still leaves its
 finished pieces in the cache and the next one goes on from there. A cold prompt

@@ -47,10 +47,11 @@ log = logging.getLogger(__name__)
 
 PREFILL_DELAY_MS = 600
 """A pause in typing this long sends the request to be evaluated ahead of Generate."""
-PREFILL_DELAY_SUGGESTING_MS = 1500
-"""The same while inline suggestions are on: a prefill replaces the model's cache, so
-the next suggestion would evaluate its whole prompt again. Short pauses between words
-are for suggestions; a pause this long (thinking, or done) prepares Generate."""
+PREFILL_DELAY_SUGGESTING_MS = 3000
+"""The same while inline suggestions are on: a prefill replaces the model's cache (even
+one cancelled at once), so the next suggestion evaluates its whole prompt again. Pauses
+between words are for suggestions; a pause this long (thinking, or done) prepares
+Generate."""
 
 RECHECK_DELAY_MS = 300
 """A pause this long in editing the answer checks it against the input again."""
