@@ -31,7 +31,7 @@ N_CTX = 1024
 THREADS = 1
 
 JSON_GRAMMAR = analysis_grammar()
-BOUNDED_JSON_GRAMMAR = analysis_grammar(max_chars=60, max_items=3)
+BOUNDED_JSON_GRAMMAR = analysis_grammar(max_chars=30, max_items=2)
 EMAIL_PROMPT = (
     "Write an email to Anna: thank her for the quick review; the release moves to Friday."
     "\n\nEmail:\n"
@@ -77,8 +77,12 @@ def full_vocabulary_answer(
 
 
 def check_analysis(answer: str) -> dict[str, Any]:
-    """The answer parsed, with every label from its fixed set."""
-    data = json.loads(answer)
+    """The answer parsed, with every label from its fixed set.
+
+    Not strict: the grammar llama-cpp-python makes of a JSON schema lets a string hold a
+    raw line break, which only strict JSON refuses.
+    """
+    data = json.loads(answer, strict=False)
     assert set(data) == {"sentiment", "entities", "key_facts", "action_items"}
     assert data["sentiment"]["label"] in SENTIMENTS
     assert isinstance(data["sentiment"]["reason"], str)
@@ -102,6 +106,7 @@ def check_analysis(answer: str) -> dict[str, Any]:
 def test_a_greedy_answer_is_the_one_the_full_vocabulary_grammar_gives(
     request: pytest.FixtureRequest,
     engine: EngineClient,
+    *,
     model_fixture: str,
     prompt: str,
     grammar: str,
@@ -119,7 +124,8 @@ def test_a_greedy_answer_is_the_one_the_full_vocabulary_grammar_gives(
     if grammar == email.EMAIL_GRAMMAR:
         # The grammar ends at the blank line after the subject: so does the answer.
         assert done.finish_reason == "stop"
-        assert done.text.startswith("Subject: ") and done.text.endswith("\n\n")
+        assert done.text.startswith("Subject: ")
+        assert done.text.endswith("\n\n")
         assert "\n" not in done.text.removesuffix("\n\n")
 
 
@@ -129,7 +135,7 @@ def test_a_sampled_answer_always_follows_the_grammar(
     engine.load(smollm2_path, n_ctx=N_CTX)
     messages = [{"role": "user", "content": analysis_prompt()}]
     answers = set()
-    for seed in (1, 2, 3, 4, 5):
+    for seed in (1, 2, 3, 4):
         options = SamplingOptions(
             max_tokens=600, temperature=0.7, seed=seed, grammar=BOUNDED_JSON_GRAMMAR
         )
@@ -144,7 +150,7 @@ def test_a_sampled_answer_of_a_large_vocabulary_model_follows_the_grammar(
     engine: EngineClient, gemma_base_path: Path
 ) -> None:
     engine.load(gemma_base_path, n_ctx=N_CTX)
-    for seed in (11, 12, 13):
+    for seed in (11, 12):
         options = SamplingOptions(
             max_tokens=600, temperature=0.7, seed=seed, grammar=BOUNDED_JSON_GRAMMAR
         )
@@ -166,9 +172,11 @@ def test_a_grammar_until_a_mark_is_dropped_after_the_head_and_back_next_request(
     )
     _, first = collect(engine.complete(EMAIL_PROMPT, head))
     subject, blank, body = first.text.partition("\n\n")
-    assert subject.startswith("Subject: ") and blank, first.text
+    assert subject.startswith("Subject: "), first.text
+    assert blank, first.text
     assert body.strip(), first.text  # written freely after the head
     # The next request starts with a fresh grammar, not the one the last request left.
     _, second = collect(engine.complete(EMAIL_PROMPT, replace(head, grammar_until="", seed=4)))
-    assert second.text.startswith("Subject: ") and second.text.endswith("\n\n"), second.text
+    assert second.text.startswith("Subject: "), second.text
+    assert second.text.endswith("\n\n"), second.text
     assert second.finish_reason == "stop"

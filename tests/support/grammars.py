@@ -1,4 +1,4 @@
-"""Grammars the engine is tested and benchmarked with: an analysis JSON schema and the email head."""
+"""Grammars the engine is tested and benchmarked with: an analysis as a JSON schema."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ SENTIMENTS = ["positive", "negative", "neutral", "mixed"]
 ENTITY_TYPES = ["person", "organisation", "place", "date", "amount", "product"]
 
 
-def analysis_schema(*, max_chars: int | None = None, max_items: int | None = None) -> dict[str, Any]:
+def analysis_schema(
+    *, max_chars: int | None = None, max_items: int | None = None
+) -> dict[str, Any]:
     """The shape of an analysis answer; the bounds keep a sampled answer finite."""
     text: dict[str, Any] = {"type": "string"}
     if max_chars is not None:
