@@ -10,7 +10,8 @@ them for Gemma 3): that costs more than a small model's own step. llama.cpp's ow
 2. check only the chosen token against the grammar (the grammar sampler applied to a
    one-candidate array);
 3. only if the grammar rejects it, apply the grammar to the whole vocabulary and
-   sample again with the chain;
+   sample again with the chain (greedy first tries the most likely tokens: see
+   :meth:`GrammarSampler._greedy_among_likely`);
 4. accept the token into the grammar and into the chain (the repeat penalty's history).
 
 At temperature 0 the answer is the same token for token as the full-vocabulary path:
@@ -27,6 +28,10 @@ from collections.abc import Generator
 from typing import Any
 
 import numpy as np
+
+LIKELY = 1024
+"""Greedy checks the grammar against this many of the most likely tokens before the whole
+vocabulary (a few hundred microseconds against 9-70 ms for 49k-262k tokens)."""
 
 
 class GrammarParseError(ValueError):
@@ -63,8 +68,15 @@ class GrammarSampler:
         self._one = llama_cpp.llama_token_data_array(
             data=self._one_data, size=1, selected=-1, sorted=False
         )
+        # Greedy with a penalty that only lowers logits can look among the likely
+        # tokens first (exact, see _greedy_among_likely).
+        self._greedy = (
+            sampling.get("temp", 0.8) == 0.0 and sampling.get("repeat_penalty", 1.0) >= 1.0
+        )
         self.rejected = 0
-        """How many sampled tokens the grammar turned down (each cost a full check)."""
+        """How many sampled tokens the grammar turned down."""
+        self.full_checks = 0
+        """How many of those needed the grammar checked against the whole vocabulary."""
 
     def __enter__(self) -> GrammarSampler:
         return self
@@ -105,6 +117,34 @@ class GrammarSampler:
         self._lib.llama_sampler_apply(self._grammar, ctypes.byref(self._one))
         return not math.isinf(self._one_data[0].logit)
 
+    def _greedy_among_likely(self, logits: Any) -> int | None:
+        """The best token the grammar allows, looked for among the likely ones only.
+
+        The candidates are the :data:`LIKELY` tokens of highest logit (and any tied with
+        the last). The repeat penalty only lowers logits, so an allowed candidate whose
+        penalized logit is still at or above the lowest candidate's raw logit beats every
+        token left out: it is exactly what greedy over the whole vocabulary picks (ties go
+        to the lower token id, as there). None when no candidate passes that test.
+        """
+        raw = np.ctypeslib.as_array(logits, shape=(self._n_vocab,))
+        count = min(LIKELY, self._n_vocab)
+        threshold = raw[np.argpartition(raw, self._n_vocab - count)[self._n_vocab - count :]].min()
+        ids = np.flatnonzero(raw >= threshold).astype(np.int32)  # ascending, like the vocabulary
+        size = len(ids)
+        self._fields["id"][:size] = ids
+        self._fields["logit"][:size] = raw[ids]
+        self._fields["p"][:size] = 0.0
+        self._all.size = size
+        self._all.selected = -1
+        self._all.sorted = False
+        self._lib.llama_sampler_apply(self._grammar, ctypes.byref(self._all))
+        self._lib.llama_sampler_apply(self._chain.sampler, ctypes.byref(self._all))
+        token = self._chosen()
+        penalized = float(self._data[self._all.selected].logit)
+        if math.isinf(penalized) or penalized < threshold:
+            return None
+        return token
+
     def sample(self, ctx: Any, idx: int = -1) -> int:
         """The next token from the logits of output ``idx``, accepted into the grammar."""
         lib = self._lib
@@ -115,10 +155,15 @@ class GrammarSampler:
         token = self._chosen()
         if not self._allows(token):
             self.rejected += 1
-            self._fill(logits)  # the chain reordered and truncated the candidates
-            lib.llama_sampler_apply(self._grammar, ctypes.byref(self._all))
-            lib.llama_sampler_apply(chain, ctypes.byref(self._all))
-            token = self._chosen()
+            likely = self._greedy_among_likely(logits) if self._greedy else None
+            if likely is not None:
+                token = likely
+            else:
+                self.full_checks += 1
+                self._fill(logits)  # the chain reordered and truncated the candidates
+                lib.llama_sampler_apply(self._grammar, ctypes.byref(self._all))
+                lib.llama_sampler_apply(chain, ctypes.byref(self._all))
+                token = self._chosen()
         lib.llama_sampler_accept(self._grammar, token)
         lib.llama_sampler_accept(chain, token)
         return token
