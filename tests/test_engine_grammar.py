@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from desktop_slm.engine.client import EngineClient
-from desktop_slm.engine.protocol import SamplingOptions
+from desktop_slm.engine.protocol import Completion, SamplingOptions, TokenEvent
 from desktop_slm.tools import email
 from tests.support.grammars import (
     ENTITY_TYPES,
@@ -180,3 +180,30 @@ def test_a_grammar_until_a_mark_is_dropped_after_the_head_and_back_next_request(
     assert second.text.startswith("Subject: "), second.text
     assert second.text.endswith("\n\n"), second.text
     assert second.finish_reason == "stop"
+
+
+def test_a_cancelled_constrained_answer_leaves_nothing_behind(
+    engine: EngineClient, smollm2_path: Path
+) -> None:
+    engine.load(smollm2_path, n_ctx=N_CTX)
+    messages = [{"role": "user", "content": analysis_prompt()}]
+    options = SamplingOptions(max_tokens=600, temperature=0.0, seed=7, grammar=BOUNDED_JSON_GRAMMAR)
+    engine.prefill(messages=messages)  # every request below reuses the same cache
+    _, whole = collect(engine.chat(messages, options))
+    assert whole.finish_reason == "stop", whole.text
+    check_analysis(whole.text)
+
+    stopped: Completion | None = None
+    for event in engine.chat(messages, options):
+        if isinstance(event, TokenEvent):
+            engine.cancel()
+        else:
+            stopped = event
+    assert stopped is not None
+    assert stopped.cancelled
+    assert stopped.cancelled_during == "generation"
+    assert len(stopped.text) < len(whole.text)
+
+    # The next answer starts from the grammar's start, not where the cancelled one stopped.
+    _, again = collect(engine.chat(messages, options))
+    assert again.text == whole.text
