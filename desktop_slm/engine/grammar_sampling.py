@@ -56,7 +56,11 @@ class GrammarSampler:
             raise GrammarParseError("llama.cpp could not parse the grammar")
         # The very chain Llama.generate samples with, so everything but the grammar
         # step (penalties, top-k/top-p/min-p, temperature, the seed) is unchanged.
-        self._chain: Any = llama._init_sampler(grammar=None, **sampling)
+        try:
+            self._chain: Any = llama._init_sampler(grammar=None, **sampling)
+        except BaseException:
+            llama_cpp.llama_sampler_free(self._grammar)
+            raise
         self._n_vocab = int(llama_cpp.llama_vocab_n_tokens(vocab))
         self._ids = np.arange(self._n_vocab, dtype=np.int32)
         self._data = (llama_cpp.llama_token_data * self._n_vocab)()
