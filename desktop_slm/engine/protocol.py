@@ -80,9 +80,7 @@ class SamplingOptions:
     """GBNF text the answer must follow (e.g. "Subject: …", a blank line, a body)."""
     grammar_until: str = ""
     """The grammar holds up to the first occurrence of this text, then the answer goes on
-    freely. llama.cpp checks every token of the vocabulary against a grammar, which
-    costs more per token than a small model's own step, so only the answer's head (an
-    email's subject line) should be constrained."""
+    freely (an email constrains only its subject line)."""
 
     def to_wire(self) -> dict[str, Any]:
         return {

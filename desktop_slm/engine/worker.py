@@ -23,6 +23,7 @@ from typing import IO, Any
 
 from desktop_slm.engine import protocol
 from desktop_slm.engine.cpu_load import OtherLoad, choose_threads
+from desktop_slm.engine.grammar_sampling import GrammarParseError, GrammarSampler, generate
 from desktop_slm.engine.protocol import SamplingOptions
 from desktop_slm.engine.template_guard import (
     RenderCancelled,
@@ -105,8 +106,6 @@ class Worker:
         self._max_threads = 1
         self._threads_now = 1
         self._cpu_load: OtherLoad | None = None
-        self._grammars: dict[str, Any] = {}
-        """Grammars that parsed for the loaded model, by their GBNF text."""
 
     # ------------------------------------------------------------------ I/O
     def emit(self, message: dict[str, Any]) -> None:
@@ -223,7 +222,6 @@ class Worker:
         self._llama = None
         self._formatter = None
         self._model_path = None
-        self._grammars.clear()
 
     def _load(self, request: dict[str, Any]) -> None:
         import llama_cpp
@@ -374,32 +372,24 @@ class Worker:
                 "bad_chat_template", f"The model's chat template failed: {exc}"
             ) from exc
 
-    def _grammar(self, llama_cpp: Any, llama: Any, text: str | None) -> Any:
-        """The ``LlamaGrammar`` for GBNF ``text`` (None for none), checked once per model.
+    def _grammar_sampler(
+        self, llama_cpp: Any, llama: Any, text: str | None, sampling: dict[str, Any]
+    ) -> GrammarSampler | None:
+        """A sampler held to GBNF ``text`` (None for none); the caller closes it.
 
-        ``LlamaGrammar.from_string`` does not parse anything, and llama-cpp-python adds
-        whatever llama.cpp's parser returns to the sampler chain: a grammar that does not
-        parse (NULL) would crash the worker at the first token. So it is parsed here
-        first, and refused with a sentence.
+        A grammar that does not parse is refused with a sentence here, before anything
+        is generated (llama.cpp's parser returns NULL, which must never reach sampling).
         """
         if not text:
             return None
-        cached = self._grammars.get(text)
-        if cached is not None:
-            return cached
-        parsed = llama_cpp.llama_sampler_init_grammar(
-            llama._model.vocab, text.encode("utf-8"), b"root"
-        )
-        if not parsed:
+        try:
+            return GrammarSampler(llama_cpp, llama, text, sampling)
+        except GrammarParseError:
             raise _UserError(
                 "bad_grammar",
                 "llama.cpp could not read the form this answer must follow (its grammar); "
                 "this is a bug in Desktop SLM: please report it with the log.",
-            )
-        llama_cpp.llama_sampler_free(parsed)
-        grammar = llama_cpp.LlamaGrammar.from_string(text, verbose=False)
-        self._grammars[text] = grammar
-        return grammar
+            ) from None
 
     def _emit_cancelled_before_prompt(self, request_id: Any) -> None:
         if self._current_op == "prefill":
@@ -482,10 +472,43 @@ class Worker:
                 f"The input is {len(prompt)} tokens but the model's context holds {n_ctx}. "
                 "Shorten the text or raise the context size in the settings.",
             )
-        max_tokens = max(1, min(options.max_tokens, n_ctx - len(prompt)))
-        grammar = self._grammar(llama_cpp, llama, options.grammar)
         if options.seed is not None:
             llama.set_seed(options.seed)
+        sampling: dict[str, Any] = {
+            "top_k": options.top_k,
+            "top_p": options.top_p,
+            "min_p": options.min_p,
+            "temp": options.temperature,
+            "repeat_penalty": options.repeat_penalty,
+        }
+        constrained = self._grammar_sampler(llama_cpp, llama, options.grammar, sampling)
+        try:
+            self._sample(
+                llama_cpp,
+                llama,
+                request_id,
+                prompt,
+                options=options,
+                constrained=constrained,
+                sampling=sampling,
+            )
+        finally:
+            if constrained is not None:
+                constrained.close()  # native: never carried into the next request
+
+    def _sample(
+        self,
+        llama_cpp: Any,
+        llama: Any,
+        request_id: Any,
+        prompt: list[int],
+        *,
+        options: SamplingOptions,
+        constrained: GrammarSampler | None,
+        sampling: dict[str, Any],
+    ) -> None:
+        n_ctx = llama.n_ctx()
+        max_tokens = max(1, min(options.max_tokens, n_ctx - len(prompt)))
         threads = self._threads_for_request(llama_cpp, llama)
         vocab = llama._model.vocab
         cached = _common_prefix(llama._input_ids, prompt) if llama.n_tokens > 0 else 0
@@ -521,18 +544,13 @@ class Worker:
 
         def tokens() -> Generator[int, None, None]:
             """The answer's tokens; free of the grammar once its head is written."""
-            head = options.grammar_until if grammar is not None else ""
+            if constrained is None:
+                yield from llama.generate(prompt, **sampling)
+                return
+            head = options.grammar_until
             answer: list[int] = []
             text = ""
-            generator = llama.generate(
-                prompt,
-                top_k=options.top_k,
-                top_p=options.top_p,
-                min_p=options.min_p,
-                temp=options.temperature,
-                repeat_penalty=options.repeat_penalty,
-                grammar=grammar,
-            )
+            generator = generate(llama, prompt, constrained)
             try:
                 for token in generator:
                     yield token
@@ -547,14 +565,7 @@ class Worker:
             finally:
                 generator.close()
             # The same prompt and answer so far: llama.cpp reuses all but the last token.
-            yield from llama.generate(
-                prompt + answer,
-                top_k=options.top_k,
-                top_p=options.top_p,
-                min_p=options.min_p,
-                temp=options.temperature,
-                repeat_penalty=options.repeat_penalty,
-            )
+            yield from llama.generate(prompt + answer, **sampling)
 
         try:
             generator = tokens()
