@@ -141,7 +141,7 @@ def _records(text: str, separator: str, label: str) -> Iterator[list[str]]:
 
 def _separator(text: str) -> str:
     """The separator that gives the header the most columns and the rows as many."""
-    best, best_score = "", (0, 0.0)
+    best, best_score = "", (-1, 0.0, 0)
     for separator in SEPARATORS:
         widths: list[int] = []
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=False)
@@ -157,7 +157,7 @@ def _separator(text: str) -> str:
             continue
         agreeing = sum(1 for width in widths[1:] if width == widths[0])
         share = agreeing / (len(widths) - 1) if len(widths) > 1 else 1.0
-        score = (1 if share >= 0.8 else 0, share * widths[0])
+        score = (1 if share >= 0.8 else 0, share * widths[0], widths[0])
         if score > best_score:
             best, best_score = separator, score
     if best:

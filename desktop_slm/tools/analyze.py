@@ -182,6 +182,18 @@ class Analysis:
             lines += [f"- {item}" for item in items] if items else ["- none"]
         return "\n".join(lines) + "\n"
 
+    def to_text(self) -> str:
+        """The card for a terminal: plain lines, lists indented."""
+        lines = [f"Sentiment: {self.sentiment.label}"]
+        if self.sentiment.reason:
+            lines[0] += f" ({self.sentiment.reason})"
+        entities = ", ".join(f"{e.text} ({e.type})" for e in self.entities)
+        lines.append(f"Entities: {entities or 'none'}")
+        for title, items in (("Key facts", self.key_facts), ("Action items", self.action_items)):
+            lines.append(f"{title}:" + ("" if items else " none"))
+            lines += [f"  - {item}" for item in items]
+        return "\n".join(lines) + "\n"
+
     @classmethod
     def from_json(cls, data: Mapping[str, Any], text: str) -> Analysis:
         """Read back :meth:`to_json` (positions found again in ``text``)."""
@@ -317,9 +329,10 @@ def _read_json(answer: str) -> dict[str, Any]:
 
 
 def _closed_prefix(answer: str) -> Any:
-    """The longest prefix of ``answer`` that is JSON once its brackets are closed."""
+    """The longest prefix of ``answer`` that is JSON once its brackets are closed (a
+    string cut off is left out)."""
     for end in range(len(answer), 0, -1):
-        if answer[end - 1] not in '"]}[{' and not answer[end - 1].isalpha():
+        if answer[end - 1] not in '"]}[{':
             continue
         prefix = answer[:end]
         closers: list[str] = []
@@ -338,9 +351,9 @@ def _closed_prefix(answer: str) -> Any:
                 closers.append("]" if char == "[" else "}")
             elif char in "]}" and closers:
                 closers.pop()
-        if escaped:
-            continue
-        candidate = prefix + ('"' if in_string else "") + "".join(reversed(closers))
+        if in_string:
+            continue  # a string cut off: "Refund the" is not an action item
+        candidate = prefix + "".join(reversed(closers))
         try:
             return json.loads(candidate)
         except json.JSONDecodeError:
@@ -353,11 +366,10 @@ def _strings(value: Any, text: str) -> tuple[str, ...]:
     instructions' example or writes instead of a fact (a lone word, a JSON key)."""
     seen: dict[str, str] = {}
     for item in value if isinstance(value, list) else []:
-        cleaned = " ".join(str(item).split()) if isinstance(item, str) else ""
+        cleaned = _own_words(item, text) if isinstance(item, str) else ""
         key = _folded(cleaned)
-        if len(key.split()) < 2 or (key in _EXAMPLE_STRINGS and key not in _folded(text)):
-            continue
-        seen.setdefault(key, cleaned)
+        if len(key.split()) >= 2:
+            seen.setdefault(key, cleaned)
     return tuple(seen.values())[:MAX_ITEMS]
 
 
@@ -365,15 +377,24 @@ def _folded(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.casefold()))
 
 
+def _own_words(item: str, text: str) -> str:
+    """``item`` without the sentences of the instructions' example (unless ``text`` has
+    them too): a small model copies them into answers about anything."""
+    sentences = re.split(r"(?<=[.!?])\s+", " ".join(item.split()))
+    folded_text = _folded(text)
+    kept = [s for s in sentences if _folded(s) not in _EXAMPLE_STRINGS or _folded(s) in folded_text]
+    return " ".join(kept)
+
+
 def _cleaned(data: Mapping[str, Any], text: str, *, app_entities: bool) -> Analysis:
     sentiment = data.get("sentiment")
     sentiment = sentiment if isinstance(sentiment, Mapping) else {}
     label = str(sentiment.get("label", "")).strip().lower()
-    reason = " ".join(str(sentiment.get("reason", "")).split())
-    if _folded(reason) in _EXAMPLE_STRINGS and _folded(reason) not in _folded(text):
-        reason = ""
     return Analysis(
-        Sentiment(label if label in SENTIMENTS else "neutral", reason),
+        Sentiment(
+            label if label in SENTIMENTS else "neutral",
+            _own_words(str(sentiment.get("reason", "")), text),
+        ),
         _entities(data.get("entities"), text, app_entities=app_entities),
         _strings(data.get("key_facts"), text),
         _strings(data.get("action_items"), text),

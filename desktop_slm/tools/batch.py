@@ -143,7 +143,7 @@ class BatchRunner:
                 f"{', '.join(repr(c) for c in table.columns)}."
             )
         if output is not None:
-            output_format(output)
+            _Sink.check(output, table, column)  # refused before any model is loaded
         self._client = client
         self._table = table
         self._column = column
@@ -252,13 +252,17 @@ def _csv_values(columns: tuple[str, ...], row: Mapping[str, str], a: Analysis | 
     ]
 
 
-def _jsonl_record(index: int, row: Mapping[str, str], analysis: Analysis | None) -> bytes:
-    record = {
+def row_json(row: BatchRow) -> dict[str, Any]:
+    """A row as a JSON Lines output holds it: ``{"row", "input", "analysis"}``."""
+    return _row_json(row.index, row.values, row.analysis)
+
+
+def _row_json(index: int, row: Mapping[str, str], analysis: Analysis | None) -> dict[str, Any]:
+    return {
         "row": index + 1,
         "input": dict(row),
         "analysis": analysis.to_json() if analysis else None,
     }
-    return (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def _record(
@@ -266,7 +270,7 @@ def _record(
 ) -> bytes:
     if kind == "csv":
         return _csv_record(_csv_values(columns, row, a))
-    return _jsonl_record(index, row, a)
+    return (json.dumps(_row_json(index, row, a), ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def export_rows(rows: list[BatchRow], columns: tuple[str, ...], path: Path) -> None:
@@ -294,6 +298,15 @@ class _Sink:
         self.column = column
         self.finished: list[Analysis | None] = []
         self._file: IO[bytes] | None = None
+
+    @classmethod
+    def check(cls, path: Path, table: Table, column: str) -> None:
+        """Refuse an output that cannot be continued (another table's, not ours)."""
+        sink = cls(path, output_format(path), table, column)
+        try:
+            sink._read(path.read_bytes() if path.exists() else b"")
+        except OSError as exc:
+            raise UserFacingError(f"Cannot read {path}: {exc.strerror}.") from None
 
     @classmethod
     def open(cls, path: Path, table: Table, column: str) -> _Sink:
