@@ -166,13 +166,14 @@ def test_the_grammar_offers_only_the_texts_names() -> None:
     assert '"\\"Anna Berg\\""' in grammar
     assert '"\\"Contoso\\""' in grammar
     assert "Friday" not in grammar  # a date: the app finds it
-    assert "entities\\\":\" \"[]\"" in analysis_grammar("all good, thanks")
+    assert 'entities\\":" "[]"' in analysis_grammar("all good, thanks")
     prompt = analysis_prompt(TEXT)
     other = analysis_prompt("Another row of the table.")
     assert prompt.messages[0] == other.messages[0]  # rows share the instructions
-    assert prompt.completion_prompt.split("Text: ")[:-1] == other.completion_prompt.split(
-        "Text: "
-    )[:-1]
+    assert (
+        prompt.completion_prompt.split("Text: ")[:-1]
+        == other.completion_prompt.split("Text: ")[:-1]
+    )
 
 
 def test_too_long_a_text_is_cut_to_fit_with_a_notice() -> None:
@@ -206,7 +207,8 @@ def test_export_writes_csv_and_json_lines(tmp_path: Path) -> None:
     assert written.rows[0]["text"] == "Paid 20 euros,\nthanks"
     assert written.rows[0]["sentiment"] == "negative"
     assert json.loads(written.rows[0]["entities"]) == [{"text": "20 euros", "type": "amount"}]
-    assert written.rows[1]["sentiment"] == "" and written.rows[1]["entities"] == "[]"
+    assert written.rows[1]["sentiment"] == ""
+    assert written.rows[1]["entities"] == "[]"
     export_rows(rows, ("id", "text"), tmp_path / "out.jsonl")
     lines = (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(line)["row"] for line in lines] == [1, 2]
@@ -251,26 +253,28 @@ def any_model(request: pytest.FixtureRequest) -> Iterator[EngineClient]:
 def test_one_text_with_each_model_parses_into_the_fixed_sets(any_model: EngineClient) -> None:
     text = "Jörg Müller from São Paulo wrote: the Acme X2 phone arrived broken. Refund 300 euros."
     limits = ModelLimits.of(any_model, max_answer_tokens=64)
-    events = list(JobRunner(any_model, SamplingOptions(temperature=0.0)).run(
-        analyze_job(AnalyzeRequest(text), limits)
-    ))
+    events = list(
+        JobRunner(any_model, SamplingOptions(temperature=0.0)).run(
+            analyze_job(AnalyzeRequest(text), limits)
+        )
+    )
     result = events[-1]
-    assert isinstance(result, JobResult) and not result.cancelled
+    assert isinstance(result, JobResult)
+    assert not result.cancelled
     raw = events[-2].text  # type: ignore[attr-defined]
     assert raw.lstrip().startswith('{"sentiment":{"label":"'), raw  # the grammar held
     analysis = Analysis.from_json(result.detail["analysis"], text)
     assert analysis.sentiment.label in SENTIMENTS
     assert ("300 euros", "amount") in {(e.text, e.type) for e in analysis.entities}
     for entity in analysis.entities:
-        assert entity.type in ENTITY_TYPES and entity.text in text
+        assert entity.type in ENTITY_TYPES
+        assert entity.text in text
     assert result.text == analysis.to_markdown()
 
 
 @pytest.mark.slow
 def test_a_stopped_batch_keeps_its_rows_and_continues(tmp_path: Path, smollm2_path: Path) -> None:
-    table = parse_table(
-        "id,text\n1,Thanks Maria!\n2,\n3,Broken again.\n4,Fine.\n", "small.csv"
-    )
+    table = parse_table("id,text\n1,Thanks Maria!\n2,\n3,Broken again.\n4,Fine.\n", "small.csv")
     output = tmp_path / "small.jsonl"
     options = SamplingOptions(temperature=0.0, max_tokens=24)
     with EngineClient() as client:
@@ -282,7 +286,9 @@ def test_a_stopped_batch_keeps_its_rows_and_continues(tmp_path: Path, smollm2_pa
             if isinstance(event, BatchRow) and event.index == 1:
                 runner.stop()
         done = events[-1]
-        assert isinstance(done, BatchDone) and done.stopped and done.done == 2
+        assert isinstance(done, BatchDone)
+        assert done.stopped
+        assert done.done == 2
         empty = next(e for e in events if isinstance(e, BatchRow) and e.index == 1)
         assert empty.analysis is None  # never sent to the model
         assert len(output.read_text(encoding="utf-8").splitlines()) == 2
@@ -291,7 +297,9 @@ def test_a_stopped_batch_keeps_its_rows_and_continues(tmp_path: Path, smollm2_pa
     assert [(r.index, r.resumed) for r in rows] == [(0, True), (1, True), (2, False), (3, False)]
     progress = [e for e in again if isinstance(e, BatchProgress)]
     assert [p.done for p in progress] == [2, 3]
-    assert progress[0].resumed_from == 2 and progress[0].describe() == "row 3 of 4"
-    assert progress[1].rows_per_minute > 0 and progress[1].seconds_left is not None
+    assert progress[0].resumed_from == 2
+    assert progress[0].describe() == "row 3 of 4"
+    assert progress[1].rows_per_minute > 0
+    assert progress[1].seconds_left is not None
     lines = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
     assert [line["row"] for line in lines] == [1, 2, 3, 4]
