@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,6 +33,7 @@ from desktop_slm.tools.batch import (
 )
 from desktop_slm.tools.budget import ModelLimits
 from desktop_slm.tools.jobs import JobResult, JobRunner
+from tests.test_tools_with_model import any_model  # noqa: F401  (the chat and the base model)
 
 TEXT = (
     "Hi, this is Anna Berg from Contoso. The blender I bought in Leeds on 3 May "
@@ -235,24 +235,12 @@ def test_an_output_of_another_table_is_refused_and_kept(tmp_path: Path, suffix: 
 
 
 # ---------------------------------------------------------------- with the real models
-@pytest.fixture(scope="module", params=["smollm2", "gemma3-base"])
-def any_model(request: pytest.FixtureRequest) -> Iterator[EngineClient]:
-    """The chat model (chat template and grammar), and the base model (completion)."""
-    path = request.getfixturevalue(
-        "smollm2_path" if request.param == "smollm2" else "gemma_base_path"
-    )
-    client = EngineClient()
-    try:
-        client.load(path, n_ctx=1024, n_threads=1)
-        yield client
-    finally:
-        client.close()
-
-
 @pytest.mark.slow
-def test_one_text_with_each_model_parses_into_the_fixed_sets(any_model: EngineClient) -> None:
+def test_one_text_with_each_model_parses_into_the_fixed_sets(
+    any_model: EngineClient,  # noqa: F811  (the fixture imported above)
+) -> None:
     text = "Jörg Müller from São Paulo wrote: the Acme X2 phone arrived broken. Refund 300 euros."
-    limits = ModelLimits.of(any_model, max_answer_tokens=64)
+    limits = ModelLimits.of(any_model, max_answer_tokens=48)
     events = list(
         JobRunner(any_model, SamplingOptions(temperature=0.0)).run(
             analyze_job(AnalyzeRequest(text), limits)
