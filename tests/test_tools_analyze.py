@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_slm.documents.table import parse_table
+from desktop_slm.documents.table import Table, parse_table
 from desktop_slm.engine.client import EngineClient
 from desktop_slm.engine.protocol import SamplingOptions
 from desktop_slm.errors import OptionError, UserFacingError
@@ -291,3 +291,30 @@ def test_a_stopped_batch_keeps_its_rows_and_continues(tmp_path: Path, smollm2_pa
     assert progress[1].seconds_left is not None
     lines = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
     assert [line["row"] for line in lines] == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_a_finished_output_is_read_back_and_a_cut_record_dropped(
+    tmp_path: Path, suffix: str
+) -> None:
+    # Values with Windows line ends, as a table made by hand may hold them.
+    table = Table(
+        ("id", "text"),
+        ({"id": "1", "text": "Paid 20 euros,\r\nthanks"}, {"id": "2", "text": ""}),
+    )
+    output = tmp_path / f"out{suffix}"
+    rows = rows_of('id,text\n1,"Paid 20 euros,\nthanks"\n2,\n')
+    export_rows(rows, table.columns, output)
+    complete = output.read_bytes()
+    with output.open("ab") as file:
+        file.write(b'3,"a record cut off by a ki')
+    events = list(BatchRunner(EngineClient(), table, "text", output=output).run())
+    assert [(e.index, e.resumed) for e in events if isinstance(e, BatchRow)] == [
+        (0, True),
+        (1, True),
+    ]
+    resumed = next(e for e in events if isinstance(e, BatchRow))
+    assert resumed.analysis is not None
+    assert ("20 euros", "amount") in {(x.text, x.type) for x in resumed.analysis.entities}
+    assert events[-1] == BatchDone(2, 2, False, events[-1].elapsed_s)  # type: ignore[union-attr]
+    assert output.read_bytes() == complete

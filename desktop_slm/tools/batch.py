@@ -142,6 +142,7 @@ class BatchRunner:
                 f"{table.name or 'The table'} has no column {column!r}; its columns are "
                 f"{', '.join(repr(c) for c in table.columns)}."
             )
+        table = _with_newlines(table)
         if output is not None:
             _Sink.check(output, table, column)  # refused before any model is loaded
         self._client = client
@@ -225,6 +226,17 @@ class BatchRunner:
         if completion is None or completion.cancelled or self._stop.is_set():
             return None
         return completion.text
+
+
+def _with_newlines(table: Table) -> Table:
+    """``table`` with ``\n`` line ends (a CSV output's records are the only CRLFs in it)."""
+    if not any("\r" in value for row in table.rows for value in row.values()):
+        return table
+    rows = tuple(
+        {key: value.replace("\r\n", "\n").replace("\r", "\n") for key, value in row.items()}
+        for row in table.rows
+    )
+    return replace(table, rows=rows)
 
 
 # ---------------------------------------------------------------- output files
