@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from desktop_slm.checking.facts import extract
@@ -232,7 +232,10 @@ def analysis_grammar(text: str, *, lead: str = "") -> str:
     """:data:`SCHEMA` as GBNF for ``text``: no free whitespace, few and short items,
     and an entity is one of the text's names (:func:`entity_names`) typed person,
     organisation, place or product. ``lead`` is written before the JSON."""
-    names = entity_names(text)
+    return _grammar(entity_names(text), lead)
+
+
+def _grammar(names: list[str], lead: str) -> str:
     entities = '"[]"'
     if names:
         entities = f'"[" (entity ("," entity){{0,{MAX_ENTITIES - 1}}})? "]"'
@@ -260,6 +263,14 @@ def analysis_grammar(text: str, *, lead: str = "") -> str:
 def analysis_prompt(text: str) -> ToolPrompt:
     """The request for one text, its grammar included; the instructions come first so
     rows of a batch share them (llama.cpp reuses the evaluated prefix)."""
+    names = entity_names(text)
+    return replace(
+        _bare_prompt(text), grammar=_grammar(names, ""), completion_grammar=_grammar(names, '" " ')
+    )
+
+
+def _bare_prompt(text: str) -> ToolPrompt:
+    """The request without its grammar (enough to count its tokens)."""
     return ToolPrompt(
         messages=(
             {"role": "system", "content": INSTRUCTIONS},
@@ -268,8 +279,6 @@ def analysis_prompt(text: str) -> ToolPrompt:
         completion_prompt=f"{INSTRUCTIONS}\n\nText: {text}\nAnswer:",
         completion_stop=("\n",),
         suggested_max_tokens=ANSWER_TOKENS,
-        grammar=analysis_grammar(text),
-        completion_grammar=analysis_grammar(text, lead='" " '),
     )
 
 
@@ -277,9 +286,9 @@ def fit_text(text: str, limits: ModelLimits) -> tuple[str, str]:
     """``text``, or as much of its start as fits the context next to the instructions
     and the answer; and a notice when it was cut (empty when not)."""
     room = limits.n_ctx - limits.answer_tokens(ANSWER_TOKENS) - SAFETY_TOKENS
-    if limits.prompt_tokens(analysis_prompt(text)) <= room:
+    if limits.prompt_tokens(_bare_prompt(text)) <= room:
         return text, ""
-    fixed = limits.prompt_tokens(analysis_prompt(""))
+    fixed = limits.prompt_tokens(_bare_prompt(""))
     if fixed + 16 > room:
         raise OptionError(
             f"This model's context ({limits.n_ctx:,} tokens) is too small for the "
@@ -289,7 +298,7 @@ def fit_text(text: str, limits: ModelLimits) -> tuple[str, str]:
     while cut:
         tokens = limits.count_tokens(cut)
         excess = fixed + tokens - room
-        if excess <= 0 and limits.prompt_tokens(analysis_prompt(cut)) <= room:
+        if excess <= 0 and limits.prompt_tokens(_bare_prompt(cut)) <= room:
             break
         share = max(0.5, min(0.95, (tokens - max(excess, 8)) / max(tokens, 1)))
         cut = _at_word_end(cut, int(len(cut) * share))
