@@ -111,12 +111,13 @@ def test_a_killed_batch_resumes_with_every_row_once_in_order(
     last = run_cli(*command[3:])
     assert last.returncode == 0, last.stderr
     assert "all 30 rows were analysed before" in last.stderr
+    assert "model SmolLM2" not in last.stderr  # nothing left to ask a model
     assert output.read_bytes() == before
 
 
 def test_one_text_as_json_and_as_a_card(quick: None, smollm2_path: Path) -> None:
     text = "Tom from Contoso says the Leeds office needs 300 euros for chairs by Monday."
-    args = ["run", "analyze", "--model", smollm2_path, "--input", "-", "--max-tokens", "48"]
+    args = ["run", "analyze", "--model", smollm2_path, "--input", "-", "--max-tokens", "32"]
     proc = run_cli(*args, "--json", stdin=text)
     assert proc.returncode == 0, proc.stderr
     payload = parse_one_json_object(proc.stdout)

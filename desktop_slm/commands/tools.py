@@ -598,9 +598,13 @@ def _run_batch(args: argparse.Namespace, run: _Run) -> int:
         )
         # Made before the model loads: an output of another table is refused at once.
         runner = BatchRunner(client, table, column, output=output, options=options)
-        active = client.load(run.model_path, n_ctx=run.tuning.n_ctx, n_threads=run.tuning.n_threads)
-        base = " (base model: not instruction-tuned)" if active.info.is_base_model else ""
-        note(f"model {active.info.display_name()}{base}")
+        active: ActiveModel | None = None
+        if runner.already_done < len(table.rows):  # else there is nothing to ask a model
+            active = client.load(
+                run.model_path, n_ctx=run.tuning.n_ctx, n_threads=run.tuning.n_threads
+            )
+            base = " (base model: not instruction-tuned)" if active.info.is_base_model else ""
+            note(f"model {active.info.display_name()}{base}")
         done: BatchDone | None = None
         resumed = 0
         with cancel_on_sigint(runner.stop) as interrupted:
@@ -633,7 +637,7 @@ def _run_batch(args: argparse.Namespace, run: _Run) -> int:
                 "output": str(output),
                 "elapsed_s": round(done.elapsed_s, 3),
                 "rows_per_minute": round(rate, 2),
-                "model": _model_json(active),
+                "model": _model_json(active) if active is not None else None,
             }
             print(json.dumps(payload, ensure_ascii=False))
         where = f"; the analyses are in {output}" if output is not None else ""

@@ -143,8 +143,11 @@ class BatchRunner:
                 f"{', '.join(repr(c) for c in table.columns)}."
             )
         table = _with_newlines(table)
+        self.already_done = 0
+        """Rows the output held when the runner was made (all of them: nothing to run)."""
         if output is not None:
-            _Sink.check(output, table, column)  # refused before any model is loaded
+            # Refused before any model is loaded.
+            self.already_done = _Sink.check(output, table, column)
         self._client = client
         self._table = table
         self._column = column
@@ -312,13 +315,15 @@ class _Sink:
         self._file: IO[bytes] | None = None
 
     @classmethod
-    def check(cls, path: Path, table: Table, column: str) -> None:
-        """Refuse an output that cannot be continued (another table's, not ours)."""
+    def check(cls, path: Path, table: Table, column: str) -> int:
+        """Refuse an output that cannot be continued (another table's, not ours); the
+        number of rows it holds."""
         sink = cls(path, output_format(path), table, column)
         try:
             sink._read(path.read_bytes() if path.exists() else b"")
         except OSError as exc:
             raise UserFacingError(f"Cannot read {path}: {exc.strerror}.") from None
+        return len(sink.finished)
 
     @classmethod
     def open(cls, path: Path, table: Table, column: str) -> _Sink:
