@@ -182,3 +182,36 @@ def test_a_foreign_output_and_bad_inputs_are_refused_before_the_model_loads(
     proc = run_cli("run", "analyze", "--model", smollm2_path, "--input", empty)
     assert proc.returncode == 1
     assert "no rows of data" in " ".join(error_lines(proc))
+
+
+def test_ctrl_c_keeps_the_finished_rows_and_says_how_to_continue(
+    quick: None, smollm2_path: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "feedback.csv"
+    feedback_table(source, 12)
+    output = tmp_path / "analysed.jsonl"
+    command = [*CLI, "run", "analyze", "--model", str(smollm2_path), "--input", str(source)]
+    command += ["--output", str(output), "--max-tokens", "24"]
+    proc = subprocess.Popen(
+        command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            if output.exists() and output.read_bytes().count(b"\n") >= 2:
+                break
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130, stderr
+    rows = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    assert [row["row"] for row in rows] == list(range(1, len(rows) + 1))
+    assert 2 <= len(rows) < 12
+    assert f"interrupted after {len(rows)} of 12 rows" in stderr
+    assert "run the same command again to continue" in stderr
+    assert "Traceback" not in stderr
