@@ -1,4 +1,5 @@
-"""``desktop-slm run email|report|translate|summarize|continue``: the tools without the window."""
+"""``desktop-slm run email|report|translate|summarize|analyze|continue``: the tools without
+the window."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from desktop_slm.commands.common import (
 
 if TYPE_CHECKING:
     from desktop_slm.config import Settings
+    from desktop_slm.documents.table import Table
     from desktop_slm.engine.client import ActiveModel
     from desktop_slm.models.selection import ModelSettings
     from desktop_slm.tools.budget import ModelLimits
@@ -123,8 +125,32 @@ def register(commands: Any, run_tools: Any) -> None:
     )
     cont.set_defaults(handler=_run_continue, temperature=None, max_tokens=None)
 
+    ana = run_tools.add_parser(
+        "analyze",
+        help="sentiment, entities, key facts and action items of a text, or of every row "
+        "of a CSV file",
+    )
+    _common(ana, raw=False)
+    _input(ana, "the text or document, or a CSV table (.csv, .tsv)")
+    ana.add_argument(
+        "--column",
+        metavar="NAME",
+        help="the CSV column holding the texts (default: the one with the longest texts); "
+        "reads the input as a table whatever its name",
+    )
+    ana.add_argument(
+        "--output",
+        metavar="FILE",
+        type=Path,
+        help="for a table: the analyses as .csv (the input's columns and sentiment, "
+        "entities, action_items) or .jsonl, written row by row; the same command again "
+        "continues where it stopped (default: JSON Lines on stdout). For one text: save "
+        "the card (.md, .txt, .html, .docx)",
+    )
+    ana.set_defaults(handler=_run_analyze, raw=False)
 
-def _common(parser: argparse.ArgumentParser) -> None:
+
+def _common(parser: argparse.ArgumentParser, *, raw: bool = True) -> None:
     parser.add_argument(
         "--model", dest="tool_model", metavar="PATH_OR_ID", help="model (.gguf file) to use"
     )
@@ -147,6 +173,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="print one JSON object with the text, model, tokens and timings",
     )
+    if not raw:
+        return  # the tool's answers only make sense in their form
     parser.add_argument(
         "--raw",
         action="store_true",
@@ -570,3 +598,124 @@ def _run_continue(args: argparse.Namespace) -> int:
     else:
         note("the model had no continuation for this text")
     return EXIT_OK
+# ---------------------------------------------------------------- analyze
+TABLE_SUFFIXES = (".csv", ".tsv")
+
+
+def _run_analyze(args: argparse.Namespace) -> int:
+    from desktop_slm.tools import analyze
+
+    settings = _settings()
+    as_table = args.column is not None or Path(args.input).suffix.lower() in TABLE_SUFFIXES
+    if as_table:
+        if args.output is not None:
+            from desktop_slm.tools.batch import output_format
+
+            output_format(args.output)
+    else:
+        _check_output(args.output)
+    run = _choose_model(args, settings)
+    temperature = analyze.TEMPERATURE if args.temperature is None else args.temperature
+    run = replace(run, tuning=replace(run.tuning, temperature=temperature))
+    if as_table:
+        return _run_batch(args, run)
+    try:
+        text = read_input(args.input)
+    except UsageError as exc:
+        return usage("run analyze", str(exc))
+    request = analyze.AnalyzeRequest(text)
+    request.check()
+
+    def present(result: JobResult) -> _Presented:
+        found = analyze.Analysis.from_json(
+            result.detail["analysis"], str(result.detail["analysed_text"])
+        )
+        return _Presented(found.to_text(), found.to_json())
+
+    return _run_job(args, run, lambda limits: analyze.analyze_job(request, limits), present=present)
+
+
+def _read_table(source: str) -> Table:
+    from desktop_slm.documents.table import parse_table, read_table
+
+    if source == "-":
+        return parse_table(read_notes(source), "The table on standard input")
+    return read_table(source)
+
+
+def _run_batch(args: argparse.Namespace, run: _Run) -> int:
+    """Every row of a table, each written at once; Ctrl+C keeps the rows finished."""
+    from desktop_slm.documents.table import guess_text_column
+    from desktop_slm.engine.client import EngineClient
+    from desktop_slm.engine.protocol import SamplingOptions
+    from desktop_slm.tools.analyze import ANSWER_TOKENS
+    from desktop_slm.tools.batch import BatchDone, BatchProgress, BatchRow, BatchRunner, row_json
+
+    try:
+        table = _read_table(args.input)
+    except UsageError as exc:
+        return usage("run analyze", str(exc))
+    column = args.column or guess_text_column(table)
+    if args.column is None:
+        note(f"analysing the column {column!r}")
+    output: Path | None = args.output
+    with EngineClient() as client:
+        options = SamplingOptions(
+            temperature=run.tuning.temperature,
+            seed=args.seed,
+            max_tokens=min(ANSWER_TOKENS, run.tuning.max_tokens),
+        )
+        # Made before the model loads: an output of another table is refused at once.
+        runner = BatchRunner(client, table, column, output=output, options=options)
+        active: ActiveModel | None = None
+        if runner.already_done < len(table.rows):  # else there is nothing to ask a model
+            active = client.load(
+                run.model_path, n_ctx=run.tuning.n_ctx, n_threads=run.tuning.n_threads
+            )
+            base = " (base model: not instruction-tuned)" if active.info.is_base_model else ""
+            note(f"model {active.info.display_name()}{base}")
+        done: BatchDone | None = None
+        resumed = 0
+        with cancel_on_sigint(runner.stop) as interrupted:
+            for event in runner.run():
+                if isinstance(event, BatchRow):
+                    if event.resumed:
+                        resumed += 1
+                    if event.notice:
+                        note(f"row {event.index + 1}: {event.notice}")
+                    if output is None:
+                        sys.stdout.write(json.dumps(row_json(event), ensure_ascii=False) + "\n")
+                        sys.stdout.flush()
+                elif isinstance(event, BatchProgress):
+                    if event.resumed_from and event.done == event.resumed_from:
+                        note(f"continuing after the {event.resumed_from} rows already done")
+                    note(event.describe())
+                else:
+                    done = event
+        assert done is not None
+        stopped = interrupted.is_set() or done.stopped
+        analysed = done.done - resumed
+        rate = 60.0 * analysed / done.elapsed_s if done.elapsed_s > 0 else 0.0
+        if args.json and output is not None:
+            payload = {
+                "rows": done.total,
+                "done": done.done,
+                "resumed_from": resumed,
+                "cancelled": stopped,
+                "column": column,
+                "output": str(output),
+                "elapsed_s": round(done.elapsed_s, 3),
+                "rows_per_minute": round(rate, 2),
+                "model": _model_json(active) if active is not None else None,
+            }
+            print(json.dumps(payload, ensure_ascii=False))
+        where = f"; the analyses are in {output}" if output is not None else ""
+        if stopped:
+            again = "; run the same command again to continue" if output is not None else ""
+            note(f"interrupted after {done.done} of {done.total} rows{where}{again}")
+            return EXIT_INTERRUPTED
+        if analysed == 0:
+            note(f"all {done.done} rows were analysed before{where}")
+        else:
+            note(f"{done.done} rows analysed ({analysed} now, {rate:.1f} rows/min){where}")
+        return EXIT_OK
