@@ -12,14 +12,21 @@ and calls :meth:`BatchRunner.stop` from the GUI thread; the CLI runs it directly
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import os
+import threading
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from desktop_slm.documents.table import Table
-from desktop_slm.engine.protocol import SamplingOptions
-from desktop_slm.tools.analyze import Analysis
-from desktop_slm.tools.prompt import TextEngine
+from desktop_slm.engine.protocol import Completion, SamplingOptions
+from desktop_slm.fsutil import atomic_write_text
+from desktop_slm.tools.analyze import Analysis, analysis_prompt, parse_analysis
+from desktop_slm.tools.prompt import TextEngine, stream
 
 OUTPUT_COLUMNS = ("sentiment", "entities", "action_items")
 """Added to the input's columns in a CSV output (``entities`` and ``action_items``
@@ -81,16 +88,107 @@ class BatchRunner:
         output: Path | None = None,
         options: SamplingOptions | None = None,
     ) -> None:
-        raise NotImplementedError
+        # (temporary, core replaces)
+        self._client, self._table, self._column = client, table, column
+        self._output, self._options = output, options or SamplingOptions(temperature=0)
+        self._stopped = threading.Event()
 
     def stop(self) -> None:
-        raise NotImplementedError
+        self._stopped.set()
+        self._client.cancel()
 
     def run(self) -> Iterator[BatchEvent]:
-        raise NotImplementedError
+        # (temporary, core replaces)
+        started = time.monotonic()
+        rows = self._table.rows
+        done_before: list[dict[str, str]] = []
+        if self._output is not None and self._output.exists():
+            done_before = list(csv.DictReader(io.StringIO(self._output.read_text("utf-8"))))
+        for index, values in enumerate(done_before[: len(rows)]):
+            analysis = _from_output(values, rows[index].get(self._column, ""))
+            yield BatchRow(index, rows[index], analysis)
+        first = len(done_before)
+        done = first
+        for index in range(first, len(rows)):
+            finished = done - first
+            elapsed = time.monotonic() - started
+            rate = finished / elapsed * 60 if finished and elapsed > 0 else 0.0
+            left = (len(rows) - done) / rate * 60 if rate else None
+            yield BatchProgress(done, len(rows), rate, left, first)
+            if self._stopped.is_set():
+                break
+            text = rows[index].get(self._column, "")
+            answer = ""
+            options = SamplingOptions(max_tokens=200, temperature=self._options.temperature)
+            for event in stream(self._client, analysis_prompt(text), options):
+                if isinstance(event, Completion):
+                    answer = event.text
+                    if event.finish_reason == "cancelled":
+                        self._stopped.set()
+            if self._stopped.is_set():
+                break
+            try:
+                row = BatchRow(index, rows[index], parse_analysis(answer, text))
+            except ValueError as exc:
+                row = BatchRow(index, rows[index], None, str(exc))
+            self._append(row)
+            done += 1
+            yield row
+        yield BatchDone(done, len(rows), done < len(rows), time.monotonic() - started)
+
+    def _append(self, row: BatchRow) -> None:
+        if self._output is None:
+            return
+        new = not self._output.exists()
+        with self._output.open("a", encoding="utf-8", newline="") as file:
+            writer = csv.writer(file)
+            if new:
+                writer.writerow([*self._table.columns, *OUTPUT_COLUMNS])
+            writer.writerow(_csv_record(row, self._table.columns))
+            file.flush()
+            os.fsync(file.fileno())
+
+
+def _from_output(values: Mapping[str, str], text: str) -> Analysis | None:
+    # (temporary, core replaces)
+    if not values.get("sentiment"):
+        return None
+    data = {
+        "sentiment": {"label": values["sentiment"], "reason": ""},
+        "entities": json.loads(values.get("entities") or "[]"),
+        "key_facts": [],
+        "action_items": json.loads(values.get("action_items") or "[]"),
+    }
+    return Analysis.from_json(data, text)
+
+
+def _csv_record(row: BatchRow, columns: tuple[str, ...]) -> list[str]:
+    analysis = row.analysis.to_json() if row.analysis is not None else None
+    return [
+        *[row.values.get(c, "") for c in columns],
+        analysis["sentiment"]["label"] if analysis else "",
+        json.dumps(analysis["entities"] if analysis else [], ensure_ascii=False),
+        json.dumps(analysis["action_items"] if analysis else [], ensure_ascii=False),
+    ]
 
 
 def export_rows(rows: list[BatchRow], columns: tuple[str, ...], path: Path) -> None:
     """Write finished rows to ``path`` (``.csv`` or ``.jsonl``) atomically, in the same
     format a batch output has."""
-    raise NotImplementedError
+    # (temporary, core replaces)
+    if path.suffix == ".jsonl":
+        lines = [
+            json.dumps(
+                {**row.values, **(row.analysis.to_json() if row.analysis else {})},
+                ensure_ascii=False,
+            )
+            for row in rows
+        ]
+        atomic_write_text(path, "".join(line + "\n" for line in lines))
+        return
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([*columns, *OUTPUT_COLUMNS])
+    for row in rows:
+        writer.writerow(_csv_record(row, columns))
+    atomic_write_text(path, buffer.getvalue())
