@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -48,6 +48,7 @@ from desktop_slm.ui.bridge.batch import BatchBridge, BatchJob
 from desktop_slm.ui.bridge.engine import EngineBridge
 from desktop_slm.ui.bridge.jobs import JobsBridge
 from desktop_slm.ui.tool.input_panel import InputEdit, InputPanel
+from desktop_slm.ui.tool.job_view import bind_run_keys
 
 log = logging.getLogger(__name__)
 
@@ -262,13 +263,7 @@ class AnalyzeTab(QWidget):
         self.update_controls()
 
     def _connect(self) -> None:
-        for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(self.analyze)
-        stop = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
-        stop.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        stop.activated.connect(self.stop)
+        bind_run_keys(self, self.analyze, self.stop)
 
         # Open file… here also takes tables, so it gets its own dialog.
         self.open_button.clicked.disconnect()
