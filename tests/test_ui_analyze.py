@@ -176,11 +176,15 @@ def test_ten_thousand_rows_fill_the_table_without_a_widget_per_row(qtbot: QtBot)
     qtbot.addWidget(panel)
     panel.reset("text", 10_000)
     widgets = len(panel.findChildren(QWidget))
-    for start in range(0, 10_000, 500):
-        panel.add_rows(
-            [row(i, SENTIMENTS[i % 4], ("Berlin", "place")) for i in range(start, start + 500)]
-        )
-    assert panel.model.rowCount() == 10_000
+    # A resumed batch delivers its rows all at once: they are shown a few at a time, so
+    # the window keeps answering in between.
+    inserted: list[int] = []
+    panel.model.rowsInserted.connect(lambda _parent, first, last: inserted.append(last - first + 1))
+    panel.add_rows([row(i, SENTIMENTS[i % 4], ("Berlin", "place")) for i in range(10_000)])
+    assert panel.model.rowCount() == 0
+    assert len(panel.rows()) == 10_000  # what Export writes
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 10_000)
+    assert max(inserted) <= batch_view.ROWS_PER_TURN
     assert len(panel.findChildren(QWidget)) == widgets
     assert panel.model.cell(panel.model.rows()[9_999], 0) == "10000"
     assert panel.chart.sentiments["positive"] == 2_500
@@ -298,6 +302,7 @@ def test_real_model_batch_fills_the_table_stop_keeps_rows_export_and_continue(
     assert "rows/min" in tab.batch.status.text()
     qtbot.keyClick(tab.column, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not tab.running and not window.bridge.is_busy(), timeout=REAL_MS)
+    qtbot.waitUntil(lambda: tab.batch.model.rowCount() == len(tab.batch.rows()))
     kept = tab.batch.model.rows()
     assert 2 <= len(kept) < 8
     assert "Stopped" in tab.batch.status.text()
@@ -339,6 +344,7 @@ def test_real_model_batch_fills_the_table_stop_keeps_rows_export_and_continue(
     qtbot.mouseClick(tab.continue_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not tab.running and not window.bridge.is_busy(), timeout=REAL_MS)
     assert "Done: 8 of 8 rows" in tab.batch.status.text()
+    qtbot.waitUntil(lambda: tab.batch.model.rowCount() == 8)
     assert [r.index for r in tab.batch.model.rows()] == list(range(8))
     assert len(read_table(output).rows) == 8
     analysed = [r.analysis for r in tab.batch.model.rows() if r.analysis is not None]

@@ -7,11 +7,19 @@ widgets at all.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -34,6 +42,9 @@ from desktop_slm.ui.analyze.chart import BatchChart
 
 COLUMNS = ("Row", "Text", "Sentiment", "Entities", "Action items")
 TEXT_PREVIEW = 200
+ROWS_PER_TURN = 250
+"""Rows added to the table per turn of the event loop: a resumed batch delivers thousands
+at once, and adding them in one go would hold up typing and painting."""
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -160,18 +171,18 @@ class BatchPanel(QWidget):
     def __init__(self) -> None:
         super().__init__()
         self.total = 0
+        self._running = False
         self.status = QLabel()
         self.status.setObjectName("analyzeBatchStatus")
         self.status.setWordWrap(True)
         self.bar = QProgressBar()
         self.bar.setObjectName("analyzeBatchProgress")
         self.bar.setAccessibleName("Rows analysed")
-        self.output_info = QLabel()
-        self.output_info.setObjectName("analyzeOutputInfo")
-        self.output_info.setWordWrap(True)
-        self.output_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        theme.tone(self.output_info, "muted")
         self.model = BatchModel()
+        self._waiting: deque[BatchRow] = deque()
+        self._drain_timer = QTimer(self)
+        self._drain_timer.setInterval(0)
+        self._drain_timer.timeout.connect(self._drain)
         self.table = QTableView()
         self.table.setObjectName("analyzeBatchTable")
         self.table.setAccessibleName("Analysed rows")
@@ -206,7 +217,6 @@ class BatchPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.status)
         layout.addWidget(self.bar)
-        layout.addWidget(self.output_info)
         layout.addWidget(splitter, 1)
         layout.addLayout(buttons)
 
@@ -217,6 +227,7 @@ class BatchPanel(QWidget):
     def reset(self, column: str, total: int) -> None:
         """A new table (or column): nothing analysed on show yet."""
         self.total = total
+        self._waiting.clear()
         self.model.reset(column)
         self.chart.clear()
         self.bar.setRange(0, max(1, total))
@@ -226,6 +237,7 @@ class BatchPanel(QWidget):
 
     def started(self) -> None:
         """A run begins: it sends the rows already done first, so the view starts empty."""
+        self._waiting.clear()
         self.model.reset(self.model.column)
         self.chart.clear()
         self.bar.setValue(0)
@@ -233,9 +245,24 @@ class BatchPanel(QWidget):
         self.update_buttons(running=True)
 
     def add_rows(self, rows: list[BatchRow]) -> None:
+        """Show ``rows``, :data:`ROWS_PER_TURN` at a time (the rest wait their turn)."""
+        self._waiting.extend(rows)
+        if not self._drain_timer.isActive():
+            self._drain_timer.start()
+
+    def rows(self) -> list[BatchRow]:
+        """Every row finished, shown or still waiting to be shown."""
+        return [*self.model.rows(), *self._waiting]
+
+    def _drain(self) -> None:
+        count = min(ROWS_PER_TURN, len(self._waiting))
+        rows = [self._waiting.popleft() for _ in range(count)]
         self.model.add_rows(rows)
         self.chart.add(rows)
-        self.bar.setValue(self.model.rowCount())
+        self.bar.setValue(max(self.bar.value(), self.model.rowCount()))
+        if not self._waiting:
+            self._drain_timer.stop()
+            self.update_buttons(running=self._running)
 
     def show_progress(self, event: BatchProgress) -> None:
         self.total = event.total
@@ -256,11 +283,12 @@ class BatchPanel(QWidget):
         self.update_buttons(running=False)
 
     def failed(self) -> None:
-        self.status.setText(f"Stopped by an error: {self.model.rowCount():,} rows are done.")
+        self.status.setText(f"Stopped by an error: {len(self.rows()):,} rows are done.")
         self.update_buttons(running=False)
 
     def update_buttons(self, *, running: bool) -> None:
-        has_rows = self.model.rowCount() > 0
+        self._running = running
+        has_rows = bool(self.model.rowCount() or self._waiting)
         self.export_csv.setEnabled(has_rows and not running)
         self.export_jsonl.setEnabled(has_rows and not running)
 

@@ -563,7 +563,7 @@ class AnalyzeTab(QWidget):
     def export(self, path: str) -> None:
         """Write the rows on show to ``path`` (.csv or .jsonl), off the GUI thread."""
         opened = self.opened
-        rows = self.batch.model.rows()
+        rows = self.batch.rows()
         if opened is None or not rows:
             return
         columns = opened.table.columns
