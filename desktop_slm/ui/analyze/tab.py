@@ -146,6 +146,9 @@ class AnalyzeTab(QWidget):
         self._background = Background(self)
         self._analysed_text = ""
         self._opening = 0
+        self._run: str | None = None
+        """What runs: "one" text, a "batch", or None; set and cleared on the GUI thread,
+        when the run starts and when its last signal arrives."""
         self.opened: OpenedTable | None = None
         """The CSV of the batch (None: one text)."""
 
@@ -297,7 +300,7 @@ class AnalyzeTab(QWidget):
     # ------------------------------------------------------------ state
     @property
     def running(self) -> bool:
-        return self._jobs.running or self._batch.running
+        return self._run is not None
 
     @property
     def batch_mode(self) -> bool:
@@ -339,13 +342,15 @@ class AnalyzeTab(QWidget):
         self.close_table_button.setEnabled(not running)
         self.column.setEnabled(not running)
         self.input.setReadOnly(running)
-        self.batch.update_buttons(running=self._batch.running)
+        self.batch.update_buttons(running=self._run == "batch")
 
     def _on_engine_changed(self, _what: object) -> None:
         self.update_controls()
 
     def sampling(self) -> SamplingOptions:
-        return SamplingOptions(temperature=self.tuning().temperature)
+        """The active model's temperature, and its answer length for each row of a batch."""
+        tuning = self.tuning()
+        return SamplingOptions(max_tokens=tuning.max_tokens, temperature=tuning.temperature)
 
     # ------------------------------------------------------------ opening files
     def choose_file(self) -> None:
@@ -459,9 +464,9 @@ class AnalyzeTab(QWidget):
             self._start_one()
 
     def stop(self) -> None:
-        if self._batch.running:
+        if self._run == "batch":
             self._batch.stop()
-        elif self._jobs.running:
+        elif self._run == "one":
             self._jobs.stop()
 
     def shutdown(self) -> None:
@@ -485,12 +490,14 @@ class AnalyzeTab(QWidget):
         ):
             messages.error(self, "The model is busy; try again in a moment.")
             return
+        self._run = "one"
         self._analysed_text = text
         self.status.setText("Analysing…")
         self.results.setCurrentWidget(self.card)
         self.update_controls()
 
     def _on_finished(self, result: JobResult) -> None:
+        self._run = None
         self.update_controls()
         if result.cancelled:
             self.status.setText("Stopped: the text was not analysed.")
@@ -500,11 +507,15 @@ class AnalyzeTab(QWidget):
             self.status.setText("")
             messages.error(self, "The model's answer could not be read as an analysis.")
             return
-        analysis = Analysis.from_json(data, self._analysed_text)
-        self.card.show_analysis(analysis, self._analysed_text)
-        self.status.setText(f"Analysed in {result.elapsed_s:.1f} s.")
+        # A text too long for the model is analysed in part: the card shows that part.
+        text = result.detail.get("analysed_text", self._analysed_text)
+        text = text if isinstance(text, str) else self._analysed_text
+        self.card.show_analysis(Analysis.from_json(data, text), text)
+        notices = " ".join(result.notices)
+        self.status.setText(f"Analysed in {result.elapsed_s:.1f} s. {notices}".strip())
 
     def _on_failed(self, message: str, _code: str) -> None:
+        self._run = None
         self.status.setText("")
         self.update_controls()
         messages.error(self, message)
@@ -536,6 +547,7 @@ class AnalyzeTab(QWidget):
         if not self._batch.start(job):
             messages.error(self, "The model is busy; try again in a moment.")
             return
+        self._run = "batch"
         self.resume.hide()
         self.batch.model.column = column
         self.batch.started()
@@ -549,12 +561,14 @@ class AnalyzeTab(QWidget):
         self.batch.show_progress(event)
 
     def _on_batch_finished(self, event: BatchDone) -> None:
+        self._run = None
         self.batch.finished(event)
         self.update_controls()
         if self.opened is not None and event.stopped:
             self._show_resume(event.done, event.total)
 
     def _on_batch_failed(self, message: str, _code: str) -> None:
+        self._run = None
         self.batch.failed()
         self.update_controls()
         messages.error(self, message)
