@@ -179,7 +179,11 @@ def export_rows(rows: list[BatchRow], columns: tuple[str, ...], path: Path) -> N
     if path.suffix == ".jsonl":
         lines = [
             json.dumps(
-                {**row.values, **(row.analysis.to_json() if row.analysis else {})},
+                {
+                    "row": row.index + 1,
+                    "input": dict(row.values),
+                    "analysis": row.analysis.to_json() if row.analysis else None,
+                },
                 ensure_ascii=False,
             )
             for row in rows
