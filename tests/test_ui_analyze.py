@@ -352,3 +352,41 @@ def test_real_model_batch_fills_the_table_stop_keeps_rows_export_and_continue(
     assert len(read_table(output).rows) == 8
     analysed = [r.analysis for r in tab.batch.model.rows() if r.analysis is not None]
     assert sum(tab.batch.chart.sentiments.values()) == len(analysed) >= len(kept)
+
+
+def test_the_text_and_the_open_table_come_back_in_a_new_window(
+    qtbot: QtBot, make_window: MakeWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window, tab = analyze_window(make_window)
+    tab.input.setPlainText(FEEDBACK)
+    table = tmp_path / "feedback.csv"
+    write_feedback(table, 3)
+    open_csv(qtbot, tab, table, monkeypatch)
+    tab.column.setCurrentText("stars")  # not the guessed column
+    store = window.store
+    assert store is not None
+    qtbot.waitUntil(
+        lambda: store.drafts().get("analyze", {}).get("options", {}).get("column") == "stars",
+        timeout=5_000,
+    )
+    window.close()
+
+    again = make_window().analyze_tab
+    assert again.input.toPlainText() == FEEDBACK
+    qtbot.waitUntil(lambda: again.opened is not None)
+    assert again.opened is not None
+    assert again.opened.path == table.resolve()
+    assert again.column.currentText() == "stars"
+    assert "3 rows" in again.table_info.text()
+
+    # A table deleted since is not reopened, and no dialog interrupts the start.
+    again.close_table()
+    again.open_file(str(table))
+    qtbot.waitUntil(lambda: again.opened is not None)
+    qtbot.waitUntil(lambda: again.window().store.drafts()["analyze"]["inputs"]["table"] != "")
+    table.unlink()
+    again.window().close()
+    third = make_window()
+    qtbot.waitUntil(lambda: "was not opened" in third.statusBar().currentMessage())
+    assert not third.analyze_tab.batch_mode
+    assert third.analyze_tab.input.toPlainText() == FEEDBACK

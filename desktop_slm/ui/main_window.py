@@ -249,6 +249,8 @@ class MainWindow(QMainWindow):
             if self._no_model_hint is not None:
                 analyze.no_model_hint = self._no_model_hint
                 analyze.update_controls()
+            if self.drafts is not None and self.drafts.add(analyze) and analyze.has_input():
+                self.show_status("Your drafts were restored.")
             return
         tool = cast("ToolTab[Any]", tab)
         self.zoom.adopt(tool)

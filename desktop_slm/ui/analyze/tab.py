@@ -12,9 +12,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
@@ -122,6 +123,9 @@ class AnalyzeTab(QWidget):
     """The Analyze tab. Analyze: Ctrl+Enter. Stop: Esc."""
 
     statusMessage = Signal(str)
+    changed = Signal()  # the text, the table or its column changed (the draft is due)
+
+    tab_id = "analyze"
 
     no_model_hint = "Open a model first (File > Open model…)."
     """Shown while no model is open; the window points it at the Models tab if none is installed."""
@@ -146,6 +150,7 @@ class AnalyzeTab(QWidget):
         self._background = Background(self)
         self._analysed_text = ""
         self._opening = 0
+        self._restoring_column = ""
         self._run: str | None = None
         """What runs: "one" text, a "batch", or None; set and cleared on the GUI thread,
         when the run starts and when its last signal arrives."""
@@ -277,6 +282,7 @@ class AnalyzeTab(QWidget):
         self.input_panel.documentRead.connect(self._document_read)
         self.input_panel.failed.connect(self._show_failure_text)
         self.input.textChanged.connect(self.update_controls)
+        self.input.textChanged.connect(self.changed)
         self.analyze_button.clicked.connect(self.analyze)
         self.stop_button.clicked.connect(self.stop)
         self.continue_button.clicked.connect(self.analyze)
@@ -358,8 +364,12 @@ class AnalyzeTab(QWidget):
         if path:
             self.open_file(path)
 
-    def open_file(self, path: str) -> None:
-        """A document goes to the text box; a .csv/.tsv table starts a batch."""
+    def open_file(self, path: str, *, quiet: bool = False) -> None:
+        """A document goes to the text box; a .csv/.tsv table starts a batch.
+
+        ``quiet``: a table put back from the draft; if it cannot be read any more, the
+        status bar says so instead of a dialog at start-up.
+        """
         if self.running:
             self.statusMessage.emit("Stop the analysis first, then open another file.")
             return
@@ -375,7 +385,7 @@ class AnalyzeTab(QWidget):
             name="read-table",
             what_failed="The table could not be opened",
             done=self._table_opened,
-            failed=self._table_failed,
+            failed=self._table_not_restored if quiet else self._table_failed,
         )
 
     def _table_opened(self, opened: OpenedTable) -> None:
@@ -389,7 +399,9 @@ class AnalyzeTab(QWidget):
         self.column.blockSignals(True)
         self.column.clear()
         self.column.addItems(list(opened.table.columns))
-        self.column.setCurrentText(opened.column)
+        column = self._restoring_column
+        self._restoring_column = ""
+        self.column.setCurrentText(column if column in opened.table.columns else opened.column)
         self.column.blockSignals(False)
         self.output_info.setText(
             f"Each finished row is written to {opened.output}, so a stopped batch goes on "
@@ -398,16 +410,24 @@ class AnalyzeTab(QWidget):
         self.input_panel.hide()
         self.table_box.show()
         self.results.setCurrentWidget(self.batch)
-        self.batch.reset(opened.column, count)
+        self.batch.reset(self.column.currentText(), count)
         self._show_resume(opened.done, count)
         self.update_controls()
         self.column.setFocus()
+        self.changed.emit()
 
     def _table_failed(self, failure: Failure) -> None:
         self._opening -= 1
         self.status.setText("")
         self.update_controls()
         messages.error(self, failure.message)
+
+    def _table_not_restored(self, failure: Failure) -> None:
+        self._opening -= 1
+        self._restoring_column = ""
+        self.status.setText("")
+        self.update_controls()
+        self.statusMessage.emit(f"The table of the last session was not opened: {failure.message}")
 
     def _show_resume(self, done: int, total: int) -> None:
         if done > 0:
@@ -421,6 +441,7 @@ class AnalyzeTab(QWidget):
         if self.opened is not None and column and not self.running:
             self.batch.reset(column, len(self.opened.table.rows))
         self.update_controls()
+        self.changed.emit()
 
     def close_table(self) -> None:
         """Back to one text (the table's results stay in its output file)."""
@@ -433,6 +454,7 @@ class AnalyzeTab(QWidget):
         self.results.setCurrentWidget(self.card)
         self.update_controls()
         self.input.setFocus()
+        self.changed.emit()
 
     def _document_read(self, notice: str) -> None:
         self.close_table()
@@ -441,6 +463,33 @@ class AnalyzeTab(QWidget):
 
     def _show_failure_text(self, message: str) -> None:
         messages.error(self, message)
+
+    # ------------------------------------------------------------ drafts
+    def draft_state(self) -> dict[str, Any]:
+        """The text, and the table and column of a batch, for the drafts database."""
+        opened = self.opened
+        return {
+            "inputs": {
+                "text": self.input.toPlainText(),
+                "table": str(opened.path) if opened is not None else "",
+            },
+            "options": {"column": self.column.currentText() if opened is not None else ""},
+            "output": "",
+        }
+
+    def restore_draft(self, state: Mapping[str, Any]) -> None:
+        """Put the text back, and open the table of a batch again (it offers Continue)."""
+        inputs = state.get("inputs")
+        options = state.get("options")
+        inputs = inputs if isinstance(inputs, Mapping) else {}
+        options = options if isinstance(options, Mapping) else {}
+        text, table = inputs.get("text"), inputs.get("table")
+        if isinstance(text, str):
+            self.input.setPlainText(text)
+        if isinstance(table, str) and table:
+            column = options.get("column")
+            self._restoring_column = column if isinstance(column, str) else ""
+            self.open_file(table, quiet=True)
 
     # ------------------------------------------------------------ drops on the tab
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # Qt override
