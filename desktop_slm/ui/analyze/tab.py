@@ -620,6 +620,8 @@ class AnalyzeTab(QWidget):
         self._run = None
         self.batch.failed()
         self.update_controls()
+        if self.opened is not None:  # e.g. the engine crashed: the rows written are kept
+            self._show_resume(len(self.batch.rows()), len(self.opened.table.rows))
         messages.error(self, message)
 
     # ------------------------------------------------------------ export
