@@ -194,7 +194,7 @@ def test_window_opens_fast_without_a_model(qtbot: QtBot, open_window: OpenWindow
     window = open_window()
     assert time.perf_counter() - started < 5.0
 
-    assert tab_names(window) == ["Email", "Report", "Translate", "Summarize", "Models"]
+    assert tab_names(window) == ["Email", "Report", "Translate", "Summarize", "Analyze", "Models"]
     assert window.model_label.text() == "No model"
     assert window.state_label.text() == "Idle"
     tab = window.email_tab

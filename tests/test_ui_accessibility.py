@@ -83,6 +83,7 @@ def test_every_control_of_every_tab_and_of_preferences_has_a_name(
 ) -> None:
     window = open_window()
     assert len(window.tool_tabs) == 4  # builds every writing tab
+    analyze = window.analyze_tab
     models = window.models_tab
     pages = models.findChild(QTabWidget, "modelSections")
     assert pages is not None
@@ -107,6 +108,8 @@ def test_every_control_of_every_tab_and_of_preferences_has_a_name(
     assert window.translate_tab.form.source.accessibleName() == "Translate from"
     assert models.hub.search_edit.accessibleName() == "Search GGUF models on the Hugging Face Hub"
     assert models.installed.table.accessibleName() == "Installed models"
+    assert analyze.column.accessibleName() == "Text column"
+    assert analyze.batch.table.accessibleName() == "Analysed rows"
     # Every control is really checked: a control without a label is reported.
     orphan = QWidget()
     orphan_box = type(tab.form.recipient)(orphan)
@@ -235,6 +238,9 @@ def test_every_banner_and_text_tone_reads_well(colours: theme.Colours) -> None:
         foreground = QColor(getattr(colours, name))
         for surface in (colours.base, colours.window):
             assert contrast(foreground, QColor(surface)) >= 4.5, (name, surface)
+    # The Analyze tab's entity highlights keep the text under them readable.
+    for kind, background in colours.entities.items():
+        assert contrast(QColor(colours.text), QColor(background)) >= 4.5, kind
 
 
 # ---------------------------------------------------------------- zoom

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance
 
 from desktop_slm.storage.drafts import DraftStore
-from desktop_slm.ui.tool.tab import ToolTab
 
 log = logging.getLogger(__name__)
 
@@ -17,6 +17,21 @@ SAVE_DELAY_MS = 1500
 """A change is saved at most this long after it was made, even while text keeps
 streaming in (the timer is not restarted by later changes): a kill -9 loses at most
 the last 1.5 seconds."""
+
+
+class DraftTab(Protocol):
+    """A tab whose inputs are kept (a writing tab, the Analyze tab)."""
+
+    @property
+    def changed(self) -> SignalInstance:
+        """Emitted when the draft is due to be saved."""
+
+    @property
+    def tab_id(self) -> str: ...
+
+    def draft_state(self) -> dict[str, Any]: ...
+
+    def restore_draft(self, state: Mapping[str, Any]) -> None: ...
 
 
 class DraftKeeper(QObject):
@@ -29,13 +44,13 @@ class DraftKeeper(QObject):
     ) -> None:
         super().__init__(parent)
         self._store = store
-        self._tabs: dict[str, ToolTab[Any]] = {}
+        self._tabs: dict[str, DraftTab] = {}
         self._timers: dict[str, QTimer] = {}
         self._delay_ms = delay_ms
         self._warned = False
         self._closed = False
 
-    def add(self, tab: ToolTab[Any]) -> bool:
+    def add(self, tab: DraftTab) -> bool:
         """Watch ``tab`` (built at any time) and put its draft back; True if it had one."""
         tab_id = tab.tab_id
         self._tabs[tab_id] = tab

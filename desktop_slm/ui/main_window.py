@@ -32,6 +32,7 @@ from desktop_slm.ui.drafts import DraftKeeper
 from desktop_slm.ui.zoom import EditorZoom
 
 if TYPE_CHECKING:
+    from desktop_slm.ui.analyze import AnalyzeTab
     from desktop_slm.ui.bridge.models import ModelManagerBridge
     from desktop_slm.ui.email_tab import EmailForm
     from desktop_slm.ui.models import ModelsTab
@@ -49,9 +50,13 @@ TABS: tuple[tuple[str, str], ...] = (
     ("report", "Report"),
     ("translate", "Translate"),
     ("summarize", "Summarize"),
+    ("analyze", "Analyze"),
     ("models", "Models"),
 )
 """The tabs in order: key and title."""
+
+NOT_WRITING = ("analyze", "models")
+"""Tabs that are not a writing tool (:class:`ToolTab`)."""
 
 STATE_TEXT = {
     "idle": "Idle",
@@ -143,6 +148,10 @@ class MainWindow(QMainWindow):
         return cast("ToolTab[SummarizeForm]", self._tab("summarize"))
 
     @property
+    def analyze_tab(self) -> AnalyzeTab:
+        return cast("AnalyzeTab", self._tab("analyze"))
+
+    @property
     def models_tab(self) -> ModelsTab:
         return cast("ModelsTab", self._tab("models"))
 
@@ -162,7 +171,7 @@ class MainWindow(QMainWindow):
     def tool_tabs(self) -> tuple[ToolTab[Any], ...]:
         """The four writing tabs (built now if they were not yet)."""
         return tuple(
-            cast("ToolTab[Any]", self._tab(key)) for key, _title in TABS if key != "models"
+            cast("ToolTab[Any]", self._tab(key)) for key, _title in TABS if key not in NOT_WRITING
         )
 
     def show_tab(self, tab: QWidget) -> None:
@@ -177,7 +186,9 @@ class MainWindow(QMainWindow):
         return self._tab(TABS[self.tabs.currentIndex()][0])
 
     def _built_tool_tabs(self) -> list[ToolTab[Any]]:
-        return [cast("ToolTab[Any]", tab) for key, tab in self._built.items() if key != "models"]
+        return [
+            cast("ToolTab[Any]", tab) for key, tab in self._built.items() if key not in NOT_WRITING
+        ]
 
     def _tab(self, key: str) -> QWidget:
         tab = self._built.get(key)
@@ -192,6 +203,10 @@ class MainWindow(QMainWindow):
 
     def _make_tab(self, key: str) -> QWidget:
         # Imported here: a tab's module is loaded when the tab is built, after the paint.
+        if key == "analyze":
+            from desktop_slm.ui.analyze import AnalyzeTab
+
+            return AnalyzeTab(self.bridge, self.settings, self.paths, tuning=self.model_settings)
         if key != "models":
             from desktop_slm.ui.tool.tab import ToolTab
 
@@ -226,6 +241,16 @@ class MainWindow(QMainWindow):
             models.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
             models.notice.connect(self.show_notice)
             models.installedChanged.connect(self._on_installed_count)
+            return
+        if key == "analyze":
+            analyze = cast("AnalyzeTab", tab)
+            analyze.statusMessage.connect(self.show_status)
+            analyze.hint.linkActivated.connect(self._hint_link)
+            if self._no_model_hint is not None:
+                analyze.no_model_hint = self._no_model_hint
+                analyze.update_controls()
+            if self.drafts is not None and self.drafts.add(analyze) and analyze.has_input():
+                self.show_status("Your drafts were restored.")
             return
         tool = cast("ToolTab[Any]", tab)
         self.zoom.adopt(tool)
@@ -307,6 +332,10 @@ class MainWindow(QMainWindow):
         for tool in self._built_tool_tabs():
             tool.no_model_hint = self._no_model_hint
             tool.update_controls()
+        analyze = self._built.get("analyze")
+        if analyze is not None:
+            cast("AnalyzeTab", analyze).no_model_hint = self._no_model_hint
+            cast("AnalyzeTab", analyze).update_controls()
 
     def _hint_link(self, _link: str) -> None:
         self.show_models_tab()
@@ -497,6 +526,9 @@ class MainWindow(QMainWindow):
             self.drafts.close()
         for tool in self._built_tool_tabs():
             tool.shutdown()
+        analyze = self._built.get("analyze")
+        if analyze is not None:
+            cast("AnalyzeTab", analyze).shutdown()
         if self._model_manager is not None:
             self._model_manager.shutdown()  # pauses a running download; offered next time
         self.bridge.shutdown()

@@ -46,6 +46,8 @@ class Colours:
     """The Email tab's Subject line."""
     banners: dict[str, tuple[str, str]]
     """Background and text colour of each kind of banner."""
+    entities: dict[str, str]
+    """The Analyze tab's highlight (a background under ``text``) of each entity type."""
 
 
 LIGHT = Colours(
@@ -70,6 +72,14 @@ LIGHT = Colours(
         "success": ("#eef4ee", "#173d1f"),
         "danger": ("#fde7e9", "#5c0011"),
     },
+    entities={
+        "person": "#d7e8ff",
+        "organisation": "#ffe0c2",
+        "place": "#d4f2d9",
+        "date": "#f3dcf7",
+        "amount": "#fff1a8",
+        "product": "#d3f1f1",
+    },
 )
 
 DARK = Colours(
@@ -93,6 +103,14 @@ DARK = Colours(
         "info": ("#0f2d4d", "#dbeaff"),
         "success": ("#1d3324", "#d8f0dc"),
         "danger": ("#4d1016", "#ffd9dc"),
+    },
+    entities={
+        "person": "#1f3f6e",
+        "organisation": "#5c3511",
+        "place": "#1e4a2a",
+        "date": "#4e2758",
+        "amount": "#4d4300",
+        "product": "#134646",
     },
 )
 

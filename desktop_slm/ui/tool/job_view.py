@@ -8,12 +8,23 @@ long), a notice, and the words · tokens · tokens/s line.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from desktop_slm.tools.jobs import JobProgress, JobResult, JobStepDone
 from desktop_slm.ui import theme
 from desktop_slm.ui.bridge.jobs import LiveStats
+
+
+def bind_run_keys(owner: QWidget, run: Callable[[], None], stop: Callable[[], None]) -> None:
+    """Ctrl+Enter runs and Esc stops, anywhere inside ``owner`` (a tab)."""
+    for keys in ("Ctrl+Return", "Ctrl+Enter", Qt.Key.Key_Escape):
+        shortcut = QShortcut(QKeySequence(keys), owner)
+        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        shortcut.activated.connect(stop if keys == Qt.Key.Key_Escape else run)
 
 
 def words(text: str) -> int:

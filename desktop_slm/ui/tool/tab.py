@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QFormLayout, QSplitter, QVBoxLayout, QWidget
 
 from desktop_slm.checking.facts import FactCheck
@@ -31,7 +31,7 @@ from desktop_slm.ui.bridge.engine import EngineBridge
 from desktop_slm.ui.bridge.jobs import JobsBridge, LiveStats
 from desktop_slm.ui.history import HistoryPanel
 from desktop_slm.ui.tool.input_panel import InputPanel
-from desktop_slm.ui.tool.job_view import JobView, words
+from desktop_slm.ui.tool.job_view import JobView, bind_run_keys, words
 from desktop_slm.ui.tool.output_panel import OutputPanel
 from desktop_slm.ui.tool.spec import (
     Controls,
@@ -157,13 +157,7 @@ class ToolTab(QWidget, Generic[F]):
         layout.addWidget(self.splitter)
 
     def _connect(self) -> None:
-        for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(self.generate)
-        stop = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
-        stop.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        stop.activated.connect(self.stop)
+        bind_run_keys(self, self.generate, self.stop)
 
         self.generate_button.clicked.connect(self.generate)
         self.stop_button.clicked.connect(self.stop)
