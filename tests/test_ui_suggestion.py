@@ -205,3 +205,29 @@ def test_preferences_turn_suggestions_off_and_on(qtbot: QtBot, open_window: Open
     dialog.apply_to(window.settings)
     assert window.settings.suggest_while_typing is False
     assert not window.email_tab.suggestions[0]._enabled()
+
+
+def test_every_text_box_a_user_types_in_gets_suggestions(
+    qtbot: QtBot, open_window: OpenWindow, smollm2_path: Path
+) -> None:
+    window, _notes, _suggestion = open_notes(qtbot, open_window, smollm2_path)
+    tabs = [*window.tool_tabs, window.analyze_tab]
+    for tab in tabs:
+        editable = [
+            box
+            for box in tab.findChildren(QPlainTextEdit)
+            if not box.isReadOnly() and box.isVisibleTo(tab)
+        ]
+        assert editable, f"{tab.objectName()} has no text box"
+        for box in editable:
+            assert [s for s in tab.suggestions if s.parent() is box], (
+                f"{box.objectName()} in {tab.objectName()} gets no suggestions"
+            )
+    # The Analyze tab's text: a pause shows one there too, and Tab takes it.
+    window.show_tab(window.analyze_tab)
+    text_box = window.analyze_tab.input
+    (suggestion,) = [s for s in window.analyze_tab.suggestions if s.parent() is text_box]
+    type_into(qtbot, text_box, "The delivery was late and the box")
+    shown_text = wait_suggestion(qtbot, suggestion)
+    qtbot.keyClick(text_box, Qt.Key.Key_Tab)
+    assert text_box.toPlainText() == "The delivery was late and the box" + shown_text

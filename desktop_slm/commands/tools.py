@@ -598,6 +598,8 @@ def _run_continue(args: argparse.Namespace) -> int:
     else:
         note("the model had no continuation for this text")
     return EXIT_OK
+
+
 # ---------------------------------------------------------------- analyze
 TABLE_SUFFIXES = (".csv", ".tsv")
 

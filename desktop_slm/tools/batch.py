@@ -243,6 +243,13 @@ def _with_newlines(table: Table) -> Table:
 
 
 # ---------------------------------------------------------------- output files
+def rows_done(output: Path, table: Table, column: str) -> int:
+    """Rows of ``table`` an earlier run finished in ``output``, exactly as a run would
+    continue (a cut-off last record does not count). Raises ``UserFacingError`` for an
+    output that belongs to another table or cannot be read."""
+    return _Sink.check(output, table, column)
+
+
 def output_format(path: Path) -> str:
     """``csv`` or ``jsonl`` by ``path``'s extension; anything else is refused."""
     suffix = path.suffix.lower()

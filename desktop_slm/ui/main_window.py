@@ -206,7 +206,7 @@ class MainWindow(QMainWindow):
         if key == "analyze":
             from desktop_slm.ui.analyze import AnalyzeTab
 
-            return AnalyzeTab(self.bridge, self.settings, self.paths, tuning=self.model_settings)
+            return AnalyzeTab(self.bridge, self.settings, self.paths)
         if key != "models":
             from desktop_slm.ui.tool.tab import ToolTab
 

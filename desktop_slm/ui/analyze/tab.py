@@ -37,11 +37,17 @@ from desktop_slm.documents.table import Table, guess_text_column, read_table
 from desktop_slm.engine.protocol import SamplingOptions
 from desktop_slm.errors import UserFacingError
 from desktop_slm.fsutil import set_aside
-from desktop_slm.models.selection import ModelSettings
-from desktop_slm.tools.analyze import Analysis, AnalyzeRequest, analyze_job
+from desktop_slm.tools import batch
+from desktop_slm.tools.analyze import (
+    ANSWER_TOKENS,
+    TEMPERATURE,
+    Analysis,
+    AnalyzeRequest,
+    analyze_job,
+)
 from desktop_slm.tools.batch import BatchDone, BatchProgress, BatchRow, export_rows
 from desktop_slm.tools.jobs import JobResult
-from desktop_slm.ui import messages, theme
+from desktop_slm.ui import messages, suggestion, theme
 from desktop_slm.ui.analyze.batch_view import BatchPanel
 from desktop_slm.ui.analyze.card import AnalysisCard
 from desktop_slm.ui.bridge.background import Background, Failure
@@ -89,12 +95,13 @@ def output_for(table_path: Path, data_dir: Path) -> Path:
     return data_dir / "analyses" / f"{table_path.stem}-{tag}{OUTPUT_SUFFIX}"
 
 
-def rows_done(output: Path) -> int:
-    """Rows an earlier run left in ``output`` (0 when there is none or it cannot be read)."""
+def rows_done(output: Path, table: Table, column: str) -> int:
+    """Rows an earlier run left in ``output`` that a batch would keep (0 when there is
+    none, or it belongs to another table: the run says so when it starts)."""
     if not output.is_file():
         return 0
     try:
-        return len(read_table(output).rows)
+        return batch.rows_done(output, table, column)
     except (UserFacingError, OSError) as exc:
         log.info("earlier analysis %s not counted: %s", output, exc)
         return 0
@@ -116,7 +123,8 @@ class OpenedTable:
 def open_table(path: Path, data_dir: Path) -> OpenedTable:
     table = read_table(path)
     output = output_for(path, data_dir)
-    return OpenedTable(path, table, guess_text_column(table), output, rows_done(output))
+    column = guess_text_column(table)
+    return OpenedTable(path, table, column, output, rows_done(output, table, column))
 
 
 class AnalyzeTab(QWidget):
@@ -136,15 +144,12 @@ class AnalyzeTab(QWidget):
         settings: Settings,
         paths: AppPaths,
         parent: QWidget | None = None,
-        *,
-        tuning: Callable[[], ModelSettings] | None = None,
     ) -> None:
         super().__init__(parent)
         self._ready = False
         self._bridge = bridge
         self.settings = settings
         self.paths = paths
-        self.tuning: Callable[[], ModelSettings] = tuning or (lambda: ModelSettings.of(settings))
         self._jobs = JobsBridge(bridge, self)
         self._batch = BatchBridge(bridge, self)
         self._background = Background(self)
@@ -267,6 +272,10 @@ class AnalyzeTab(QWidget):
         self.setAcceptDrops(True)  # a table can be dropped anywhere on the tab
 
         self._connect()
+        self.suggestions = suggestion.attach(
+            self, bridge, lambda: settings.suggest_while_typing and self._run is None
+        )
+        """Inline suggestions in the text box, as in the writing tools."""
         self._ready = True
         self.update_controls()
 
@@ -354,9 +363,9 @@ class AnalyzeTab(QWidget):
         self.update_controls()
 
     def sampling(self) -> SamplingOptions:
-        """The active model's temperature, and its answer length for each row of a batch."""
-        tuning = self.tuning()
-        return SamplingOptions(max_tokens=tuning.max_tokens, temperature=tuning.temperature)
+        """Analyses are the app's: greedy (repeatable) and long enough for the whole JSON,
+        whatever Preferences say about the writing tools' answers."""
+        return SamplingOptions(max_tokens=ANSWER_TOKENS, temperature=TEMPERATURE)
 
     # ------------------------------------------------------------ opening files
     def choose_file(self) -> None:
@@ -535,7 +544,7 @@ class AnalyzeTab(QWidget):
         if not self._jobs.start(
             lambda limits: analyze_job(request, limits),
             self.sampling(),
-            max_answer_tokens=self.tuning().max_tokens,
+            max_answer_tokens=ANSWER_TOKENS,
         ):
             messages.error(self, "The model is busy; try again in a moment.")
             return
