@@ -149,10 +149,13 @@ def test_a_table_on_stdin_prints_json_lines(quick: None, smollm2_path: Path) -> 
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     lines = [json.loads(line) for line in proc.stdout.splitlines()]
-    assert [line["row"] for line in lines] == [1, 2]
-    assert lines[0]["input"] == {"id": "1", "body": "Thanks Maria!"}
-    assert lines[0]["analysis"]["sentiment"]["label"] in SENTIMENTS
-    assert lines[1]["analysis"] is None
+    # The input's columns, then the analysis: the same fields as a CSV output, and more.
+    assert [(line["id"], line["body"]) for line in lines] == [("1", "Thanks Maria!"), ("2", "")]
+    assert list(lines[0])[:5] == ["id", "body", "sentiment", "entities", "action_items"]
+    assert lines[0]["sentiment"] in SENTIMENTS
+    assert all(e["text"] in "Thanks Maria!" for e in lines[0]["entities"])
+    assert lines[1]["sentiment"] == ""
+    assert lines[1]["entities"] == lines[1]["action_items"] == lines[1]["key_facts"] == []
     assert "row 1 of 2" in proc.stderr
 
 
@@ -210,7 +213,7 @@ def test_ctrl_c_keeps_the_finished_rows_and_says_how_to_continue(
             proc.communicate()
     assert proc.returncode == 130, stderr
     rows = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
-    assert [row["row"] for row in rows] == list(range(1, len(rows) + 1))
+    assert [row["id"] for row in rows] == [str(i) for i in range(1, len(rows) + 1)]
     assert 2 <= len(rows) < 12
     assert f"interrupted after {len(rows)} of 12 rows" in stderr
     assert "run the same command again to continue" in stderr

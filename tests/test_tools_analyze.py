@@ -30,6 +30,7 @@ from desktop_slm.tools.batch import (
     BatchRow,
     BatchRunner,
     export_rows,
+    rows_done,
 )
 from desktop_slm.tools.budget import ModelLimits
 from desktop_slm.tools.jobs import JobResult, JobRunner
@@ -211,8 +212,17 @@ def test_export_writes_csv_and_json_lines(tmp_path: Path) -> None:
     assert written.rows[1]["entities"] == "[]"
     export_rows(rows, ("id", "text"), tmp_path / "out.jsonl")
     lines = (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()
-    assert [json.loads(line)["row"] for line in lines] == [1, 2]
-    assert json.loads(lines[1]) == {"row": 2, "input": {"id": "2", "text": ""}, "analysis": None}
+    assert [json.loads(line)["id"] for line in lines] == ["1", "2"]
+    assert json.loads(lines[0])["entities"] == [{"text": "20 euros", "type": "amount"}]
+    assert json.loads(lines[1]) == {
+        "id": "2",
+        "text": "",
+        "sentiment": "",
+        "entities": [],
+        "action_items": [],
+        "key_facts": [],
+        "sentiment_reason": "",
+    }
     with pytest.raises(OptionError, match=r"\.csv or \.jsonl"):
         export_rows(rows, ("id", "text"), tmp_path / "out.xlsx")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv", "out.jsonl"]
@@ -290,7 +300,8 @@ def test_a_stopped_batch_keeps_its_rows_and_continues(tmp_path: Path, smollm2_pa
     assert progress[1].rows_per_minute > 0
     assert progress[1].seconds_left is not None
     lines = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
-    assert [line["row"] for line in lines] == [1, 2, 3, 4]
+    assert [line["id"] for line in lines] == ["1", "2", "3", "4"]
+    assert [line["sentiment"] == "" for line in lines] == [False, True, False, False]
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
@@ -318,3 +329,18 @@ def test_a_finished_output_is_read_back_and_a_cut_record_dropped(
     assert ("20 euros", "amount") in {(x.text, x.type) for x in resumed.analysis.entities}
     assert events[-1] == BatchDone(2, 2, False, events[-1].elapsed_s)  # type: ignore[union-attr]
     assert output.read_bytes() == complete
+
+
+def test_json_lines_output_names_its_fields_apart_from_input_columns(tmp_path: Path) -> None:
+    """An input that already has a "sentiment" column keeps it; the analysis's goes beside."""
+    table = parse_table("id,text,sentiment\n1,Paid 20 euros,angry\n")
+    analysis = Analysis.from_json({"sentiment": {"label": "negative", "reason": "r"}}, "x")
+    rows = [BatchRow(0, table.rows[0], analysis)]
+    path = tmp_path / "out.jsonl"
+    export_rows(rows, table.columns, path)
+    (line,) = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()]
+    assert line["sentiment"] == "angry"
+    assert line["analysis_sentiment"] == "negative"
+    assert line["sentiment_reason"] == "r"
+    # A batch continues from that file: the row is done, nothing is asked again.
+    assert rows_done(path, table, "text") == 1

@@ -15,9 +15,9 @@ Output formats (the same for a batch's output and :func:`export_rows`):
   every record ended by CRLF. Texts were read with their line ends made ``\\n``, and
   the analysis holds no line ends, so CRLF occurs only at a record's end: an output
   that does not end with one ends in a record cut off by a kill, which is dropped.
-* ``.jsonl``: one object a line, ``{"row": n, "input": {column: value},
-  "analysis": {...} | null}`` (``row`` 1-based, ``analysis`` as
-  :meth:`~desktop_slm.tools.analyze.Analysis.to_json`, null for an empty text).
+* ``.jsonl``: one object a line: the input's columns, then :data:`JSONL_FIELDS` as
+  native JSON (``sentiment`` is the label, "" for an empty text); an added field whose
+  name an input column already has is called ``analysis_<name>`` (:func:`added_names`).
 
 Rows whose text is empty are written with an empty analysis and never sent to the model.
 """
@@ -274,16 +274,46 @@ def _csv_values(columns: tuple[str, ...], row: Mapping[str, str], a: Analysis | 
     ]
 
 
+JSONL_FIELDS = (*OUTPUT_COLUMNS, "key_facts", "sentiment_reason")
+"""Added to the input's columns in a JSON Lines output (native JSON values)."""
+
+
+def added_names(columns: tuple[str, ...], fields: tuple[str, ...] = JSONL_FIELDS) -> dict[str, str]:
+    """The name each added field gets next to ``columns``: its own, or ``analysis_<name>``
+    (then ``analysis_<name>_2`` …) where the input already has a column of that name."""
+    names: dict[str, str] = {}
+    taken = set(columns)
+    for field in fields:
+        name, n = field, 1
+        while name in taken:
+            n += 1
+            name = f"analysis_{field}" if n == 2 else f"analysis_{field}_{n - 1}"
+        names[field] = name
+        taken.add(name)
+    return names
+
+
 def row_json(row: BatchRow) -> dict[str, Any]:
-    """A row as a JSON Lines output holds it: ``{"row", "input", "analysis"}``."""
-    return _row_json(row.index, row.values, row.analysis)
+    """A row as a JSON Lines output holds it: the input's columns, then ``sentiment``
+    (the label, "" for an empty text), ``entities`` (``[{"text", "type"}]``),
+    ``action_items``, ``key_facts`` and ``sentiment_reason``."""
+    return _row_json(tuple(row.values), row.values, row.analysis)
 
 
-def _row_json(index: int, row: Mapping[str, str], analysis: Analysis | None) -> dict[str, Any]:
+def _row_json(
+    columns: tuple[str, ...], row: Mapping[str, str], a: Analysis | None
+) -> dict[str, Any]:
+    names = added_names(columns)
+    added: dict[str, Any] = {
+        "sentiment": a.sentiment.label if a else "",
+        "entities": [{"text": e.text, "type": e.type} for e in a.entities] if a else [],
+        "action_items": list(a.action_items) if a else [],
+        "key_facts": list(a.key_facts) if a else [],
+        "sentiment_reason": a.sentiment.reason if a else "",
+    }
     return {
-        "row": index + 1,
-        "input": dict(row),
-        "analysis": analysis.to_json() if analysis else None,
+        **{c: row.get(c, "") for c in columns},
+        **{names[key]: value for key, value in added.items()},
     }
 
 
@@ -292,7 +322,7 @@ def _record(
 ) -> bytes:
     if kind == "csv":
         return _csv_record(_csv_values(columns, row, a))
-    return (json.dumps(_row_json(index, row, a), ensure_ascii=False) + "\n").encode("utf-8")
+    return (json.dumps(_row_json(columns, row, a), ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def export_rows(rows: list[BatchRow], columns: tuple[str, ...], path: Path) -> None:
@@ -385,21 +415,21 @@ class _Sink:
 
     def _read_jsonl(self, data: bytes) -> int:
         keep = data.rfind(b"\n") + 1
+        columns = self.table.columns
+        names = added_names(columns)
         for index, line in enumerate(data[:keep].splitlines()):
             try:
                 record = json.loads(line)
-                values, analysis = record["input"], record["analysis"]
-                if record["row"] != index + 1 or not isinstance(values, dict):
-                    raise ValueError
+                if not isinstance(record, dict):
+                    raise TypeError
+                values = {c: record[c] for c in columns}
+                added = {key: record[name] for key, name in names.items()}
             except (ValueError, KeyError, TypeError):
                 raise self._foreign(f"line {index + 1} is not one of its rows") from None
-            if tuple(values) != self.table.columns:
+            if set(record) != {*columns, *names.values()}:
                 raise self._foreign("its columns differ")
             self._check_row(index, values)
-            text = str(values[self.column])
-            self.finished.append(
-                Analysis.from_json(analysis, text) if isinstance(analysis, dict) else None
-            )
+            self.finished.append(_from_added(added, str(values[self.column])))
         return keep
 
     def _check_row(self, index: int, values: Mapping[str, Any]) -> None:
@@ -431,14 +461,23 @@ class _Sink:
 def _from_csv(fields: list[str], text: str) -> Analysis | None:
     """An analysis read back from a CSV output's added columns (None: an empty text)."""
     label, entities, actions = fields
-    if not label:
-        return None
     try:
-        data = {
-            "sentiment": {"label": label, "reason": ""},
-            "entities": json.loads(entities),
-            "action_items": json.loads(actions),
-        }
+        added = {"sentiment": label, "entities": json.loads(entities)}
+        added["action_items"] = json.loads(actions)
     except ValueError:
-        data = {"sentiment": {"label": label, "reason": ""}}
+        added = {"sentiment": label}
+    return _from_added(added, text)
+
+
+def _from_added(added: Mapping[str, Any], text: str) -> Analysis | None:
+    """An analysis read back from an output's added fields (None: an empty text)."""
+    label = added.get("sentiment")
+    if not label or not isinstance(label, str):
+        return None
+    data = {
+        "sentiment": {"label": label, "reason": str(added.get("sentiment_reason") or "")},
+        "entities": added.get("entities") or [],
+        "key_facts": added.get("key_facts") or [],
+        "action_items": added.get("action_items") or [],
+    }
     return Analysis.from_json(data, text)
