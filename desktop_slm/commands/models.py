@@ -13,6 +13,7 @@ from desktop_slm.commands.common import (
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    cancel_on_sigint,
     note,
     usage,
 )
@@ -351,15 +352,26 @@ def _pull(args: argparse.Namespace) -> int:
             )
     printer = _ProgressPrinter()
     job = DownloadJob(request, library, on_progress=printer)
+    interrupted_note = (
+        "interrupted; the partial download is kept. Run the same command again to resume."
+    )
     try:
-        model = job.run()
+        # Ctrl+C pauses the job (it stops after the current chunk and keeps the part). A
+        # handler that only sets a flag cannot be lost the way a KeyboardInterrupt raised
+        # inside a finaliser or a library's cleanup can; a second Ctrl+C still aborts.
+        with cancel_on_sigint(job.pause) as interrupted:
+            model = job.run()
     except KeyboardInterrupt:
         printer.finish()
-        note("interrupted; the partial download is kept. Run the same command again to resume.")
+        note(interrupted_note)
         return EXIT_INTERRUPTED
     finally:
         printer.finish()
-    assert model is not None  # nothing pauses or cancels a job run from the command line
+    if model is None:  # paused by Ctrl+C: nothing else pauses a job run from here
+        note(interrupted_note)
+        return EXIT_INTERRUPTED
+    if interrupted.is_set():
+        note("Ctrl+C came as the download finished; the model is installed.")
     note(f"installed '{model.id}': {model.display_name}, in {model.path}")
     if _is_active(model):
         note("it is now the active model")
