@@ -108,6 +108,42 @@ class Catalog:
         return None
 
 
+@dataclass(frozen=True)
+class Recommendation:
+    """The model to suggest first, and why, in one sentence a user can read."""
+
+    entry: CatalogEntry
+    reason: str
+    # Expected writing speed here (tokens/s), None where it cannot be estimated.
+    tokens_per_second: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.entry.to_dict(),
+            "reason": self.reason,
+            "tokens_per_second": self.tokens_per_second,
+        }
+
+
+def recommend(
+    catalog: Catalog,
+    *,
+    memory: Memory | None = None,
+    physical_cores: int | None = None,
+    languages: tuple[str, ...] | None = None,
+) -> Recommendation | None:
+    """The best openly licensed model that covers ``languages`` and runs well here.
+
+    ``languages`` are ISO 639-1 codes (the user's, from the OS locale and the languages
+    they translate into); None means the OS locale's language. Skeleton: the issue-14
+    work replaces the body (licence, languages, engine support, speed).
+    """
+    entry = catalog.recommended(memory=memory, physical_cores=physical_cores)
+    if entry is None:
+        return None
+    return Recommendation(entry, f"{entry.display_name} runs well on this computer.", None)
+
+
 def max_parameters_for_cores(cores: int) -> int:
     """The largest model that still writes at a readable speed on ``cores`` CPU cores."""
     if cores <= 2:
