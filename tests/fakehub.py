@@ -76,6 +76,8 @@ class FakeRepo:
     downloads: int = 0
     likes: int = 0
     tags: tuple[str, ...] = ("gguf",)
+    refused_tokens: set[str] = field(default_factory=set)
+    """Tokens of accounts that have not accepted a gated repo's terms: answered 403."""
 
 
 @dataclass(frozen=True)
@@ -368,14 +370,26 @@ class _Handler(BaseHTTPRequestHandler):
         ]
         self._json(200, entries)
 
+    def _gated_refused(self, repo: FakeRepo) -> bool:
+        """Answer as the Hub does for a gated repo: 401 without a token, 403 for a refused one."""
+        if not repo.gated:
+            return False
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        if "authorization" not in headers:
+            self._error(401, "GatedRepo", "Access to this model is restricted.")
+            return True
+        if headers["authorization"].removeprefix("Bearer ") in repo.refused_tokens:
+            self._error(403, "GatedRepo", "You are not in the authorized list of this model.")
+            return True
+        return False
+
     def _resolve(self, rest: str) -> None:
         repo_part, _, tail = rest.partition("/resolve/")
         revision, _, filename = tail.partition("/")
         repo = self._repo(repo_part)
         if repo is None:
             return
-        if repo.gated and "authorization" not in {k.lower() for k in self.headers}:
-            self._error(401, "GatedRepo", "Access to this model is restricted.")
+        if self._gated_refused(repo):
             return
         if not self._revision_ok(repo, revision):
             return

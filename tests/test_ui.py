@@ -194,10 +194,16 @@ def test_window_opens_fast_without_a_model(qtbot: QtBot, open_window: OpenWindow
     window = open_window()
     assert time.perf_counter() - started < 5.0
 
-    assert tab_names(window) == ["Email", "Report", "Translate", "Summarize", "Analyze", "Models"]
+    # Nothing to open: the welcome page is in front, the writing tabs one click away.
+    tools = ["Email", "Report", "Translate", "Summarize", "Analyze", "Models"]
+    assert tab_names(window) == ["Welcome", *tools]
+    assert window.welcome is not None
+    assert window.current_tab() is window.welcome
+    assert window.welcome.isVisible()
     assert window.model_label.text() == "No model"
     assert window.state_label.text() == "Idle"
     tab = window.email_tab
+    window.show_tab(tab)
     assert tab.isVisible()
     assert not tab.generate_button.isEnabled()
     assert not tab.stop_button.isEnabled()

@@ -316,6 +316,9 @@ def test_one_click_download_use_switch_generate_and_delete(
     assert files.item(0, 2).text() == "253.1 MB"  # the size the Hub reports
     assert files.item(0, 3).text() == "Runs well"
     click(qtbot, tab.hub.file_buttons[GEMMA3_BASE.filename])
+    # The catalog names its licence as restrictive: shown and accepted before the download.
+    [licence] = confirmations
+    assert "“gemma” licence, which is not an open licence" in licence
     wait_row(qtbot, tab, GEMMA3_BASE.filename, JobState.DONE)
     qtbot.waitUntil(lambda: GEMMA3_BASE.filename in installed(tab), timeout=WORK_MS)
     assert cell(tab, GEMMA3_BASE.filename, 7) == BASE_MODEL
@@ -366,8 +369,8 @@ def test_one_click_download_use_switch_generate_and_delete(
     # Delete the one not in use: gone from the disk and the list.
     window.show_tab(tab)
     click(qtbot, tab.installed.remove_button)
-    assert len(confirmations) == 1
-    assert "98.4 MB" in confirmations[0]
+    assert len(confirmations) == 2
+    assert "98.4 MB" in confirmations[1]
     qtbot.waitUntil(lambda: SMOLLM2.filename not in installed(tab), timeout=WORK_MS)
     assert not smol_path.exists()
     assert tab.installed.table.rowCount() == 1

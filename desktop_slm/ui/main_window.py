@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from desktop_slm.ui.tool.spec import ToolForm, ToolSpec
     from desktop_slm.ui.tool.tab import ToolTab
     from desktop_slm.ui.translate_tab import TranslateForm
+    from desktop_slm.ui.welcome import WelcomePage
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,8 @@ class MainWindow(QMainWindow):
         self._after_paint: list[Callable[[], None]] = []
         self._model_manager: ModelManagerBridge | None = None
         self._closing = False
+        self.welcome: WelcomePage | None = None
+        """The first tab while the window has no model (:meth:`show_welcome`)."""
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -127,7 +130,7 @@ class MainWindow(QMainWindow):
         self.store: DraftStore | None = None
         self.drafts = self._open_drafts()
         self._tab("email")
-        self.tabs.currentChanged.connect(lambda index: self._tab(TABS[index][0]))
+        self.tabs.currentChanged.connect(self._on_current_tab)
         self.after_first_paint(self._build_remaining_tabs)
 
     # ------------------------------------------------------------ tabs, built on first use
@@ -176,14 +179,60 @@ class MainWindow(QMainWindow):
 
     def show_tab(self, tab: QWidget) -> None:
         """Bring one of the window's tabs (e.g. ``window.summarize_tab``) to the front."""
+        if tab is not None and tab is self.welcome:
+            self.tabs.setCurrentWidget(tab)
+            return
         keys = [key for key, built in self._built.items() if built is tab]
         if not keys:
             raise ValueError("not one of this window's tabs")
-        self.tabs.setCurrentIndex([key for key, _title in TABS].index(keys[0]))
+        self.tabs.setCurrentWidget(self._pages[keys[0]])
 
     def current_tab(self) -> QWidget:
-        """The tab in front."""
-        return self._tab(TABS[self.tabs.currentIndex()][0])
+        """The tab in front (the welcome page while it is)."""
+        page = self.tabs.currentWidget()
+        key = self._key_of(page)
+        return page if key is None else self._tab(key)
+
+    def _key_of(self, page: QWidget | None) -> str | None:
+        return next((key for key, p in self._pages.items() if p is page), None)
+
+    def _on_current_tab(self, index: int) -> None:
+        key = self._key_of(self.tabs.widget(index))
+        if key is not None:
+            self._tab(key)
+
+    # ------------------------------------------------------------ the welcome page
+    def show_welcome(self) -> None:
+        """Put the welcome page first and in front: a start with no model to open.
+
+        It uses the Models tab's parts, so it is connected once the window has painted;
+        :meth:`leave_welcome` removes it once a model is loaded.
+        """
+        from desktop_slm.ui.welcome import WelcomePage
+
+        if self.welcome is not None:
+            return
+        page = self.welcome = WelcomePage()
+        page.showModels.connect(self.show_models_tab)
+        self.tabs.insertTab(0, page, "Welcome")
+        self.tabs.setCurrentWidget(page)
+        accessibility.prepare(page)
+        self.after_first_paint(lambda: self._attach_welcome(page))
+
+    def _attach_welcome(self, page: WelcomePage) -> None:
+        if page is self.welcome:
+            page.attach(self.model_manager, self.models_tab)
+
+    def leave_welcome(self) -> None:
+        """Remove the welcome page; the Email tab comes to the front if it was in front."""
+        page, self.welcome = self.welcome, None
+        if page is None:
+            return
+        in_front = self.tabs.currentWidget() is page
+        self.tabs.removeTab(self.tabs.indexOf(page))
+        page.deleteLater()
+        if in_front:
+            self.show_tab(self.email_tab)
 
     def _built_tool_tabs(self) -> list[ToolTab[Any]]:
         return [
@@ -469,6 +518,7 @@ class MainWindow(QMainWindow):
         from desktop_slm.models.formatting import parameters_label
 
         info = active.info
+        self.leave_welcome()
         known = self.models_tab.library_model(info.path)  # e.g. "gemma3:270m", not "sha256-…"
         self.model_label.setText(known.display_name if known else info.display_name())
         self.model_label.setToolTip(info.path)
@@ -544,7 +594,10 @@ def schedule_model_load(window: MainWindow, path: str | None) -> None:
     """Load once the window has painted, so a model never delays the window.
 
     Checking the file imports gguf and numpy on the bridge's thread; started any
-    earlier, that work competes with the first paint for the interpreter.
+    earlier, that work competes with the first paint for the interpreter. With no
+    model to open, the window starts on its welcome page.
     """
     if path:
         window.after_first_paint(lambda: window.open_model(path))
+    else:
+        window.show_welcome()

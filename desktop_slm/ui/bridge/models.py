@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, Signal, SignalInstance
 from desktop_slm.config import AppPaths
 from desktop_slm.engine import hardware
 from desktop_slm.models import discover, hub
-from desktop_slm.models.catalog import CatalogEntry, load_catalog
+from desktop_slm.models.catalog import CatalogEntry, Recommendation, load_catalog, recommend
 from desktop_slm.models.discover import FoundModel
 from desktop_slm.models.download import DownloadProgress, DownloadRequest, JobState
 from desktop_slm.models.download_queue import DownloadQueue
@@ -73,6 +73,15 @@ class CatalogView:
 
 
 @dataclass(frozen=True)
+class RecommendationView:
+    """The model to start with on this computer for the user's languages (the welcome page)."""
+
+    recommendation: Recommendation | None
+    languages: tuple[str, ...]
+    memory: Memory
+
+
+@dataclass(frozen=True)
 class LibraryView:
     """The installed models as the Models tab shows them."""
 
@@ -94,6 +103,7 @@ class ModelManagerBridge(QObject):
     """
 
     catalogLoaded = Signal(object)  # CatalogView
+    recommended = Signal(object)  # RecommendationView
     libraryChanged = Signal(object)  # LibraryView
     partialsFound = Signal(object)  # tuple[PartialDownload, ...]
     leftoversFound = Signal(object)  # tuple[Leftover, ...] in the models folder
@@ -135,6 +145,25 @@ class ModelManagerBridge(QObject):
             rows = tuple(CatalogRow(e, e.fit(n_ctx=ctx, memory=memory)) for e in catalog.entries)
             recommended = catalog.recommended(memory=memory)
             self._emit(self.catalogLoaded, CatalogView(rows, recommended, ctx, memory))
+
+        self._spawn(Action.CATALOG, work)
+
+    def recommend(self, languages: tuple[str, ...]) -> None:
+        """The catalog's recommendation for this computer and ``languages`` (local only).
+
+        A catalog that cannot be read fails as :attr:`Action.CATALOG`, said where the
+        catalog would be shown, like :meth:`load_overview`'s.
+        """
+
+        def work() -> None:
+            memory = Memory.detect()
+            pick = recommend(
+                load_catalog(),
+                memory=memory,
+                physical_cores=hardware.physical_cores(),
+                languages=languages,
+            )
+            self._emit(self.recommended, RecommendationView(pick, languages, memory))
 
         self._spawn(Action.CATALOG, work)
 

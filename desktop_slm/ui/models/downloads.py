@@ -18,11 +18,20 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_slm.engine.hardware import human_bytes
+from desktop_slm.models.catalog import CatalogEntry
 from desktop_slm.models.download import DownloadProgress, JobState
 from desktop_slm.models.formatting import describe_progress
 from desktop_slm.models.partials import PartialDownload
 from desktop_slm.ui import messages, theme
-from desktop_slm.ui.bridge.models import Action, Failure, LibraryView, ModelManagerBridge
+from desktop_slm.ui.bridge.models import (
+    Action,
+    CatalogView,
+    Failure,
+    LibraryView,
+    ModelManagerBridge,
+)
+from desktop_slm.ui.models import dialogs
+from desktop_slm.ui.models.banners import gated_sentence
 from desktop_slm.ui.models.common import show_failure
 
 AskToken = Callable[[str, str, Callable[[], None]], None]
@@ -39,6 +48,19 @@ ACTIVE_JOB_STATES = frozenset(
         JobState.INSTALLING,
     }
 )
+
+
+def accept_license(parent: QWidget, entry: CatalogEntry) -> bool:
+    """Show a restrictive licence before its model is downloaded; True if the user accepts."""
+    return dialogs.confirm(
+        parent,
+        f"The licence of {entry.display_name}",
+        f"{entry.display_name} is released under the “{entry.license}” licence, which is "
+        "not an open licence: it limits how you may use the model and what it writes. "
+        f"Read it on huggingface.co/{entry.repo} before you accept.\n\n"
+        "Download it under these terms?",
+        "Accept and download",
+    )
 
 
 class DownloadRow(QFrame):
@@ -173,6 +195,7 @@ class DownloadsPanel(QFrame):
         self._manager = manager
         self._ask_token = ask_token
         self._installed: set[tuple[str | None, str | None]] = set()
+        self._catalog: dict[str, CatalogEntry] = {}  # lower-case repo -> entry
         self.rows: dict[int, DownloadRow] = {}
         self.resume_offers: list[ResumeOffer] = []
 
@@ -201,12 +224,23 @@ class DownloadsPanel(QFrame):
         manager.downloadProgress.connect(self._on_progress)
         manager.partialsFound.connect(self._on_partials)
         manager.libraryChanged.connect(self._on_library)
+        manager.catalogLoaded.connect(self._on_catalog)
         manager.failed.connect(self._on_failed)
 
     # ------------------------------------------------------------ for the pages
-    def download(self, repo: str, filename: str) -> None:
+    def download(self, repo: str, filename: str, entry: CatalogEntry | None = None) -> bool:
+        """Queue a download; a catalog model under a restrictive licence is confirmed first.
+
+        ``entry`` is the catalog's model when the caller has it; otherwise the loaded
+        catalog is asked for ``repo``. False if the user declined the licence.
+        """
+        entry = entry or self._catalog.get(repo.lower())
+        if entry is not None and not entry.open_license and not accept_license(self, entry):
+            self.statusMessage.emit(f"{filename} was not downloaded.")
+            return False
         self._manager.download(repo, filename)
         self.statusMessage.emit(f"Downloading {filename}…")
+        return True
 
     def label_button(self, button: QPushButton, repo: str, filename: str) -> None:
         """Download, Downloading…, Paused or Installed, for the file ``filename`` of ``repo``."""
@@ -229,6 +263,9 @@ class DownloadsPanel(QFrame):
             if (r.progress.repo, r.progress.filename) == (repo, filename)
         ]
         return states[-1] if states else None
+
+    def _on_catalog(self, view: CatalogView) -> None:
+        self._catalog = {row.entry.repo.lower(): row.entry for row in view.rows}
 
     def _on_library(self, view: LibraryView) -> None:
         self._installed = {(m.repo, m.file) for m in view.models}
@@ -272,7 +309,11 @@ class DownloadsPanel(QFrame):
         message = p.message or f"The download of {p.filename} failed."
         if p.error_code == "gated":
             job_id = p.job_id
-            self._ask_token(message, f"download {job_id}", lambda: self._manager.resume(job_id))
+            self._ask_token(
+                gated_sentence(p.repo, message),
+                f"download {job_id}",
+                lambda: self._manager.resume(job_id),
+            )
         elif p.error_code != "offline":  # the offline banner says it
             messages.error(self, message)
 
