@@ -382,7 +382,12 @@ def test_one_click_download_use_switch_generate_and_delete(
 
 
 def test_pause_resume_and_cancel_in_the_downloads_list(
-    qtbot: QtBot, open_window: OpenWindow, fake_hub: FakeHub, app_home: Path
+    qtbot: QtBot,
+    *,
+    open_window: OpenWindow,
+    fake_hub: FakeHub,
+    app_home: Path,
+    confirmations: list[str],
 ) -> None:
     fake_hub.throttle(3_000_000)
     window = open_window(settings=FAST_SETTINGS)
@@ -404,6 +409,7 @@ def test_pause_resume_and_cancel_in_the_downloads_list(
     # A second download waits its turn; cancelling it leaves nothing.
     open_files(qtbot, tab, GEMMA_REPO, GEMMA3_BASE.filename)
     click(qtbot, tab.hub.file_buttons[GEMMA3_BASE.filename])
+    assert ["gemma" in text for text in confirmations] == [True]  # its licence, accepted
     waiting = wait_row(qtbot, tab, GEMMA3_BASE.filename, JobState.QUEUED)
     assert waiting.detail.text().startswith("Waiting")
     click(qtbot, waiting.cancel_button)
@@ -431,7 +437,7 @@ def test_pause_resume_and_cancel_in_the_downloads_list(
 
 
 def test_a_download_left_by_a_previous_run_is_offered_and_resumes(
-    qtbot: QtBot, open_window: OpenWindow, fake_hub: FakeHub
+    qtbot: QtBot, open_window: OpenWindow, fake_hub: FakeHub, confirmations: list[str]
 ) -> None:
     fake_hub.throttle(3_000_000)
     first = open_window(settings=FAST_SETTINGS)
@@ -440,6 +446,7 @@ def test_a_download_left_by_a_previous_run_is_offered_and_resumes(
     # Two unfinished downloads: Gemma paused by hand, SmolLM2 running when the app closes.
     tab.sections.setCurrentWidget(tab.catalog)
     click(qtbot, tab.catalog.download_buttons["gemma-3-270m"])
+    assert ["gemma" in text for text in confirmations] == [True]  # its licence, accepted
     gemma = wait_row(qtbot, tab, GEMMA3_BASE.filename, JobState.DOWNLOADING)
     qtbot.waitUntil(lambda: gemma.progress.done >= 1_000_000, timeout=WORK_MS)
     click(qtbot, gemma.pause_button)
@@ -490,6 +497,7 @@ def test_offline_says_so_and_installed_models_still_work(
     smollm2_path: Path,
     tmp_path: Path,
     shown: Shown,
+    confirmations: list[str],
 ) -> None:
     monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{closed_port()}")
     # "I already have a .gguf file": first a file that is no model, then a real one.
@@ -527,6 +535,7 @@ def test_offline_says_so_and_installed_models_still_work(
     # A download asked for while offline fails in its row, not in a dialog.
     tab.sections.setCurrentWidget(tab.catalog)
     click(qtbot, tab.catalog.download_buttons["gemma-3-270m"])
+    assert ["gemma" in text for text in confirmations] == [True]  # its licence, accepted
     row = wait_row(qtbot, tab, GEMMA3_BASE.filename, JobState.FAILED)
     assert "offline" in row.detail.text()
     assert row.pause_button.text() == "Try again"

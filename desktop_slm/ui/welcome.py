@@ -182,10 +182,14 @@ class WelcomePage(QWidget):
         manager.downloadProgress.connect(self._on_progress)
         manager.failed.connect(self._on_failed)
         models.downloads.statesChanged.connect(self._label_download)
-        models.installed.importing.connect(lambda busy: self.have_file_button.setEnabled(not busy))
+        models.installed.importing.connect(self._on_importing)
         self.have_file_button.setEnabled(True)
         manager.recommend(user_languages())
         models.found.find_other_apps()  # shown there too, searched once
+
+    # Slots are bound methods, never lambdas: Qt drops them with the page when it leaves.
+    def _on_importing(self, importing: bool) -> None:
+        self.have_file_button.setEnabled(not importing)
 
     # ------------------------------------------------------------ actions
     def download(self) -> None:
@@ -312,10 +316,9 @@ class WelcomePage(QWidget):
         self._label_found()
 
     def _label_found(self) -> None:
-        for path, button in self.use_buttons.items():
-            inside = os.path.realpath(path) in self._installed
-            button.setText("In the library" if inside else "Use")
-            button.setEnabled(not inside)
+        from desktop_slm.ui.models.found import label_use_buttons
+
+        label_use_buttons(self.use_buttons, self._installed, "Use")
 
     def _on_failed(self, failure: Failure) -> None:
         from desktop_slm.ui.bridge.models import Action

@@ -13,6 +13,14 @@ from desktop_slm.ui.bridge.models import Action, Failure, LibraryView, ModelMana
 from desktop_slm.ui.models.common import buttons, item, show_failure, table
 
 
+def label_use_buttons(buttons: dict[str, QPushButton], installed: set[str], use: str) -> None:
+    """ "In the library" (disabled) for files the library has (real paths), else ``use``."""
+    for path, button in buttons.items():
+        inside = os.path.realpath(path) in installed
+        button.setText("In the library" if inside else use)
+        button.setEnabled(not inside)
+
+
 class FoundPage(QWidget):
     """Models from the Hugging Face cache, LM Studio, GPT4All and Ollama, with Use in place.
 
@@ -110,11 +118,7 @@ class FoundPage(QWidget):
         self.status.setText(text)
 
     def _label_buttons(self) -> None:
-        """ "In the library" for files the library has, else "Use in place"."""
-        for path, button in self.buttons.items():
-            inside = os.path.realpath(path) in self._installed
-            button.setText("In the library" if inside else "Use in place")
-            button.setEnabled(not inside)
+        label_use_buttons(self.buttons, self._installed, "Use in place")
 
     def _on_imported(self, model: InstalledModel) -> None:
         if self.view is not None and model.in_place:
