@@ -1,5 +1,8 @@
 """The welcome page: a first launch with no model, led to one in a click.
 
+It is built before the window's first paint, so it imports only Qt and light modules at
+the top; the model manager's (psutil among them) are imported once it is attached.
+
 It is a tab of its own, first in the window and in front, while no model is open: the
 writing tabs (and their drafts) stay one click away, and the window removes the page as
 soon as a model is loaded, whichever way it came. It offers the catalog's recommendation
@@ -28,7 +31,6 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_slm import APP_DISPLAY_NAME
-from desktop_slm.engine.hardware import human_bytes
 from desktop_slm.languages import LANGUAGES
 from desktop_slm.ui import theme
 
@@ -221,6 +223,8 @@ class WelcomePage(QWidget):
 
     # ------------------------------------------------------------ the recommendation
     def _on_recommendation(self, view: RecommendationView) -> None:
+        from desktop_slm.engine.hardware import human_bytes
+
         self.view = view
         pick: Recommendation | None = view.recommendation
         if pick is None:
@@ -281,6 +285,8 @@ class WelcomePage(QWidget):
         self._label_found()
 
     def _on_found(self, discovery: Discovery) -> None:
+        from desktop_slm.engine.hardware import human_bytes
+
         self.found = discovery.found
         while self._found_grid.count():
             taken = self._found_grid.takeAt(0)
