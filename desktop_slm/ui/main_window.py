@@ -179,7 +179,7 @@ class MainWindow(QMainWindow):
 
     def show_tab(self, tab: QWidget) -> None:
         """Bring one of the window's tabs (e.g. ``window.summarize_tab``) to the front."""
-        if tab is not None and tab is self.welcome:
+        if self.welcome is not None and tab is self.welcome:
             self.tabs.setCurrentWidget(tab)
             return
         keys = [key for key, built in self._built.items() if built is tab]
