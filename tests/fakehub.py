@@ -11,7 +11,8 @@ Range GETs of our own downloader:
   size and ``lfs.oid`` (sha256).
 * ``GET /api/models?search=..&filter=gguf&sort=downloads&limit=N``.
 * Errors as the real Hub sends them: ``X-Error-Code: RepoNotFound`` (401),
-  ``RevisionNotFound`` (404), ``EntryNotFound`` (404), ``GatedRepo`` (401).
+  ``RevisionNotFound`` (404), ``EntryNotFound`` (404), ``GatedRepo`` (401 without a token,
+  403 with one whose account has not accepted the licence).
 
 Every request is recorded (method, path, query, headers). Faults: drop the connection
 at a chosen byte, answer a status code for the next N requests, serve wrong bytes,
@@ -76,6 +77,9 @@ class FakeRepo:
     downloads: int = 0
     likes: int = 0
     tags: tuple[str, ...] = ("gguf",)
+    # Hub tokens whose accounts accepted a gated repo's licence (None: any token). The
+    # real Hub answers 401 without a token and 403 for a token that has not accepted.
+    accepted_tokens: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -368,14 +372,25 @@ class _Handler(BaseHTTPRequestHandler):
         ]
         self._json(200, entries)
 
+    def _may_download(self, repo: FakeRepo) -> bool:
+        """Answer a gated repo's file request as the Hub does; True if it may be served."""
+        token = self.headers.get("authorization")
+        if token is None:
+            self._error(401, "GatedRepo", "Access to this model is restricted.")
+            return False
+        accepted = repo.accepted_tokens
+        if accepted is not None and token.removeprefix("Bearer ") not in accepted:
+            self._error(403, "GatedRepo", "Access to this model is restricted.")
+            return False
+        return True
+
     def _resolve(self, rest: str) -> None:
         repo_part, _, tail = rest.partition("/resolve/")
         revision, _, filename = tail.partition("/")
         repo = self._repo(repo_part)
         if repo is None:
             return
-        if repo.gated and "authorization" not in {k.lower() for k in self.headers}:
-            self._error(401, "GatedRepo", "Access to this model is restricted.")
+        if repo.gated and not self._may_download(repo):
             return
         if not self._revision_ok(repo, revision):
             return

@@ -459,6 +459,8 @@ class MainWindow(QMainWindow):
         if active is not None:
             self.selection.remember(active.info.path, chosen)
         self._save_settings()
+        if "models" in self._built:  # its fit labels depend on the context size
+            self.models_tab.settings_changed()
         if reload and active is not None:
             self.open_model(active.info.path)
 
