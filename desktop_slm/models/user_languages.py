@@ -12,7 +12,7 @@ import os
 from desktop_slm.config import Settings
 from desktop_slm.languages import LANGUAGES, UnknownLanguage, find_language
 
-_LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE")
+_LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
 
 
 def language_code(value: str) -> str | None:
@@ -34,17 +34,23 @@ def language_code(value: str) -> str | None:
 
 
 def locale_language() -> str | None:
-    """The ISO 639-1 code of the OS locale's language, if it names one."""
-    for variable in _LOCALE_VARIABLES:
-        value = os.environ.get(variable, "")
-        if value:
-            # LANGUAGE may list several ("de:en"): the first is the user's own.
-            return language_code(value.split(":", 1)[0])
-    try:
-        name = locale.getlocale()[0]
-    except ValueError:
-        return None
-    return language_code(name) if name else None
+    """The ISO 639-1 code of the OS locale's language, if it names one.
+
+    As gettext reads it: ``LANGUAGE`` (a list such as ``de:en``, the first is the user's
+    own) unless the locale is C, then ``LC_ALL``, ``LC_MESSAGES``, ``LANG``; without
+    them (Windows, macOS apps) the locale Python reports.
+    """
+    effective = next((os.environ[v] for v in _LOCALE_VARIABLES if os.environ.get(v)), None)
+    if effective is None:
+        try:
+            effective = locale.getlocale()[0]
+        except ValueError:
+            effective = None
+    own = language_code(effective) if effective else None
+    preferred = os.environ.get("LANGUAGE", "").split(":", 1)[0]
+    if own is not None and preferred:
+        return language_code(preferred) or own
+    return own
 
 
 def user_languages(settings: Settings) -> tuple[str, ...]:
