@@ -71,7 +71,8 @@ def _names_cached(path: str, size: int, mtime_ns: int) -> frozenset[str] | None:
     except OSError as exc:
         log.warning("cannot read %s for architecture names: %s", path, exc)
         return None
-    stored = {m.decode("ascii") for m in _NAME.findall(data)}
+    # finditer, not findall: the GIL can pass to the window's thread between matches.
+    stored = {m.group().decode("ascii") for m in _NAME.finditer(data)}
     return frozenset(name[start:] for name in stored for start in range(len(name) - 1))
 
 

@@ -63,11 +63,8 @@ class CatalogRow:
     fit: Fit
     tokens_per_second: float | None = None
     """Expected writing speed here; None where it cannot be estimated."""
-
-    @property
-    def engine_supported(self) -> bool:
-        """False: the bundled llama.cpp cannot load it ("Needs a newer engine")."""
-        return self.entry.engine_supported
+    engine_supported: bool = True
+    """False: the bundled llama.cpp cannot load it ("Needs a newer engine")."""
 
 
 @dataclass(frozen=True)
@@ -160,6 +157,7 @@ class ModelManagerBridge(QObject):
                 e,
                 e.fit(n_ctx=ctx, memory=memory),
                 e.tokens_per_second(bandwidth=bandwidth, cores=cores),
+                e.engine_supported,  # reads the engine's library: here, off the GUI thread
             )
             for e in catalog.entries
         )

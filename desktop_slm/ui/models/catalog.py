@@ -7,7 +7,6 @@ from collections.abc import Callable
 from PySide6.QtWidgets import QLabel, QPushButton, QTableWidgetItem, QVBoxLayout, QWidget
 
 from desktop_slm.engine.hardware import human_bytes
-from desktop_slm.models.catalog import CatalogEntry
 from desktop_slm.models.fit import speed_label
 from desktop_slm.models.formatting import context_label
 from desktop_slm.ui.bridge.models import (
@@ -81,7 +80,7 @@ class CatalogPage(QWidget):
         self.table.setRowCount(len(view.rows))
         recommended = view.recommended.id if view.recommended else None
         for number, row in enumerate(view.rows):
-            self._show_entry(number, row.entry, star=row.entry.id == recommended)
+            self._show_entry(number, row, star=row.entry.id == recommended)
             self._show_fit(number, row)
         memory = human_bytes(view.memory.available)
         self.note.setText(
@@ -93,7 +92,8 @@ class CatalogPage(QWidget):
         )
         self._label_buttons()
 
-    def _show_entry(self, number: int, e: CatalogEntry, *, star: bool) -> None:
+    def _show_entry(self, number: int, row: CatalogRow, *, star: bool) -> None:
+        e = row.entry
         notes = e.notes
         if e.thinks_by_default:
             notes += " Thinks before answering by default: the writing tools turn it off."
@@ -123,7 +123,7 @@ class CatalogPage(QWidget):
         files.setToolTip("List the quantized files on the Hub with sizes and fit")
         files.clicked.connect(lambda _=False, repo=e.repo: self._show_files(repo))
         get = QPushButton("Download")
-        if e.engine_supported:
+        if row.engine_supported:
             get.setToolTip(f"{e.preferred_file} ({e.preferred_quant})")
             get.clicked.connect(
                 lambda _=False, entry=e: self._downloads.download(entry.repo, entry.preferred_file)
