@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from desktop_slm import resources
-from desktop_slm.models.catalog import load_catalog, recommend
+from desktop_slm.models.catalog import Catalog, Recommendation, load_catalog, recommend
 from desktop_slm.models.errors import CatalogError
 from desktop_slm.models.fit import READABLE_TOKENS_PER_SECOND, Fit, Memory, fit_label
 
@@ -90,6 +90,22 @@ def machine(ram_gb: float, share_free: float = 0.75) -> Memory:
     return Memory(total=int(ram_gb * GB), available=int(ram_gb * GB * share_free))
 
 
+def pick_for(
+    ram_gb: float,
+    cores: int,
+    languages: tuple[str, ...],
+    bandwidth: float = LAPTOP_BANDWIDTH,
+    catalog: Catalog | None = None,
+) -> Recommendation | None:
+    return recommend(
+        catalog or load_catalog(),
+        memory=machine(ram_gb),
+        physical_cores=cores,
+        languages=languages,
+        bandwidth=bandwidth,
+    )
+
+
 def test_the_catalog_has_the_2025_26_models_and_checks_them_against_the_engine() -> None:
     catalog = load_catalog()
 
@@ -142,13 +158,7 @@ def test_the_recommendation_respects_licence_language_and_machine(
     expected: str | None,
 ) -> None:
     memory = machine(ram_gb)
-    pick = recommend(
-        load_catalog(),
-        memory=memory,
-        physical_cores=cores,
-        languages=languages,
-        bandwidth=bandwidth,
-    )
+    pick = pick_for(ram_gb, cores, languages, bandwidth)
 
     assert (pick.entry.id if pick else None) == expected
     if pick is not None:
@@ -167,27 +177,15 @@ def test_the_recommendation_respects_licence_language_and_machine(
 def test_a_restrictive_licence_is_never_recommended(
     ram_gb: float, cores: int, languages: tuple[str, ...]
 ) -> None:
-    pick = recommend(
-        load_catalog(),
-        memory=machine(ram_gb),
-        physical_cores=cores,
-        languages=languages,
-        bandwidth=LAPTOP_BANDWIDTH,
-    )
+    pick = pick_for(ram_gb, cores, languages)
     if pick is not None:
         assert pick.entry.license in OPEN
         assert not pick.entry.gated
         assert set(languages) <= set(pick.entry.languages)
 
 
-def test_when_nothing_is_readable_the_fastest_that_fits_is_named(tmp_path: Path) -> None:
-    pick = recommend(
-        load_catalog(),
-        memory=machine(32),
-        physical_cores=1,
-        languages=("hu",),
-        bandwidth=LAPTOP_BANDWIDTH,
-    )
+def test_when_nothing_is_readable_the_fastest_that_fits_is_named() -> None:
+    pick = pick_for(32, 1, ("hu",))
 
     assert pick is not None
     assert pick.entry.id == "phi-4-mini-instruct"  # 2.5 GB beats Gemma 4's 3.1 GB
@@ -211,13 +209,7 @@ def test_a_model_the_engine_cannot_load_or_a_gated_one_is_never_recommended(
     assert newer is not None
     assert not newer.engine_supported
     assert not newer.to_dict()["engine_supported"]
-    pick = recommend(
-        catalog,
-        memory=machine(32),
-        physical_cores=8,
-        languages=("en",),
-        bandwidth=LAPTOP_BANDWIDTH,
-    )
+    pick = pick_for(32, 8, ("en",), catalog=catalog)
     assert pick is not None
     assert pick.entry.id == "granite-4.0-micro"
 
@@ -236,13 +228,7 @@ def test_a_version_1_catalog_still_loads(tmp_path: Path) -> None:
 
 
 def test_the_recommendation_as_json_names_the_file_and_the_reason() -> None:
-    pick = recommend(
-        load_catalog(),
-        memory=machine(16),
-        physical_cores=8,
-        languages=("fr",),
-        bandwidth=LAPTOP_BANDWIDTH,
-    )
+    pick = pick_for(16, 8, ("fr",))
     assert pick is not None
     data = json.loads(json.dumps(pick.to_dict()))
     for key in ("id", "repo", "file", "size_bytes", "license", "languages", "reason"):

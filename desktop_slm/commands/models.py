@@ -17,6 +17,7 @@ from desktop_slm.commands.common import (
     EXIT_OK,
     cancel_on_sigint,
     note,
+    number_between,
     positive_int,
     usage,
 )
@@ -235,13 +236,7 @@ AVAILABLE_SHARE_OF_RAM = 0.7
 
 
 def _gigabytes(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number of gigabytes") from None
-    if not 0.5 <= number <= 4096:  # also refuses nan
-        raise argparse.ArgumentTypeError("must be between 0.5 and 4096 (gigabytes)")
-    return number
+    return number_between(value, 0.5, 4096)
 
 
 def _languages(value: str) -> tuple[str, ...]:
