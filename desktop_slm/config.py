@@ -92,6 +92,10 @@ class Settings:
     email_sign_off: str | None = None
     """The name emails are signed with, as the user last set it ("" means no name).
     ``None`` until they set one: then the account's full name (:func:`account_full_name`)."""
+    languages: list[str] | None = None
+    """ISO 639-1 codes of the languages the user writes and translates into, as set in
+    Preferences; ``None`` until they set them: then the OS locale's language and the Email
+    tab's (``models.user_languages.user_languages``)."""
     schema_version: int = field(default=SETTINGS_SCHEMA_VERSION)
 
     def validated(self) -> Settings:
@@ -113,6 +117,11 @@ class Settings:
             self.editor_zoom = default.editor_zoom
         if not self.email_language.strip():
             self.email_language = default.email_language
+        if self.languages is not None:
+            # Codes as typed by hand are kept only if they look like ISO 639-1 codes.
+            codes = [c.strip().lower() for c in self.languages]
+            kept = [c for c in dict.fromkeys(codes) if len(c) == 2 and c.isalpha()]
+            self.languages = kept or None
         self.schema_version = SETTINGS_SCHEMA_VERSION
         return self
 
@@ -171,12 +180,15 @@ class LoadedSettings:
     """A one-time message for the user, e.g. that a corrupt file was set aside."""
 
 
-def _type_ok(value: object, annotation: object) -> bool:
+def _type_ok(value: object, annotation: object) -> bool:  # noqa: PLR0911 (one per kind)
     origin = typing.get_origin(annotation)
     if origin in (typing.Union, types.UnionType):
         return any(_type_ok(value, arg) for arg in typing.get_args(annotation))
     if annotation is type(None):
         return value is None
+    if origin is list:
+        (item,) = typing.get_args(annotation)
+        return isinstance(value, list) and all(_type_ok(v, item) for v in value)
     if annotation is float:
         return isinstance(value, int | float) and not isinstance(value, bool)
     if annotation is int:

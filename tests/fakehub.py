@@ -11,7 +11,8 @@ Range GETs of our own downloader:
   size and ``lfs.oid`` (sha256).
 * ``GET /api/models?search=..&filter=gguf&sort=downloads&limit=N``.
 * Errors as the real Hub sends them: ``X-Error-Code: RepoNotFound`` (401),
-  ``RevisionNotFound`` (404), ``EntryNotFound`` (404), ``GatedRepo`` (401).
+  ``RevisionNotFound`` (404), ``EntryNotFound`` (404), ``GatedRepo`` (401 without a token,
+  403 with one whose account has not accepted the licence).
 
 Every request is recorded (method, path, query, headers). Faults: drop the connection
 at a chosen byte, answer a status code for the next N requests, serve wrong bytes,
@@ -78,6 +79,9 @@ class FakeRepo:
     tags: tuple[str, ...] = ("gguf",)
     refused_tokens: set[str] = field(default_factory=set)
     """Tokens of accounts that have not accepted a gated repo's terms: answered 403."""
+    # Hub tokens whose accounts accepted a gated repo's licence (None: any token). The
+    # real Hub answers 401 without a token and 403 for a token that has not accepted.
+    accepted_tokens: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -370,18 +374,22 @@ class _Handler(BaseHTTPRequestHandler):
         ]
         self._json(200, entries)
 
-    def _gated_refused(self, repo: FakeRepo) -> bool:
-        """Answer as the Hub does for a gated repo: 401 without a token, 403 for a refused one."""
-        if not repo.gated:
-            return False
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        if "authorization" not in headers:
+    def _may_download(self, repo: FakeRepo) -> bool:
+        """Answer a gated repo's file request as the Hub does; True if it may be served.
+
+        The real Hub answers 401 without a token and 403 for a token whose account has
+        not accepted the licence (in ``refused_tokens``, or not in ``accepted_tokens``).
+        """
+        token = self.headers.get("authorization")
+        if token is None:
             self._error(401, "GatedRepo", "Access to this model is restricted.")
-            return True
-        if headers["authorization"].removeprefix("Bearer ") in repo.refused_tokens:
+            return False
+        token = token.removeprefix("Bearer ")
+        accepted = repo.accepted_tokens
+        if token in repo.refused_tokens or (accepted is not None and token not in accepted):
             self._error(403, "GatedRepo", "You are not in the authorized list of this model.")
-            return True
-        return False
+            return False
+        return True
 
     def _resolve(self, rest: str) -> None:
         repo_part, _, tail = rest.partition("/resolve/")
@@ -389,7 +397,7 @@ class _Handler(BaseHTTPRequestHandler):
         repo = self._repo(repo_part)
         if repo is None:
             return
-        if self._gated_refused(repo):
+        if repo.gated and not self._may_download(repo):
             return
         if not self._revision_ok(repo, revision):
             return

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.fakehub import SMOLLM2_REPO, FakeHub
+from tests.fakehub import GATED_REPO, SMOLLM2_REPO, FakeHub, file_from_bytes
 from tests.support.processes import wait_gone
 from tests.support.test_models import SMOLLM2
 
@@ -265,3 +265,123 @@ def test_run_without_any_model_says_how_to_get_one() -> None:
     assert "No model installed" in line
     assert "models pull" in line
     assert "Models tab" in line
+
+
+# ---------------------------------------------------------------- recommend
+def keep_bandwidth(app_home: Path, bytes_per_second: float) -> None:
+    """This computer's memory bandwidth as if measured before (no timing in tests)."""
+    from desktop_slm.engine.hardware import detect
+
+    cache = app_home / "cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    record = {"cpu": detect().cpu_model, "bytes_per_second": bytes_per_second}
+    (cache / "bandwidth.json").write_text(json.dumps(record))
+
+
+def test_recommend_names_an_open_model_for_the_machine_and_language(app_home: Path) -> None:
+    keep_bandwidth(app_home, 20e9)
+
+    big = cli("models", "recommend", "--ram", "32", "--cores", "8", "--language", "en", "--json")
+    assert big.returncode == 0, big.stderr
+    pick = json.loads(big.stdout)
+    assert pick["id"] == "qwen3-4b-instruct-2507"
+    assert pick["repo"] == "unsloth/Qwen3-4B-Instruct-2507-GGUF"
+    assert pick["file"] == "Qwen3-4B-Instruct-2507-Q4_K_M.gguf"
+    assert pick["size_bytes"] == 2_497_281_120
+    assert pick["license"] == "apache-2.0"
+    assert "en" in pick["languages"]
+    assert "tokens/s" in pick["reason"]
+
+    hungarian = cli("models", "recommend", "--ram", "16", "--cores", "8", "--language", "Magyar")
+    assert hungarian.returncode == 0, hungarian.stderr
+    assert "Phi-4 mini Instruct (phi-4-mini-instruct)" in hungarian.stdout
+    assert "Hungarian" in hungarian.stdout
+    assert "models pull phi-4-mini-instruct" in hungarian.stdout
+
+    # Two cores, English and Greek (repeated or comma-separated): Gemma 4 E2B is the
+    # only open model with Greek; it writes slowly here, and the reason says so.
+    greek = cli(
+        "models", "recommend", "--ram", "16", "--cores", "2", "--language", "en,el", "--json"
+    )
+    assert greek.returncode == 0, greek.stderr
+    assert json.loads(greek.stdout)["id"] == "gemma-4-e2b-it"
+    assert "fastest" in json.loads(greek.stdout)["reason"]
+
+    tiny = cli("models", "recommend", "--ram", "0.5", "--language", "de")
+    assert tiny.returncode == 1
+    line = one_error_line(tiny)
+    assert "German" in line
+    assert "models search" in line
+
+
+def test_recommend_defaults_to_this_computer_and_the_locale(
+    app_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keep_bandwidth(app_home, 20e9)
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("LANG", "uk_UA.UTF-8")
+
+    proc = cli("models", "recommend", "--json")
+    # Only Phi-4 mini and Gemma 4 E2B list Ukrainian (with English, the Email tab's).
+    if proc.returncode == 0:
+        pick = json.loads(proc.stdout)
+        assert {"uk", "en"} <= set(pick["languages"])
+        assert pick["license"] in ("apache-2.0", "mit")
+    else:  # this machine has too little memory free for either
+        assert json.loads(proc.stdout)["recommended"] is None
+        assert "Ukrainian" in json.loads(proc.stdout)["reason"]
+
+    for bad in (["--language", "Klingon"], ["--ram", "lots"], ["--cores", "0"]):
+        wrong = cli("models", "recommend", *bad)
+        assert wrong.returncode == 2, bad
+        assert "Traceback" not in wrong.stderr
+
+
+# ---------------------------------------------------------------- licences and gates
+def test_a_restrictive_licence_is_shown_before_the_download_and_needs_yes(
+    fake_hub: FakeHub,
+) -> None:
+    fake_hub.add_repo(
+        "unsloth/gemma-3-270m-it-GGUF",
+        [file_from_bytes("gemma-3-270m-it-Q4_K_M.gguf", b"GGUF" + bytes(200))],
+    )
+
+    refused = cli("models", "pull", "gemma-3-270m-it")
+    assert refused.returncode == 2
+    assert "'gemma' licence, which restricts some uses" in refused.stderr
+    assert "--yes" in refused.stderr
+    assert fake_hub.requests == [], "asked the Hub before the licence was accepted"
+
+    accepted = cli("models", "pull", "gemma-3-270m-it", "--yes")
+    lines = accepted.stderr.splitlines()
+    licence = next(i for i, line in enumerate(lines) if "'gemma' licence" in line)
+    started = next(i for i, line in enumerate(lines) if "downloading" in line)
+    assert licence < started
+    assert fake_hub.file_requests("gemma-3-270m-it-Q4_K_M.gguf")
+
+    # Open licences download without a question.
+    quiet = cli("models", "pull", SMOLLM2_REPO, "--quant", "q4_1")
+    assert quiet.returncode == 0, quiet.stderr
+    assert "restricts some uses" not in quiet.stderr
+
+
+def test_a_gated_repository_says_in_one_sentence_what_to_do(
+    fake_hub: FakeHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    no_token = cli("models", "pull", GATED_REPO, "gated-Q4_K_M.gguf")
+    assert no_token.returncode == 1
+    line = one_error_line(no_token)
+    assert GATED_REPO in line
+    assert "accept the model's licence" in line
+    assert "token" in line
+    assert line.count(". ") == 0  # one sentence
+
+    # A token whose account has not accepted the licence: the Hub answers 403.
+    fake_hub.repos[GATED_REPO].accepted_tokens = frozenset({"hf_someone_else"})
+    monkeypatch.setenv("HF_TOKEN", "hf_not_accepted")
+    refused = cli("models", "pull", GATED_REPO, "gated-Q4_K_M.gguf")
+    assert refused.returncode == 1
+    assert "accept the model's licence" in one_error_line(refused)
+    asked = fake_hub.file_requests("gated-Q4_K_M.gguf", "HEAD")
+    assert any(r.headers.get("authorization") == "Bearer hf_not_accepted" for r in asked)

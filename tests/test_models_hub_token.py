@@ -119,7 +119,7 @@ def test_a_plain_http_mirror_elsewhere_never_gets_the_token_and_the_user_is_told
         assert fake.requests
         assert all("authorization" not in r.headers for r in fake.requests)
         assert "authorization" not in hub.request_headers(TOKEN)
-        assert refused.value.code == "gated"
+        assert refused.value.code == "token_withheld"
         assert str(refused.value) == (
             f"Your Hub token was not sent to {address}:{fake.url.rsplit(':', 1)[1]} because "
             "HF_ENDPOINT uses plain http, which would expose it on the network; set an https "

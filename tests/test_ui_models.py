@@ -122,6 +122,10 @@ def machine(monkeypatch: pytest.MonkeyPatch, test_catalog: Path, tokens: dict[st
     """Fixed memory for the fit labels, the test catalog, no stored token, no proxy."""
     monkeypatch.setattr(Memory, "detect", classmethod(lambda cls: ROOMY))
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    # The recommendation covers the user's languages: English (the Email tab's) here.
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
 
 
 @pytest.fixture
@@ -813,3 +817,75 @@ def test_every_failure_of_the_model_manager_is_told_once_by_the_part_it_concerns
     assert tab.offline_banner.isVisible()
     assert tab.hub.search_status.text() == "Offline: the Hub cannot be searched right now."
     assert tab.hub.search_button.isEnabled()
+
+
+def test_the_catalog_shows_speed_newer_engines_and_follows_context_and_languages(
+    qtbot: QtBot,
+    open_window: OpenWindow,
+    machine: None,
+    test_catalog: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from desktop_slm.ui.preferences import PreferencesDialog
+
+    data = json.loads(test_catalog.read_text(encoding="utf-8"))
+    data["schema_version"] = 2
+    smol_entry, gemma_entry = data["models"]
+    smol_entry["architecture"] = "llama"
+    gemma_entry["architecture"] = "gemma99"  # not in the bundled llama.cpp
+    test_catalog.write_text(json.dumps(data), encoding="utf-8")
+    # SmolLM2 runs well at a context of 4096 here (about 0.39 GB), not at 8192 (0.49 GB).
+    small = Memory(total=1_000_000_000, available=900_000_000)
+    monkeypatch.setattr(Memory, "detect", classmethod(lambda cls: small))
+
+    window = open_window()
+    tab = open_models(qtbot, window)
+    tab.sections.setCurrentWidget(tab.catalog)
+    table = tab.catalog.table
+
+    def cells(column: int) -> dict[str, str]:
+        return {
+            table.item(r, 0).text().removeprefix("★ "): table.item(r, column).text()
+            for r in range(table.rowCount())
+        }
+
+    assert cells(6) == {
+        "SmolLM2 135M Instruct": "Runs well",
+        "Gemma 3 270M (base)": "Needs a newer engine",
+    }
+    assert "tokens/s" in cells(7)["SmolLM2 135M Instruct"]
+    assert cells(7)["Gemma 3 270M (base)"] == ""
+    # Never offered for one click.
+    assert "gemma-3-270m" not in tab.catalog.download_buttons
+    gemma_row = next(r for r in range(table.rowCount()) if "Gemma" in table.item(r, 0).text())
+    gemma_download = table.cellWidget(gemma_row, 8).findChildren(QPushButton)[-1]
+    assert not gemma_download.isEnabled()
+    assert "Update Desktop SLM" in gemma_download.toolTip()
+    assert table.item(0, 0).text() == "★ SmolLM2 135M Instruct"
+
+    # A larger context in Preferences: the labels follow at once.
+    dialog = PreferencesDialog(window.preferences_settings(), window)
+    dialog.context.setValue(8192)
+    window.apply_preferences(dialog)
+    qtbot.waitUntil(lambda: cells(6)["SmolLM2 135M Instruct"] == "Tight", timeout=WORK_MS)
+    assert "context of 8,192 tokens" in tab.catalog.note.text()
+    assert not table.item(0, 0).text().startswith("★")  # nothing runs well: no pick
+
+    # Languages: an unknown one is refused in the dialog; known ones decide the pick.
+    dialog = PreferencesDialog(window.preferences_settings(), window)
+    dialog.context.setValue(4096)
+    dialog.languages.setText("German, Klingon")
+    dialog.accept()
+    assert dialog.result() != PreferencesDialog.DialogCode.Accepted
+    assert "Klingon" in dialog.languages_problem.text()
+    dialog.languages.setText("German, fr")
+    dialog.accept()
+    assert dialog.result() == PreferencesDialog.DialogCode.Accepted
+    window.apply_preferences(dialog)
+    assert window.settings.languages == ["de", "fr"]
+    qtbot.waitUntil(lambda: cells(6)["SmolLM2 135M Instruct"] == "Runs well", timeout=WORK_MS)
+    # Runs well again, but it writes English only: not the pick for German and French.
+    assert not any(table.item(r, 0).text().startswith("★") for r in range(table.rowCount()))
+    assert PreferencesDialog(window.preferences_settings(), window).languages.text() == (
+        "German, French"
+    )

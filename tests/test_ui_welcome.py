@@ -12,12 +12,11 @@ import re
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QLocale
 from pytestqt.qtbot import QtBot
 
 from desktop_slm.models.fit import Memory
 from desktop_slm.ui.models import dialogs
-from desktop_slm.ui.welcome import WelcomePage, speed_text, user_languages
+from desktop_slm.ui.welcome import WelcomePage, speed_text
 from tests import test_ui, test_ui_models
 from tests.fakehub import GATED_REPO, GEMMA_REPO, FakeHub
 from tests.support.test_models import GEMMA3_BASE, SMOLLM2
@@ -254,20 +253,6 @@ def test_a_restrictive_licence_is_shown_and_confirmed_before_its_download_starts
     # An openly licensed model is not asked about.
     click(qtbot, tab.catalog.download_buttons["smollm2-135m-instruct"])
     assert len(asked) == 2
-
-
-@pytest.mark.parametrize(
-    ("locale", "languages"), [("de_DE", ("de",)), ("fr_CA", ("fr",)), ("C", ("en",))]
-)
-def test_the_pick_is_for_the_language_of_the_locale(
-    locale: str, languages: tuple[str, ...]
-) -> None:
-    previous = QLocale()
-    QLocale.setDefault(QLocale(locale))
-    try:
-        assert user_languages() == languages
-    finally:
-        QLocale.setDefault(previous)
 
 
 def test_the_expected_speed_is_said_in_words() -> None:

@@ -49,14 +49,18 @@ def positive_int(value: str) -> int:
     return number
 
 
-def temperature(value: str) -> float:
+def number_between(value: str, low: float, high: float) -> float:
     try:
         number = float(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
-    if not 0.0 <= number <= 2.0:  # also refuses nan
-        raise argparse.ArgumentTypeError("must be between 0 and 2")
+    if not low <= number <= high:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be between {low:g} and {high:g}")
     return number
+
+
+def temperature(value: str) -> float:
+    return number_between(value, 0.0, 2.0)
 
 
 def read_notes(source: str | None) -> str:

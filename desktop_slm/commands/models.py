@@ -1,4 +1,5 @@
-"""``desktop-slm models ...``: list, search, download, switch, remove, import, verify, clean."""
+"""``desktop-slm models ...``: list, recommend, search, download, switch, remove, import, verify,
+clean."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from desktop_slm import APP_NAME
@@ -15,6 +17,8 @@ from desktop_slm.commands.common import (
     EXIT_OK,
     cancel_on_sigint,
     note,
+    number_between,
+    positive_int,
     usage,
 )
 from desktop_slm.engine.hardware import human_bytes
@@ -22,6 +26,7 @@ from desktop_slm.errors import UserFacingError
 from desktop_slm.models.formatting import file_set_notes, parameters_label, transfer_parts
 
 if TYPE_CHECKING:
+    from desktop_slm.models.catalog import CatalogEntry
     from desktop_slm.models.download import DownloadProgress
     from desktop_slm.models.hub import HubClient
     from desktop_slm.models.library import InstalledModel, ModelLibrary
@@ -43,6 +48,29 @@ def register(
     listing.add_argument("--json", action="store_true", help="print a JSON array")
     listing.set_defaults(handler=_list)
 
+    recommend = sub.add_parser(
+        "recommend", help="the catalog model to start with on this computer, and why"
+    )
+    recommend.add_argument(
+        "--ram",
+        type=_gigabytes,
+        metavar="GB",
+        help="plan for a computer with this much memory (default: this one's free memory)",
+    )
+    recommend.add_argument(
+        "--cores", type=positive_int, metavar="N", help="physical CPU cores (default: this one's)"
+    )
+    recommend.add_argument(
+        "--language",
+        type=_languages,
+        action="append",
+        metavar="LANG",
+        help="a language the model must cover; repeat it or separate with commas "
+        "(default: your locale and the languages in Preferences)",
+    )
+    recommend.add_argument("--json", action="store_true", help="print one JSON object")
+    recommend.set_defaults(handler=_recommend)
+
     search = sub.add_parser("search", help="find GGUF models on the Hugging Face Hub")
     search.add_argument("query", metavar="QUERY")
     search.add_argument("--json", action="store_true", help="print a JSON array")
@@ -58,6 +86,9 @@ def register(
     pull.add_argument("file", metavar="FILE", nargs="?", help="the .gguf file in the repository")
     pull.add_argument(
         "--quant", metavar="Q", help=f"choose the file by quantization, e.g. {DEFAULT_QUANT}"
+    )
+    pull.add_argument(
+        "--yes", action="store_true", help="accept a restrictive licence without being asked"
     )
     pull.set_defaults(handler=_pull)
 
@@ -198,6 +229,65 @@ def _print_leftovers(library: ModelLibrary) -> None:
     print(f"Delete one with '{APP_NAME} models clean PATH', or all with 'models clean --all'.")
 
 
+# ---------------------------------------------------------------- recommend
+# With --ram the computer is planned as freshly started with a browser open: this share
+# of its memory is available to the model and everything else started later.
+AVAILABLE_SHARE_OF_RAM = 0.7
+
+
+def _gigabytes(value: str) -> float:
+    return number_between(value, 0.5, 4096)
+
+
+def _languages(value: str) -> tuple[str, ...]:
+    from desktop_slm.languages import UnknownLanguage
+    from desktop_slm.models.user_languages import parse_languages
+
+    try:
+        codes = parse_languages(value)
+    except UnknownLanguage as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if not codes:
+        raise argparse.ArgumentTypeError("give a language, for example French or fr")
+    return codes
+
+
+def _recommend(args: argparse.Namespace) -> int:
+    from desktop_slm.config import load_settings
+    from desktop_slm.models.catalog import load_catalog, recommend
+    from desktop_slm.models.fit import Memory
+    from desktop_slm.models.user_languages import language_names, user_languages
+
+    if args.language:
+        languages = tuple(dict.fromkeys(c for group in args.language for c in group))
+    else:
+        languages = user_languages(load_settings().settings)
+    memory = Memory.detect()
+    if args.ram is not None:
+        total = int(args.ram * 1_000_000_000)
+        memory = Memory(total=total, available=int(total * AVAILABLE_SHARE_OF_RAM))
+    pick = recommend(load_catalog(), memory=memory, physical_cores=args.cores, languages=languages)
+    if pick is None:
+        message = (
+            f"No model in the catalog is openly licensed, covers {language_names(languages)} "
+            f"and runs well with {human_bytes(memory.available)} of free memory. Close "
+            f"other programs, or find one with '{APP_NAME} models search WORDS'."
+        )
+        if args.json:
+            print(json.dumps({"recommended": None, "reason": message}, indent=2))
+        else:
+            note(message)
+        return EXIT_FAILURE
+    if args.json:
+        print(json.dumps(pick.to_dict(), indent=2))
+        return EXIT_OK
+    e = pick.entry
+    print(f"{e.display_name} ({e.id})")
+    print(pick.reason)
+    print(f"Get it with: {APP_NAME} models pull {e.id}")
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------- search, files
 def _search(args: argparse.Namespace) -> int:
     results = _hub().search(args.query)
@@ -216,28 +306,43 @@ def _search(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _speed_here() -> Callable[[int], float]:
+    """Expected tokens/s of a file of a given size on this computer."""
+    from desktop_slm.engine.hardware import physical_cores
+    from desktop_slm.models.fit import expected_tokens_per_second, measured_bandwidth
+
+    bandwidth, cores = measured_bandwidth(), physical_cores()
+    return lambda size: expected_tokens_per_second(size, bandwidth=bandwidth, cores=cores)
+
+
 def _files(args: argparse.Namespace) -> int:
+    from desktop_slm.models.fit import speed_label
+
     repo = _repo_name(args.repo)
     listing = _hub().list_files(repo)
+    speeds = _speed_here()
     if args.json:
         payload = {
             "repo": listing.repo,
             "revision": listing.revision,
             "recommended": listing.recommended,
-            "files": [s.to_dict() for s in listing.sets],
+            "files": [
+                {**s.to_dict(), "tokens_per_second": round(speeds(s.size), 1)} for s in listing.sets
+            ],
         }
         print(json.dumps(payload, indent=2))
         return EXIT_OK
     if not listing.sets:
         print(f"'{repo}' has no GGUF files. Search for a GGUF version of the model.")
         return EXIT_OK
-    rows = [["FILE", "QUANT", "SIZE", "FIT", ""]]
+    rows = [["FILE", "QUANT", "SIZE", "FIT", "SPEED HERE", ""]]
     rows += [
         [
             s.name,
             s.quant or "?",
             human_bytes(s.size),
             str(s.fit),
+            "" if s.is_projector else speed_label(speeds(s.size)),
             ", ".join(file_set_notes(s, listing.recommended)),
         ]
         for s in listing.sets
@@ -340,6 +445,9 @@ def _pull(args: argparse.Namespace) -> int:
     if args.file and args.quant:
         return _usage("pull", "give either FILE or --quant, not both")
     repo = _repo_name(args.repo)
+    entry = _catalog_entry(repo)
+    if entry is not None and not entry.open_license and not _licence_accepted(entry, args.yes):
+        return EXIT_OK if sys.stdin.isatty() else _usage("pull", _LICENCE_USAGE)
     library = _library()
     filename = args.file or _choose_file(repo, args.quant)
     request = DownloadRequest(repo, filename)
@@ -379,6 +487,32 @@ def _pull(args: argparse.Namespace) -> int:
         note(f"make it the active model with '{APP_NAME} models use {model.id}'")
     print(model.id)
     return EXIT_OK
+
+
+_LICENCE_USAGE = "add --yes to accept the licence and download without being asked"
+
+
+def _catalog_entry(repo: str) -> CatalogEntry | None:
+    from desktop_slm.models.catalog import load_catalog
+
+    return load_catalog().get(repo)
+
+
+def _licence_accepted(entry: CatalogEntry, yes: bool) -> bool:
+    """Show a restrictive licence before the download; True to go on (--yes, or "y")."""
+    note(
+        f"{entry.display_name} is under the '{entry.license}' licence, which restricts "
+        f"some uses: read its terms on the model's Hub page ({entry.repo}) before use."
+    )
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        return False
+    answer = input("Accept the licence and download? [y/N] ")
+    if answer.strip().lower() in ("y", "yes"):
+        return True
+    print("Nothing downloaded.")
+    return False
 
 
 # ---------------------------------------------------------------- use, rm, import, verify

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
@@ -16,6 +17,14 @@ from desktop_slm.errors import ModelFileError
 
 if TYPE_CHECKING:
     from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+
+# Variables every chat is rendered with, here and in the worker. The writing tools never
+# want a model's reasoning: Qwen3's and SmolLM3's templates read ``enable_thinking`` and,
+# when it is false, write an empty ``<think></think>`` block into the prompt themselves
+# (SmolLM3 also switches its system header to "/no_think"), so the model answers at once.
+# Templates that do not know the variable ignore it.
+WRITING_CHAT_VARIABLES: Final[Mapping[str, Any]] = {"enable_thinking": False}
 
 
 def check_chat_template(template: str) -> None:
@@ -131,6 +140,7 @@ def render_problem(template: str) -> str | None:
             tools=None,
             tool_choice=None,
             strftime_now=_strftime_now,
+            **WRITING_CHAT_VARIABLES,
         )
     except _TemplateRaised as exc:
         return f"it refused a simple chat: {exc}"

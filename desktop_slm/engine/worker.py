@@ -22,6 +22,7 @@ from collections.abc import Generator
 from typing import IO, Any
 
 from desktop_slm.engine import protocol
+from desktop_slm.engine.chat_template import WRITING_CHAT_VARIABLES
 from desktop_slm.engine.cpu_load import OtherLoad, choose_threads
 from desktop_slm.engine.grammar_sampling import GrammarParseError, GrammarSampler, generate
 from desktop_slm.engine.protocol import SamplingOptions
@@ -356,7 +357,7 @@ class Worker:
         try:
             with memory_cap():
                 prompt: str = run_bounded(
-                    lambda: formatter(messages=messages).prompt,
+                    lambda: formatter(messages=messages, **WRITING_CHAT_VARIABLES).prompt,
                     cancelled=self._abort.is_set,
                     on_stuck=stuck,
                 )

@@ -10,12 +10,28 @@ from pathlib import Path
 from typing import Any, Final
 
 from desktop_slm.engine import hardware
+from desktop_slm.engine.architectures import engine_runs
+from desktop_slm.engine.hardware import human_bytes
 from desktop_slm.models.errors import CatalogError
-from desktop_slm.models.fit import Fit, Memory, fit_label
+from desktop_slm.models.fit import (
+    READABLE_TOKENS_PER_SECOND,
+    Fit,
+    Memory,
+    expected_tokens_per_second,
+    fit_label,
+    measured_bandwidth,
+    speed_label,
+)
 from desktop_slm.models.formatting import parameters_label
+from desktop_slm.models.user_languages import language_names, locale_language
 from desktop_slm.resources import resource_path
 
-CATALOG_SCHEMA_VERSION: Final = 1
+# Version 2 adds "architecture" (required) and "gated"; version 1 files still load, their
+# entries with no architecture to check against the engine.
+CATALOG_SCHEMA_VERSION: Final = 2
+_READABLE_VERSIONS: Final = (1, 2)
+# The licences a model may have to be recommended without the user choosing it.
+OPEN_LICENSES: Final = frozenset({"apache-2.0", "mit"})
 STRENGTHS: Final = frozenset({"email", "translation", "summary"})
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _REPO_RE = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
@@ -41,6 +57,35 @@ class CatalogEntry:
     thinks_by_default: bool
     recommend_rank: int | None
     notes: str
+    architecture: str | None = None
+    """``general.architecture`` of the file (None: not given, as in version-1 catalogs)."""
+    gated: bool = False
+    """The Hub serves the file only to accounts that accepted its licence, with a token."""
+
+    @property
+    def engine_supported(self) -> bool:
+        """Whether the bundled llama.cpp can run it; if not it "needs a newer engine"."""
+        return engine_runs(self.architecture)
+
+    @property
+    def recommendable(self) -> bool:
+        """Ranked, openly licensed (Apache-2.0, MIT) and free to download without an account."""
+        return (
+            self.recommend_rank is not None
+            and self.open_license
+            and self.license.lower() in OPEN_LICENSES
+            and not self.gated
+        )
+
+    def covers(self, languages: tuple[str, ...]) -> bool:
+        """Whether the model card lists every one of ``languages`` (ISO 639-1 codes)."""
+        return set(languages) <= set(self.languages)
+
+    def tokens_per_second(self, *, bandwidth: float, cores: int) -> float:
+        """Expected writing speed here (see :func:`expected_tokens_per_second`)."""
+        return expected_tokens_per_second(
+            self.expected_size_bytes, bandwidth=bandwidth, cores=cores
+        )
 
     @property
     def parameters_label(self) -> str:
@@ -69,6 +114,9 @@ class CatalogEntry:
             "preferred_file": self.preferred_file,
             "expected_size_bytes": self.expected_size_bytes,
             "thinks_by_default": self.thinks_by_default,
+            "architecture": self.architecture,
+            "gated": self.gated,
+            "engine_supported": self.engine_supported,
             "notes": self.notes,
         }
 
@@ -86,27 +134,6 @@ class Catalog:
                 return entry
         return None
 
-    def recommended(
-        self, *, memory: Memory | None = None, physical_cores: int | None = None
-    ) -> CatalogEntry | None:
-        """The model to suggest first on this computer.
-
-        The best-ranked entry (``recommend_rank``, lower first) that "Runs well" here and is
-        not too slow for the CPU: on 2 cores a 3B model writes a few words a second, so
-        the parameter count is capped by the number of physical cores.
-        """
-        memory = memory or Memory.detect()
-        cores = physical_cores or hardware.physical_cores()
-        cap = max_parameters_for_cores(cores)
-        ranked = sorted(
-            (e for e in self.entries if e.recommend_rank is not None),
-            key=lambda e: (e.recommend_rank, e.parameters),
-        )
-        for entry in ranked:
-            if entry.parameters <= cap and entry.fit(memory=memory) is Fit.RUNS_WELL:
-                return entry
-        return None
-
 
 @dataclass(frozen=True)
 class Recommendation:
@@ -120,8 +147,12 @@ class Recommendation:
     def to_dict(self) -> dict[str, Any]:
         return {
             **self.entry.to_dict(),
+            "file": self.entry.preferred_file,
+            "size_bytes": self.entry.expected_size_bytes,
             "reason": self.reason,
-            "tokens_per_second": self.tokens_per_second,
+            "tokens_per_second": (
+                None if self.tokens_per_second is None else round(self.tokens_per_second, 1)
+            ),
         }
 
 
@@ -131,26 +162,49 @@ def recommend(
     memory: Memory | None = None,
     physical_cores: int | None = None,
     languages: tuple[str, ...] | None = None,
+    bandwidth: float | None = None,
+    n_ctx: int | None = None,
 ) -> Recommendation | None:
     """The best openly licensed model that covers ``languages`` and runs well here.
 
     ``languages`` are ISO 639-1 codes (the user's, from the OS locale and the languages
-    they translate into); None means the OS locale's language. Skeleton: the issue-14
-    work replaces the body (licence, languages, engine support, speed).
+    they translate into: :func:`desktop_slm.models.user_languages.user_languages`); None
+    means the OS locale's language. A candidate is ranked in the catalog, openly licensed
+    (Apache-2.0 or MIT) and not gated, lists every one of the languages, runs on the
+    bundled llama.cpp, and "Runs well" in ``memory`` at ``n_ctx``. Of those the best
+    ranked that writes at a readable speed (:data:`READABLE_TOKENS_PER_SECOND`, from
+    ``bandwidth`` and ``physical_cores``) is the pick; when none is that fast, the
+    fastest. None when no entry qualifies.
     """
-    entry = catalog.recommended(memory=memory, physical_cores=physical_cores)
-    if entry is None:
+    memory = memory or Memory.detect()
+    cores = physical_cores or hardware.physical_cores()
+    wanted = tuple(languages) if languages else (locale_language() or "en",)
+    candidates = [
+        e
+        for e in catalog.entries
+        if e.recommendable
+        and e.covers(wanted)
+        and e.engine_supported
+        and e.fit(n_ctx=n_ctx, memory=memory) is Fit.RUNS_WELL
+    ]
+    if not candidates:
         return None
-    return Recommendation(entry, f"{entry.display_name} runs well on this computer.", None)
-
-
-def max_parameters_for_cores(cores: int) -> int:
-    """The largest model that still writes at a readable speed on ``cores`` CPU cores."""
-    if cores <= 2:
-        return 2_000_000_000
-    if cores <= 4:
-        return 3_500_000_000
-    return 4_500_000_000
+    bandwidth = bandwidth or measured_bandwidth()
+    speeds = {e.id: e.tokens_per_second(bandwidth=bandwidth, cores=cores) for e in candidates}
+    readable = [e for e in candidates if speeds[e.id] >= READABLE_TOKENS_PER_SECOND]
+    if readable:
+        entry = min(readable, key=lambda e: (e.recommend_rank or 0, e.parameters))
+        why = "the best openly licensed model"
+    else:
+        entry = max(candidates, key=lambda e: speeds[e.id])
+        why = "the fastest openly licensed model"
+    speed = speeds[entry.id]
+    reason = (
+        f"{entry.display_name} is {why} for {language_names(wanted)} that runs well on "
+        f"this computer: {entry.license} licence, {human_bytes(entry.expected_size_bytes)}, "
+        f"{speed_label(speed)}."
+    )
+    return Recommendation(entry, reason, speed)
 
 
 def default_catalog_path() -> Path:
@@ -196,9 +250,9 @@ def _parse(data: object) -> Catalog:
     if not isinstance(data, dict):
         raise _Invalid("it does not hold a JSON object")
     version = data.get("schema_version")
-    if version != CATALOG_SCHEMA_VERSION:
+    if isinstance(version, bool) or version not in _READABLE_VERSIONS:
         raise _Invalid(
-            f"schema_version is {version!r}, this app reads version {CATALOG_SCHEMA_VERSION}"
+            f"schema_version is {version!r}, this app reads versions up to {CATALOG_SCHEMA_VERSION}"
         )
     models = data.get("models")
     if not isinstance(models, list) or not models:
@@ -208,7 +262,7 @@ def _parse(data: object) -> Catalog:
     for index, raw in enumerate(models):
         if not isinstance(raw, dict):
             raise _Invalid(f"model #{index + 1} is not an object")
-        entry = _entry(raw, index)
+        entry = _entry(raw, index, needs_architecture=version >= 2)
         if entry.id in seen:
             raise _Invalid(f"the id '{entry.id}' appears twice")
         seen.add(entry.id)
@@ -216,7 +270,7 @@ def _parse(data: object) -> Catalog:
     return Catalog(CATALOG_SCHEMA_VERSION, tuple(entries))
 
 
-def _entry(raw: Mapping[str, object], index: int) -> CatalogEntry:
+def _entry(raw: Mapping[str, object], index: int, *, needs_architecture: bool) -> CatalogEntry:
     where = f"model #{index + 1}"
     ident = raw.get("id")
     if isinstance(ident, str):
@@ -262,6 +316,9 @@ def _entry(raw: Mapping[str, object], index: int) -> CatalogEntry:
     rank = raw.get("recommend_rank")
     if rank is not None and (isinstance(rank, bool) or not isinstance(rank, int) or rank < 1):
         raise _Invalid(f"{where}: recommend_rank must be a positive number or null")
+    architecture = text("architecture") if needs_architecture else None
+    if architecture is not None and not _ID_RE.match(architecture):
+        raise _Invalid(f"{where}: '{architecture}' is not an architecture name like 'qwen3'")
     notes = raw.get("notes", "")
     if not isinstance(notes, str):
         raise _Invalid(f"{where}: notes must be text")
@@ -282,4 +339,6 @@ def _entry(raw: Mapping[str, object], index: int) -> CatalogEntry:
         thinks_by_default=flag("thinks_by_default"),
         recommend_rank=rank,
         notes=notes,
+        architecture=architecture,
+        gated=flag("gated"),
     )

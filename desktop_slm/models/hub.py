@@ -356,6 +356,16 @@ def offline_error() -> HubError:
     )
 
 
+def gated_error(repo: str) -> HubError:
+    """The one sentence for a gated repository: accept its licence, then add a token."""
+    return HubError(
+        f"'{repo}' is gated: sign in on the Hugging Face Hub, accept the model's licence "
+        "on its page, then add your Hub access token (Models tab, or the HF_TOKEN "
+        "environment variable) and try again.",
+        code="gated",
+    )
+
+
 def hub_error(  # noqa: PLR0911 (one message per kind of failure)
     exc: BaseException, repo: str, filename: str | None = None
 ) -> UserFacingError:
@@ -367,14 +377,9 @@ def hub_error(  # noqa: PLR0911 (one message per kind of failure)
     if isinstance(exc, UserFacingError):
         return exc
     if isinstance(exc, errors.GatedRepoError) and (notice := withheld_token_notice()):
-        return HubError(notice, code="gated")
+        return HubError(notice, code="token_withheld")  # a new token would not help
     if isinstance(exc, errors.GatedRepoError):
-        return HubError(
-            f"The repository '{repo}' is gated: its owners must grant you access first. "
-            "Accept its terms on the Hub website, then add your Hub access token "
-            "(Models tab, or the HF_TOKEN environment variable).",
-            code="gated",
-        )
+        return gated_error(repo)
     if isinstance(exc, errors.RevisionNotFoundError):
         return HubError(
             f"The version of '{repo}' asked for no longer exists on the Hub. "
@@ -410,7 +415,7 @@ def hub_error(  # noqa: PLR0911 (one message per kind of failure)
                 code="server_error",
             )
         if status in (401, 403) and (notice := withheld_token_notice()):
-            return HubError(notice, code="gated")
+            return HubError(notice, code="token_withheld")  # a new token would not help
         if status in (401, 403):
             return HubError(
                 f"The Hub refused access to {what} (HTTP {status}). If it needs an account, "

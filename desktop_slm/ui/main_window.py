@@ -221,7 +221,9 @@ class MainWindow(QMainWindow):
 
     def _attach_welcome(self, page: WelcomePage) -> None:
         if page is self.welcome:
-            page.attach(self.model_manager, self.models_tab)
+            from desktop_slm.models.user_languages import user_languages
+
+            page.attach(self.model_manager, self.models_tab, user_languages(self.settings))
 
     def leave_welcome(self) -> None:
         """Remove the welcome page; the Email tab comes to the front if it was in front."""
@@ -508,6 +510,8 @@ class MainWindow(QMainWindow):
         if active is not None:
             self.selection.remember(active.info.path, chosen)
         self._save_settings()
+        if "models" in self._built:  # its fit labels depend on the context size
+            self.models_tab.settings_changed()
         if reload and active is not None:
             self.open_model(active.info.path)
 

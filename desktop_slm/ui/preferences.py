@@ -1,6 +1,8 @@
-"""Preferences: threads, context size and how answers are sampled."""
+"""Preferences: threads, context size, how answers are sampled, the user's languages."""
 
 from __future__ import annotations
+
+import dataclasses
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -9,12 +11,15 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QLabel,
+    QLineEdit,
     QSpinBox,
     QWidget,
 )
 
 from desktop_slm.config import Settings
 from desktop_slm.engine import hardware
+from desktop_slm.languages import UnknownLanguage
+from desktop_slm.models.user_languages import language_names, parse_languages, user_languages
 from desktop_slm.ui import accessibility
 
 MAX_CONTEXT = 131_072
@@ -71,6 +76,19 @@ class PreferencesDialog(QDialog):
             settings.suggest_while_typing,
         )
 
+        self.languages = QLineEdit(language_names(tuple(settings.languages or ())))
+        self.languages.setObjectName("languagesEdit")
+        automatic = user_languages(dataclasses.replace(settings, languages=None))
+        self.languages.setPlaceholderText(f"Automatic: {language_names(automatic)}")
+        self.languages.setToolTip(
+            "The languages you write in and translate into, separated by commas (names or "
+            "codes: German, fr). The recommended model must know all of them."
+        )
+        self.languages_problem = QLabel()
+        self.languages_problem.setObjectName("languagesProblem")
+        self.languages_problem.setWordWrap(True)
+        self.languages_problem.hide()
+
         note = QLabel(
             "Threads and context size apply when the model is next loaded; changing them "
             "reloads the current model. A larger context holds longer texts but needs more "
@@ -88,11 +106,24 @@ class PreferencesDialog(QDialog):
         form.addRow("Context size", self.context)
         form.addRow("Temperature", self.temperature)
         form.addRow("Longest answer", self.max_tokens)
+        form.addRow("My languages", self.languages)
+        form.addRow("", self.languages_problem)
         form.addRow("", self.prepare)
         form.addRow("", self.suggest)
         form.addRow(note)
         form.addRow(buttons)
         accessibility.prepare(self)
+
+    def accept(self) -> None:
+        """Close only with languages the app knows; otherwise say which one it does not."""
+        try:
+            parse_languages(self.languages.text())
+        except UnknownLanguage as exc:
+            self.languages_problem.setText(str(exc))
+            self.languages_problem.show()
+            self.languages.setFocus()
+            return
+        super().accept()
 
     def apply_to(self, settings: Settings) -> bool:
         """Copy the values into ``settings``; True if the model must be reloaded."""
@@ -105,6 +136,7 @@ class PreferencesDialog(QDialog):
         settings.max_tokens = self.max_tokens.value()
         settings.prepare_while_typing = self.prepare.isChecked()
         settings.suggest_while_typing = self.suggest.isChecked()
+        settings.languages = list(parse_languages(self.languages.text())) or None
         return reload
 
 

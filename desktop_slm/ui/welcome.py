@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLocale, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -48,17 +48,6 @@ if TYPE_CHECKING:
 
 FOUND_SHOWN = 5
 """Models of other apps listed here; the Models tab's Found page lists them all."""
-
-
-def user_languages() -> tuple[str, ...]:
-    """The languages a recommendation must cover: for now the locale's (``QLocale()``).
-
-    One small function so the user's own list (the locale plus the languages they
-    translate into) can take its place. "C" and other locales without a language
-    count as English.
-    """
-    code = QLocale().name().split("_")[0].lower()
-    return (code,) if len(code) == 2 and code.isalpha() else ("en",)
 
 
 def speed_text(tokens_per_second: float | None) -> str:
@@ -175,8 +164,12 @@ class WelcomePage(QWidget):
         layout.addStretch(1)
 
     # ------------------------------------------------------------ wiring
-    def attach(self, manager: ModelManagerBridge, models: ModelsTab) -> None:
-        """Use the Models tab's parts and ask for the recommendation and the other apps' models."""
+    def attach(
+        self, manager: ModelManagerBridge, models: ModelsTab, languages: tuple[str, ...]
+    ) -> None:
+        """Use the Models tab's parts; ask for the recommendation for ``languages`` (the
+        user's, :func:`desktop_slm.models.user_languages.user_languages`) and for the
+        other apps' models."""
         self._tab = models
         manager.recommended.connect(self._on_recommendation)
         manager.modelsFound.connect(self._on_found)
@@ -186,7 +179,7 @@ class WelcomePage(QWidget):
         models.downloads.statesChanged.connect(self._label_download)
         models.installed.importing.connect(self._on_importing)
         self.have_file_button.setEnabled(True)
-        manager.recommend(user_languages())
+        manager.recommend(languages)
         models.found.find_other_apps()  # shown there too, searched once
 
     # Slots are bound methods, never lambdas: Qt drops them with the page when it leaves.
@@ -275,7 +268,7 @@ class WelcomePage(QWidget):
         self.progress_text.setText(describe_progress(p) + done)
         gated = p.state is JobState.FAILED and p.error_code == "gated"
         if gated:
-            self.gated.setText(gated_sentence(p.repo, p.message or ""))
+            self.gated.setText(gated_sentence(p.repo))
         self.gated.setVisible(gated)
         self.token_button.setVisible(gated)
 

@@ -17,7 +17,7 @@ from desktop_slm.models.catalog import CatalogEntry, Recommendation, load_catalo
 from desktop_slm.models.discover import FoundModel
 from desktop_slm.models.download import DownloadProgress, DownloadRequest, JobState
 from desktop_slm.models.download_queue import DownloadQueue
-from desktop_slm.models.fit import Fit, Memory
+from desktop_slm.models.fit import Fit, Memory, measured_bandwidth
 from desktop_slm.models.leftovers import Leftover, delete_leftover, find_leftovers
 from desktop_slm.models.library import InstalledModel, ModelLibrary
 from desktop_slm.models.partials import PartialDownload, discard_partial, partial_downloads
@@ -61,6 +61,10 @@ class CatalogRow:
 
     entry: CatalogEntry
     fit: Fit
+    tokens_per_second: float | None = None
+    """Expected writing speed here; None where it cannot be estimated."""
+    engine_supported: bool = True
+    """False: the bundled llama.cpp cannot load it ("Needs a newer engine")."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,8 @@ class CatalogView:
     n_ctx: int
     """The context size the fit labels were computed for."""
     memory: Memory
+    recommendation: Recommendation | None = None
+    """Why ``recommended`` is the pick (:func:`desktop_slm.models.catalog.recommend`)."""
 
 
 @dataclass(frozen=True)
@@ -132,19 +138,14 @@ class ModelManagerBridge(QObject):
         return self._library
 
     # ------------------------------------------------------------- reading (local only)
-    def load_overview(self, n_ctx: int | None) -> None:
+    def load_overview(self, n_ctx: int | None, languages: tuple[str, ...] = ()) -> None:
         """The catalog with fit labels, the library, and downloads a previous run left."""
 
         def work() -> None:
             self._emit(self.libraryChanged, self._library_view())
             self._emit(self.partialsFound, tuple(partial_downloads(self._library.paths)))
             self._emit_leftovers()
-            catalog = load_catalog()
-            memory = Memory.detect()
-            ctx = n_ctx or hardware.DEFAULT_CONTEXT
-            rows = tuple(CatalogRow(e, e.fit(n_ctx=ctx, memory=memory)) for e in catalog.entries)
-            recommended = catalog.recommended(memory=memory)
-            self._emit(self.catalogLoaded, CatalogView(rows, recommended, ctx, memory))
+            self._emit(self.catalogLoaded, self._catalog_view(n_ctx, languages))
 
         self._spawn(Action.CATALOG, work)
 
@@ -161,11 +162,44 @@ class ModelManagerBridge(QObject):
                 load_catalog(),
                 memory=memory,
                 physical_cores=hardware.physical_cores(),
-                languages=languages,
+                languages=languages or None,
+                bandwidth=measured_bandwidth(self._library.paths),
             )
             self._emit(self.recommended, RecommendationView(pick, languages, memory))
 
         self._spawn(Action.CATALOG, work)
+
+    def refresh_catalog(self, n_ctx: int | None, languages: tuple[str, ...] = ()) -> None:
+        """The catalog's fit labels and pick again, e.g. for a new context size."""
+        self._spawn(
+            Action.CATALOG,
+            lambda: self._emit(self.catalogLoaded, self._catalog_view(n_ctx, languages)),
+        )
+
+    def _catalog_view(self, n_ctx: int | None, languages: tuple[str, ...]) -> CatalogView:
+        catalog = load_catalog()
+        memory = Memory.detect()
+        ctx = n_ctx or hardware.DEFAULT_CONTEXT
+        bandwidth = measured_bandwidth(self._library.paths)
+        cores = hardware.physical_cores()
+        rows = tuple(
+            CatalogRow(
+                e,
+                e.fit(n_ctx=ctx, memory=memory),
+                e.tokens_per_second(bandwidth=bandwidth, cores=cores),
+                e.engine_supported,  # reads the engine's library: here, off the GUI thread
+            )
+            for e in catalog.entries
+        )
+        pick = recommend(
+            catalog,
+            memory=memory,
+            physical_cores=cores,
+            languages=languages or None,
+            bandwidth=bandwidth,
+            n_ctx=ctx,
+        )
+        return CatalogView(rows, pick.entry if pick else None, ctx, memory, pick)
 
     def refresh_library(self) -> None:
         self._spawn(Action.LIBRARY, lambda: self._emit(self.libraryChanged, self._library_view()))

@@ -13,14 +13,12 @@ from desktop_slm.ui.models import dialogs
 from desktop_slm.ui.models.common import banner, show_failure
 
 
-def gated_sentence(repo: str, message: str) -> str:
+def gated_sentence(repo: str) -> str:
     """The one sentence a gated download gets in the window: accept the licence, add a token.
 
-    ``message`` is the core's; it is kept when it says the token was withheld (an
-    ``HF_ENDPOINT`` over plain http), since a new token would not help there.
+    (A token withheld from a plain-http ``HF_ENDPOINT`` is another failure,
+    ``token_withheld``: a new token would not help there.)
     """
-    if "token was not sent" in message:
-        return message
     return (
         f"{repo} is gated: accept its licence on huggingface.co/{repo} while signed in, "
         "then add your Hub access token with “Add Hub token…” and the download goes on."

@@ -1,4 +1,4 @@
-"""The Catalog page: the curated models, how well each fits this computer, Files… and Download."""
+"""The Catalog page: the curated models, how well each fits and runs here, Files… and Download."""
 
 from __future__ import annotations
 
@@ -7,9 +7,15 @@ from collections.abc import Callable
 from PySide6.QtWidgets import QLabel, QPushButton, QTableWidgetItem, QVBoxLayout, QWidget
 
 from desktop_slm.engine.hardware import human_bytes
-from desktop_slm.models.catalog import CatalogEntry
+from desktop_slm.models.fit import speed_label
 from desktop_slm.models.formatting import context_label
-from desktop_slm.ui.bridge.models import Action, CatalogView, Failure, ModelManagerBridge
+from desktop_slm.ui.bridge.models import (
+    Action,
+    CatalogRow,
+    CatalogView,
+    Failure,
+    ModelManagerBridge,
+)
 from desktop_slm.ui.models.common import (
     buttons,
     fit_colour,
@@ -19,6 +25,12 @@ from desktop_slm.ui.models.common import (
     warning_colour,
 )
 from desktop_slm.ui.models.downloads import DownloadsPanel
+
+NEWER_ENGINE = "Needs a newer engine"
+NEWER_ENGINE_TIP = (
+    "This app's llama.cpp cannot load '{architecture}' models yet. Update Desktop SLM "
+    "to use this model."
+)
 
 
 class CatalogPage(QWidget):
@@ -43,7 +55,17 @@ class CatalogPage(QWidget):
         layout.addWidget(self.note)
         self.table = table(
             "catalogTable",
-            ["Model", "Parameters", "License", "Languages", "Good at", "Context", "Fit here", ""],
+            [
+                "Model",
+                "Parameters",
+                "License",
+                "Languages",
+                "Good at",
+                "Context",
+                "Fit here",
+                "Speed here",
+                "",
+            ],
             spoken="Catalog of models",
         )
         self.table.itemDoubleClicked.connect(self._double_clicked)
@@ -58,21 +80,23 @@ class CatalogPage(QWidget):
         self.table.setRowCount(len(view.rows))
         recommended = view.recommended.id if view.recommended else None
         for number, row in enumerate(view.rows):
-            self._show_entry(number, row.entry, star=row.entry.id == recommended)
-            self.table.setItem(number, 6, item(str(row.fit), colour=fit_colour(row.fit)))
+            self._show_entry(number, row, star=row.entry.id == recommended)
+            self._show_fit(number, row)
         memory = human_bytes(view.memory.available)
         self.note.setText(
             f"Fit labels are for a context of {view.n_ctx:,} tokens (Preferences) with "
             f"{memory} of memory available now. Exact file sizes and checksums come from "
-            "the Hub when you open an entry or download it. ⚠ marks licenses that are not "
-            "open: read their terms before use."
+            "the Hub when you open an entry or download it. Speeds are what this computer's "
+            "memory speed and cores allow for writing (reading a long text is faster). ⚠ marks "
+            "licenses that are not open: read their terms before use."
         )
         self._label_buttons()
 
-    def _show_entry(self, number: int, e: CatalogEntry, *, star: bool) -> None:
+    def _show_entry(self, number: int, row: CatalogRow, *, star: bool) -> None:
+        e = row.entry
         notes = e.notes
         if e.thinks_by_default:
-            notes += " Thinks before answering; the writing tools never show that part."
+            notes += " Thinks before answering by default: the writing tools turn it off."
         name = ("★ " if star else "") + e.display_name
         self.table.setItem(
             number, 0, item(name, tooltip=f"{e.repo}\n{notes}", bold=star, data=e.id)
@@ -99,12 +123,28 @@ class CatalogPage(QWidget):
         files.setToolTip("List the quantized files on the Hub with sizes and fit")
         files.clicked.connect(lambda _=False, repo=e.repo: self._show_files(repo))
         get = QPushButton("Download")
-        get.setToolTip(f"{e.preferred_file} ({e.preferred_quant})")
-        get.clicked.connect(
-            lambda _=False, entry=e: self._downloads.download(entry.repo, entry.preferred_file)
-        )
-        self.download_buttons[e.id] = get
-        self.table.setCellWidget(number, 7, buttons(files, get))
+        if row.engine_supported:
+            get.setToolTip(f"{e.preferred_file} ({e.preferred_quant})")
+            get.clicked.connect(
+                lambda _=False, entry=e: self._downloads.download(entry.repo, entry.preferred_file)
+            )
+            self.download_buttons[e.id] = get
+        else:  # never offered for one click: the engine could not load the file
+            get.setEnabled(False)
+            get.setToolTip(NEWER_ENGINE_TIP.format(architecture=e.architecture))
+        self.table.setCellWidget(number, 8, buttons(files, get))
+
+    def _show_fit(self, number: int, row: CatalogRow) -> None:
+        if not row.engine_supported:
+            tip = NEWER_ENGINE_TIP.format(architecture=row.entry.architecture)
+            fit = item(NEWER_ENGINE, tooltip=tip, colour=warning_colour())
+            self.table.setItem(number, 6, fit)
+            self.table.setItem(number, 7, item(""))
+            return
+        self.table.setItem(number, 6, item(str(row.fit), colour=fit_colour(row.fit)))
+        speed = speed_label(row.tokens_per_second)
+        tip = "Expected writing speed on this computer, from its memory speed and cores"
+        self.table.setItem(number, 7, item(speed, tooltip=tip, right=True))
 
     def _label_buttons(self) -> None:
         if self.view is None:

@@ -310,7 +310,7 @@ class DownloadsPanel(QFrame):
         if p.error_code == "gated":
             job_id = p.job_id
             self._ask_token(
-                gated_sentence(p.repo, message),
+                gated_sentence(p.repo),
                 f"download {job_id}",
                 lambda: self._manager.resume(job_id),
             )

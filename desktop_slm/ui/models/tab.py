@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 from desktop_slm.config import Settings
 from desktop_slm.models.library import InstalledModel
 from desktop_slm.models.selection import ModelSelection
+from desktop_slm.models.user_languages import user_languages
 from desktop_slm.ui.bridge.engine import EngineBridge
 from desktop_slm.ui.bridge.models import LibraryView, ModelManagerBridge
 from desktop_slm.ui.models.banners import GatedBar, OfflineBanner
@@ -78,8 +79,14 @@ class ModelsTab(QWidget):
         manager.libraryChanged.connect(self._on_library)
         # A new model is shown where it is listed.
         manager.imported.connect(lambda _model: self.sections.setCurrentWidget(self.installed))
+        self._manager = manager
+        self._settings = settings
         # Local files only: the catalog, library.json and partial downloads.
-        manager.load_overview(settings.n_ctx)
+        manager.load_overview(settings.n_ctx, user_languages(settings))
+
+    def settings_changed(self) -> None:
+        """Fit labels, speeds and the pick again, for the context size and languages now set."""
+        self._manager.refresh_catalog(self._settings.n_ctx, user_languages(self._settings))
 
     def show_files(self, repo: str) -> None:
         """List ``repo``'s GGUF files (a Hub request) on the Hub page."""
