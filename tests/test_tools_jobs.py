@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from desktop_slm.engine.protocol import Completion, SamplingOptions, TokenEvent
+from desktop_slm.engine.protocol import Completion, ProgressCallback, SamplingOptions, TokenEvent
 from desktop_slm.tools.budget import InputTooLong, ModelLimits
 from desktop_slm.tools.jobs import (
     Job,
@@ -75,7 +75,7 @@ class FakeEngine:
     def active_model(self) -> Any:
         return SimpleNamespace(
             info=SimpleNamespace(is_base_model=self.base_model),
-            loaded=SimpleNamespace(n_ctx=self.n_ctx),
+            loaded=SimpleNamespace(n_ctx=self.n_ctx, path="/models/fake.gguf"),
         )
 
     def count_tokens(self, text: str) -> int:
@@ -85,12 +85,20 @@ class FakeEngine:
         return ModelLimits.of(self, max_answer_tokens=max_answer_tokens)  # type: ignore[arg-type]
 
     def chat(
-        self, messages: list[dict[str, str]], options: SamplingOptions | None = None
+        self,
+        messages: list[dict[str, str]],
+        options: SamplingOptions | None = None,
+        *,
+        on_progress: ProgressCallback | None = None,
     ) -> Iterator[TokenEvent | Completion]:
         return self._run(Request("chat", messages, "", options or SamplingOptions()))
 
     def complete(
-        self, prompt: str, options: SamplingOptions | None = None
+        self,
+        prompt: str,
+        options: SamplingOptions | None = None,
+        *,
+        on_progress: ProgressCallback | None = None,
     ) -> Iterator[TokenEvent | Completion]:
         return self._run(Request("complete", [], prompt, options or SamplingOptions()))
 

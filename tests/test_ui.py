@@ -554,3 +554,46 @@ def test_preferences_reload_the_model_with_new_threads_and_context(
     assert saved["n_threads"] == 1
     # The Models tab hears of the reload through a queued signal.
     qtbot.waitUntil(lambda: "Context 1536 tokens" in window.models_info.text())
+
+
+def test_summarize_shows_reading_progress_in_the_tab_and_the_status_bar(
+    qtbot: QtBot, open_window: OpenWindow, smollm2_path: Path
+) -> None:
+    settings = {**FAST_SETTINGS, "n_ctx": 2048, "max_tokens": 16, "prepare_while_typing": False}
+    window = open_window(smollm2_path, settings)
+    wait_loaded(qtbot, window, smollm2_path)
+    tab = window.summarize_tab
+    window.show_tab(tab)
+    text = "\n\n".join(
+        f"Week {n}: the harbour office counted {n * 7} ships; tides delayed {n % 5} of them."
+        for n in range(1, 30)
+    )
+    tab.input.setPlainText(text)
+    qtbot.waitUntil(tab.generate_button.isEnabled)
+    # What the tab's line and the status bar say each time the window hears the estimate.
+    shown: list[tuple[bool, str, str]] = []
+    window.bridge.jobProgress.connect(
+        lambda _line: shown.append(
+            (
+                tab.job_view.estimate.isVisible(),
+                tab.job_view.estimate.text(),
+                window.state_label.text(),
+            )
+        )
+    )
+    qtbot.mouseClick(tab.generate_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(  # reading some 800 tokens takes a while on a busy 2-core machine
+        lambda: not tab.stop_button.isEnabled() and "tokens/s" in tab.stats.text(),
+        timeout=3 * ANSWER_MS,
+    )
+
+    reading = [entry for entry in shown if entry[1].startswith("Reading your text… ")]
+    assert reading, shown
+    visible, line, status = reading[0]
+    assert visible, "the reading line is not shown in the tab"
+    assert status == line
+    assert any(" left" in entry[1] for entry in reading), reading
+    percents = [int(entry[1].split("… ")[1].split("%")[0]) for entry in reading]
+    assert percents == sorted(percents)
+    assert tab.output.toPlainText().strip()
+    assert not tab.job_view.estimate.isVisible()  # the answer is there: no reading line

@@ -118,7 +118,7 @@ class FakeClient(FakeEngine):
                 display_name=lambda: "Fake 1B",
                 path="/models/fake.gguf",
             ),
-            loaded=SimpleNamespace(n_ctx=self.n_ctx),
+            loaded=SimpleNamespace(n_ctx=self.n_ctx, path="/models/fake.gguf"),
         )
 
     def _maybe_hold(self, sent: int) -> None:

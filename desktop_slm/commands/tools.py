@@ -318,14 +318,18 @@ def _run_job(
 ) -> int:
     """Load the model, run a tool's job (the window runs the same one), print or save it.
 
-    Progress goes to stderr, and so do the guards' notices ("Shortened to fit the
-    length."). With ``stream_output`` and ``--raw`` the answer of a one-step job is
-    written to stdout as it is generated (only when ``present`` cannot change it).
+    Progress goes to stderr (each step's label; for a long input or a job of many
+    steps, the reading progress and time left: :class:`ProgressLine`), and so do the
+    guards' notices ("Shortened to fit the length."). With ``stream_output`` and
+    ``--raw`` the answer of a one-step job is written to stdout as it is generated
+    (only when ``present`` cannot change it).
     ``checked`` is the tool and its request: the answer is fact-checked against it
     (``"check"`` in the JSON, else its one-line summary on stderr).
     """
+    from desktop_slm.commands.progress import ProgressLine
     from desktop_slm.engine.client import EngineClient
     from desktop_slm.engine.protocol import SamplingOptions
+    from desktop_slm.engine.speeds import SpeedBook
     from desktop_slm.tools.budget import ModelLimits
     from desktop_slm.tools.jobs import JobProgress, JobResult, JobRunner, JobStepDone, JobToken
 
@@ -343,17 +347,26 @@ def _run_job(
         limits = ModelLimits.of(client, max_answer_tokens=tuning.max_tokens)
         job = make_job(limits)
         sampling = SamplingOptions(temperature=tuning.temperature, seed=args.seed)
-        runner = JobRunner(client, sampling, guards=guards)
+        # Streamed text and an in-place line on one terminal would garble each other.
+        line = ProgressLine(sys.stderr, enabled=not streaming)
+        runner = JobRunner(
+            client,
+            sampling,
+            guards=guards,
+            on_estimate=line.show,
+            speeds=SpeedBook.default(),
+        )
         result: JobResult | None = None
         last: JobStepDone | None = None
         first = True
-        with cancel_on_sigint(runner.stop) as interrupted:
+        with cancel_on_sigint(runner.stop) as interrupted, line:
             for event in runner.run(job):
                 if isinstance(event, JobToken):
                     if streaming and event.is_output:
                         sys.stdout.write(event.text)
                         sys.stdout.flush()
                 elif isinstance(event, JobProgress):
+                    line.clear()
                     if not (first and event.total == 1 and event.is_output):
                         print(f"{APP_NAME}: {event.label}", file=sys.stderr, flush=True)
                     first = False

@@ -24,7 +24,14 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from desktop_slm.engine import protocol
-from desktop_slm.engine.protocol import Completion, LoadedModel, SamplingOptions, TokenEvent
+from desktop_slm.engine.protocol import (
+    Completion,
+    LoadedModel,
+    ProgressCallback,
+    ReadProgress,
+    SamplingOptions,
+    TokenEvent,
+)
 from desktop_slm.errors import EngineCrashed, EngineError
 
 if TYPE_CHECKING:
@@ -397,19 +404,36 @@ class EngineClient:
         return self._active
 
     def chat(
-        self, messages: list[dict[str, str]], options: SamplingOptions | None = None
+        self,
+        messages: list[dict[str, str]],
+        options: SamplingOptions | None = None,
+        *,
+        on_progress: ProgressCallback | None = None,
     ) -> Iterator[TokenEvent | Completion]:
-        """Stream an answer to chat ``messages`` (models with a chat template)."""
-        return self._generate("chat", {"messages": messages}, options or SamplingOptions())
+        """Stream an answer to chat ``messages`` (models with a chat template).
+
+        ``on_progress`` gets a :class:`ReadProgress` while a long prompt is read.
+        """
+        options = options or SamplingOptions()
+        return self._generate("chat", {"messages": messages}, options, on_progress)
 
     def complete(
-        self, prompt: str, options: SamplingOptions | None = None
+        self,
+        prompt: str,
+        options: SamplingOptions | None = None,
+        *,
+        on_progress: ProgressCallback | None = None,
     ) -> Iterator[TokenEvent | Completion]:
         """Stream a plain continuation of ``prompt`` (works for base models)."""
-        return self._generate("complete", {"prompt": prompt}, options or SamplingOptions())
+        options = options or SamplingOptions()
+        return self._generate("complete", {"prompt": prompt}, options, on_progress)
 
     def _generate(
-        self, op: str, payload: dict[str, Any], options: SamplingOptions
+        self,
+        op: str,
+        payload: dict[str, Any],
+        options: SamplingOptions,
+        on_progress: ProgressCallback | None = None,
     ) -> Iterator[TokenEvent | Completion]:
         with self._request_lock:
             self._ensure_model()
@@ -427,6 +451,16 @@ class EngineClient:
                         text = str(event["text"])
                         parts.append(text)
                         yield TokenEvent(request_id, text, int(event.get("n", 1)))
+                    elif kind == "progress":
+                        if on_progress is not None:
+                            on_progress(
+                                ReadProgress(
+                                    request_id,
+                                    read=int(event["read"]),
+                                    total=int(event["total"]),
+                                    cached=int(event.get("cached", 0)),
+                                )
+                            )
                     elif kind == "done":
                         finished = True
                         timings = protocol.Timings(**event.get("timings", {}))

@@ -28,6 +28,13 @@ Worker -> app (events; each carries the ``id`` of the request it answers):
 * ``{"event": "hello", "protocol": 1, "pid", "llama_cpp_version", "system_info",
   "cpu_backend": {"variant", "library", "features", "loaded_from"}}`` once at start
 * ``{"event": "loaded", "id", "n_ctx", "n_ctx_train", "n_threads", "load_s"}``
+* ``{"event": "progress", "id", "read", "total", "cached"}``: a ``chat``/``complete``
+  reading a long prompt (more than one batch of 256 tokens left after the ``cached``
+  tokens reused from the last request). ``read`` of ``total`` prompt tokens are in the
+  model's cache; sent once before reading (``read`` = ``cached``), after each batch of at
+  most 256 tokens, and with ``read`` = ``total`` just before the first ``token`` (the
+  last prompt token is read together with the first answer token). ``read`` only grows.
+  A shorter prompt gets no ``progress`` event
 * ``{"event": "token", "id", "text", "n"}``: streamed answer text, in order, from ``n``
   generated tokens (sent in batches, at most about 30 a second)
 * ``{"event": "done", "id", "finish_reason", "prompt_tokens", "cached_prompt_tokens",
@@ -45,6 +52,7 @@ exits when its stdin closes, so it never outlives the app.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -160,6 +168,22 @@ class TokenEvent:
     text: str
     tokens: int = 1
     """How many generated tokens the text came from (the worker sends them in batches)."""
+
+
+@dataclass(frozen=True)
+class ReadProgress:
+    """How far the model has read a long prompt (the ``progress`` event)."""
+
+    request_id: int
+    read: int
+    """Prompt tokens in the model's cache now (``cached`` included)."""
+    total: int
+    cached: int = 0
+    """Tokens reused from the previous request: read before this request started."""
+
+
+ProgressCallback = Callable[[ReadProgress], None]
+"""Hears :class:`ReadProgress` on the thread that iterates the request."""
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,11 @@ TOKEN_BATCH_S = 1 / 30
 """Streamed text is sent at most this often (the first token at once): 30 updates a
 second look fluid, and fewer wake-ups of the app leave the CPU to llama.cpp."""
 
+READ_BATCH_TOKENS = 256
+"""A long prompt is read in batches of at most this many tokens, with a ``progress`` event
+after each (the issue asks for one at least every 256 tokens). ``python -m
+benchmarks.prompt_batches`` measures what smaller batches cost in prompt speed."""
+
 
 class _Cancelled(Exception):
     pass
@@ -410,6 +415,32 @@ class Worker:
             }
         )
 
+    def _read_prompt(self, llama: Any, request_id: Any, prompt: list[int], cached: int) -> bool:
+        """Read all but the last token of a long prompt in batches, reporting progress.
+
+        Only when more than one batch is left to read (``cached`` tokens are reused). Each
+        batch ends in the KV cache (``n_tokens`` counts finished batches), so a cancel
+        between or inside batches leaves it consistent and ``generate`` then reads only
+        the last token. True when progress was reported.
+        """
+        last = len(prompt) - 1
+        if last - cached <= READ_BATCH_TOKENS:
+            return False
+        llama.n_tokens = cached  # eval() drops whatever the cache held past this
+        self._emit_progress(request_id, cached, len(prompt), cached)
+        for start in range(cached, last, READ_BATCH_TOKENS):
+            if self._abort.is_set():
+                raise _Cancelled
+            end = min(start + READ_BATCH_TOKENS, last)
+            llama.eval(prompt[start:end])  # raises RuntimeError when aborted inside
+            self._emit_progress(request_id, end, len(prompt), cached)
+        return True
+
+    def _emit_progress(self, request_id: Any, read: int, total: int, cached: int) -> None:
+        self.emit(
+            {"event": "progress", "id": request_id, "read": read, "total": total, "cached": cached}
+        )
+
     def _prefill(self, request: dict[str, Any]) -> None:
         """Evaluate a prompt ahead of time, so the request that sends it starts at once.
 
@@ -569,10 +600,13 @@ class Worker:
             yield from llama.generate(prompt + answer, **sampling)
 
         try:
+            reported = self._read_prompt(llama, request_id, prompt, cached)
             generator = tokens()
             for token in generator:
                 if first_token_at is None:
                     first_token_at = time.perf_counter()
+                    if reported:  # the last prompt token is read with the first answer token
+                        self._emit_progress(request_id, len(prompt), len(prompt), cached)
                 if self._abort.is_set():
                     raise _Cancelled
                 if llama_cpp.llama_vocab_is_eog(vocab, token):

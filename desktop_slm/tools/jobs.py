@@ -17,12 +17,14 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Generator, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from desktop_slm.engine.protocol import Completion, SamplingOptions, TokenEvent
+from desktop_slm.engine.speeds import SpeedBook
 from desktop_slm.tools.budget import SAFETY_TOKENS, ModelLimits
+from desktop_slm.tools.estimate import Estimator, JobEstimate, Workload
 from desktop_slm.tools.guards import LoopGuard, complete_sentences, sentence_end_after
 from desktop_slm.tools.prompt import TextEngine, ToolPrompt, stream
 
@@ -58,6 +60,9 @@ class Step:
     """The streamed tokens of this step are the final answer itself (show them live)."""
     phase: str = ""
     """Machine-readable name of the stage: outline, section, translate, map, reduce, final."""
+    later: Workload | None = None
+    """What the steps after this one will cost, as far as the job can tell (None: the job
+    gives no estimate); it lets the runner estimate the whole job's time left."""
 
 
 @dataclass(frozen=True)
@@ -145,13 +150,25 @@ class JobRunner:
     """
 
     def __init__(
-        self, client: TextEngine, options: SamplingOptions | None = None, *, guards: bool = True
+        self,
+        client: TextEngine,
+        options: SamplingOptions | None = None,
+        *,
+        guards: bool = True,
+        on_estimate: Callable[[JobEstimate], None] | None = None,
+        speeds: SpeedBook | None = None,
     ) -> None:
         self._client = client
         self._options = options or SamplingOptions()
         self._stop = threading.Event()
         self._guards = guards
         """Finish or trim sentences at the budget and stop loops; False: the raw answers."""
+        self._on_estimate = on_estimate
+        """Hears the reading progress and the whole job's estimate (:mod:`.estimate`), on
+        the thread that runs the job."""
+        self._speeds = speeds
+        """This machine's measured speeds: read for the estimates, and each answered step
+        adds its own."""
 
     @property
     def stopped(self) -> bool:
@@ -168,6 +185,22 @@ class JobRunner:
             return None
         limits = ModelLimits.of(self._client)
         return limits.n_ctx - limits.prompt_tokens(prompt) - SAFETY_TOKENS
+
+    def _prompt_size(self, prompt: ToolPrompt) -> int:
+        """Tokens of ``prompt`` (0: no model), for the estimate of a step to come."""
+        if self._client.active_model is None:
+            return 0
+        return ModelLimits.of(self._client).prompt_tokens(prompt)
+
+    def _model_path(self) -> str | None:
+        active = self._client.active_model
+        return active.loaded.path if active is not None else None
+
+    def _estimator(self, model: str | None) -> Estimator | None:
+        if self._on_estimate is None:
+            return None
+        measured = self._speeds.get(model) if self._speeds is not None and model else None
+        return Estimator(self._on_estimate, measured)
 
     def run(self, job: Job) -> Iterator[JobEvent]:
         """Drive ``job`` to its end; the last event is always a :class:`JobResult`.
@@ -186,6 +219,8 @@ class JobRunner:
         output: JobOutput
         cancelled = False
         acted: dict[str, str] = {}  # flag -> notice, in the order they happened
+        model = self._model_path() if self._speeds is not None else None
+        estimator = self._estimator(model)
         try:
             while True:
                 try:
@@ -204,8 +239,15 @@ class JobRunner:
                 step = _GuardedStep(item, self._guards, self._room(item.prompt))
                 completion: Completion | None = None
                 options = replace(self._options, max_tokens=step.allowed_tokens)
-                for event in stream(self._client, step.prompt, options):
+                reading = None
+                if estimator is not None:
+                    size = self._prompt_size(item.prompt) if item.later is not None else 0
+                    estimator.step_started(item.label, item.max_tokens, item.later, size)
+                    reading = estimator.read
+                for event in stream(self._client, step.prompt, options, reading):
                     if isinstance(event, TokenEvent):
+                        if estimator is not None:
+                            estimator.wrote(event.tokens)
                         if step.ended:
                             continue  # the rest of a request the guards have ended
                         yield JobToken(item.index, event.text, item.is_output, event.tokens)
@@ -217,6 +259,10 @@ class JobRunner:
                     else:
                         completion = event
                 assert completion is not None
+                if estimator is not None:
+                    estimator.step_done(completion)
+                if self._speeds is not None and model is not None:
+                    self._speeds.record(model, completion)
                 prompt_tokens += completion.prompt_tokens
                 completion_tokens += completion.completion_tokens
                 if self._stop.is_set() or (completion.cancelled and not step.ended):

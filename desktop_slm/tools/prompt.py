@@ -7,7 +7,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
-from desktop_slm.engine.protocol import Completion, SamplingOptions, TokenEvent
+from desktop_slm.engine.protocol import (
+    Completion,
+    ProgressCallback,
+    SamplingOptions,
+    TokenEvent,
+)
 from desktop_slm.tools.thinking import ThinkingFilter, strip_thinking
 
 if TYPE_CHECKING:
@@ -21,11 +26,19 @@ class TextEngine(Protocol):
     def active_model(self) -> ActiveModel | None: ...
 
     def chat(
-        self, messages: list[dict[str, str]], options: SamplingOptions | None = None
+        self,
+        messages: list[dict[str, str]],
+        options: SamplingOptions | None = None,
+        *,
+        on_progress: ProgressCallback | None = None,
     ) -> Iterator[TokenEvent | Completion]: ...
 
     def complete(
-        self, prompt: str, options: SamplingOptions | None = None
+        self,
+        prompt: str,
+        options: SamplingOptions | None = None,
+        *,
+        on_progress: ProgressCallback | None = None,
     ) -> Iterator[TokenEvent | Completion]: ...
 
     def count_tokens(self, text: str) -> int: ...
@@ -61,13 +74,19 @@ class ToolPrompt:
 
 
 def stream(
-    client: TextEngine, prompt: ToolPrompt, options: SamplingOptions
+    client: TextEngine,
+    prompt: ToolPrompt,
+    options: SamplingOptions,
+    on_progress: ProgressCallback | None = None,
 ) -> Iterator[TokenEvent | Completion]:
     """Send ``prompt`` the way the active model understands it.
 
     A thinking model's ``<think>…</think>`` block never reaches the caller: not in
-    the streamed tokens, not in the final ``Completion.text``.
+    the streamed tokens, not in the final ``Completion.text``. ``on_progress`` hears
+    how far the model has read a long prompt.
     """
+    # Only asked for when wanted, so an engine without reading progress still fits.
+    progress = {} if on_progress is None else {"on_progress": on_progress}
     active = client.active_model
     if active is not None and active.info.is_base_model:
         stops = tuple(dict.fromkeys((*options.stop, *prompt.completion_stop)))
@@ -77,10 +96,10 @@ def stream(
             grammar=prompt.completion_grammar,
             grammar_until=prompt.grammar_until,
         )
-        events = client.complete(prompt.completion_prompt, sent)
+        events = client.complete(prompt.completion_prompt, sent, **progress)
         return _without_thinking(_prefixed(events, prompt.completion_prefix))
     shaped = replace(options, grammar=prompt.grammar, grammar_until=prompt.grammar_until)
-    chat = client.chat([dict(m) for m in prompt.messages], shaped)
+    chat = client.chat([dict(m) for m in prompt.messages], shaped, **progress)
     return _without_thinking(_prefixed(chat, prompt.chat_prefix))
 
 

@@ -9,12 +9,14 @@ writes the summary at the length asked for.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from desktop_slm.errors import OptionError, UserFacingError
 from desktop_slm.languages import language_name
 from desktop_slm.tools.budget import SAFETY_TOKENS, ModelLimits
 from desktop_slm.tools.chunking import plan_chunks
+from desktop_slm.tools.estimate import Workload
 from desktop_slm.tools.jobs import Job, JobCancelled, JobOutput, Step
 from desktop_slm.tools.prompt import ToolPrompt
 
@@ -163,6 +165,8 @@ class SummaryPlan:
     reduce_budget: int
     final_budget: int
     final_tokens: int
+    text_tokens: int = 0
+    """The whole text's tokens (0: not counted), for the time estimate."""
 
 
 def _room(limits: ModelLimits, empty: ToolPrompt, answer: int) -> int:
@@ -192,7 +196,8 @@ def plan(request: SummarizeRequest, limits: ModelLimits) -> SummaryPlan:
             code="context_too_small",
         )
     text = request.text
-    if limits.count_tokens(text) <= direct_room:
+    text_tokens = limits.count_tokens(text)
+    if text_tokens <= direct_room:
         chunks: tuple[str, ...] = (text,)
         direct = True
     else:
@@ -206,6 +211,7 @@ def plan(request: SummarizeRequest, limits: ModelLimits) -> SummaryPlan:
         reduce_budget=reduce_budget,
         final_budget=final_budget,
         final_tokens=final_tokens,
+        text_tokens=text_tokens,
     )
 
 
@@ -218,6 +224,26 @@ def job(
     (N), ``direct``, ``chunks_done``, ``rounds`` (merge rounds), ``partial``.
     """
     return _summarize(request, limits, summary_plan or plan(request, limits))
+
+
+def _merging(p: SummaryPlan, notes_tokens: int) -> Workload:
+    """What merging notes of ``notes_tokens`` and writing the final summary will cost.
+
+    Partial summaries are taken at their full budget (small models mostly use it all).
+    """
+    work = Workload()
+    for _ in range(MAX_REDUCE_ROUNDS):
+        if notes_tokens <= p.final_budget:
+            break
+        merged = math.ceil(notes_tokens / max(1, p.reduce_budget)) * p.map_tokens
+        work += Workload(notes_tokens, merged)
+        notes_tokens = merged
+    return work + Workload(min(notes_tokens, p.final_budget), p.final_tokens)
+
+
+def _tokens_of(part: str, whole: str, whole_tokens: int) -> int:
+    """Tokens of ``part`` of ``whole``, estimated from their lengths (no engine request)."""
+    return math.ceil(whole_tokens * len(part) / max(1, len(whole)))
 
 
 def _summarize(request: SummarizeRequest, limits: ModelLimits, summary_plan: SummaryPlan) -> Job:
@@ -242,8 +268,12 @@ def _summarize(request: SummarizeRequest, limits: ModelLimits, summary_plan: Sum
     words = _words(p.map_tokens)
     summaries: list[str] = []
     rounds = chunks_done = 0
+    text_tokens = p.text_tokens or limits.count_tokens(request.text)
+    chunk_tokens = [_tokens_of(chunk, request.text, text_tokens) for chunk in p.chunks]
+    merging = _merging(p, total * p.map_tokens)
     try:
         for index, chunk in enumerate(p.chunks, start=1):
+            maps_left = Workload(sum(chunk_tokens[index:]), (total - index) * p.map_tokens)
             answer = yield Step(
                 build_map(request, chunk, index, total, words),
                 f"Summarizing chunk {index} of {total}",
@@ -251,11 +281,12 @@ def _summarize(request: SummarizeRequest, limits: ModelLimits, summary_plan: Sum
                 total,
                 p.map_tokens,
                 phase="map",
+                later=maps_left + merging,
             )
             summaries.append(answer.strip() or "(nothing to summarize in this part)")
             chunks_done = index
         notes = "\n\n".join(summaries)
-        while limits.count_tokens(notes) > p.final_budget:
+        while (notes_tokens := limits.count_tokens(notes)) > p.final_budget:
             rounds += 1
             if rounds > MAX_REDUCE_ROUNDS:
                 raise UserFacingError(
@@ -265,7 +296,10 @@ def _summarize(request: SummarizeRequest, limits: ModelLimits, summary_plan: Sum
                 )
             groups = plan_chunks(notes, p.reduce_budget, limits.count_tokens)
             merged: list[str] = []
+            merging = _merging(p, len(groups) * p.map_tokens)
             for number, group in enumerate(groups, start=1):
+                rest = sum(_tokens_of(g, notes, notes_tokens) for g in groups[number:])
+                groups_left = Workload(rest, (len(groups) - number) * p.map_tokens)
                 answer = yield Step(
                     build_reduce(request, group, words),
                     f"Combining summaries {number} of {len(groups)} (round {rounds})",
@@ -273,6 +307,7 @@ def _summarize(request: SummarizeRequest, limits: ModelLimits, summary_plan: Sum
                     len(groups),
                     p.map_tokens,
                     phase="reduce",
+                    later=groups_left + merging,
                 )
                 merged.append(answer.strip())
             summaries = [m for m in merged if m]
@@ -285,6 +320,7 @@ def _summarize(request: SummarizeRequest, limits: ModelLimits, summary_plan: Sum
             p.final_tokens,
             is_output=True,
             phase="final",
+            later=Workload(),
         )
     except JobCancelled as stop:
         kept = "\n\n".join(summaries)

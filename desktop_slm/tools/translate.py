@@ -11,6 +11,7 @@ sentence-boundary pieces.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -18,6 +19,7 @@ from desktop_slm.errors import OptionError, UserFacingError
 from desktop_slm.languages import Detection, Language, detect_language, find_language
 from desktop_slm.tools.budget import SAFETY_TOKENS, ModelLimits
 from desktop_slm.tools.chunking import plan_chunks
+from desktop_slm.tools.estimate import Workload
 from desktop_slm.tools.jobs import Job, JobCancelled, JobOutput, Preview, Step
 from desktop_slm.tools.prompt import ToolPrompt
 
@@ -27,6 +29,10 @@ FORMALITIES: dict[str, str] = {
     "informal": "Use the informal form of address and a relaxed, friendly register.",
 }
 AUTO = "auto"
+TOKENS_PER_CHAR = 0.3
+"""For the time estimate, until the job has counted a block of the text itself."""
+ANSWER_SHARE = 1.3
+"""A translation's tokens per source token, for the time estimate (the budget allows 2)."""
 
 
 @dataclass(frozen=True)
@@ -294,11 +300,17 @@ def _translate(
         "blocks": len(blocks),
     }
     total = len(blocks)
+    chars = [sum(len(segments[i].text) for i in block.indices) for block in blocks]
+    counted = [0, 0]  # tokens and characters counted so far, for the estimate
 
     def output() -> str:
         return "".join(done.get(i, s.text) for i, s in enumerate(segments))
 
     def step(lines: list[str], n: int, what: str, tokens: int) -> Step:
+        counted[0] += tokens
+        counted[1] += sum(len(line) for line in lines)
+        per_char = counted[0] / counted[1] if counted[1] else TOKENS_PER_CHAR
+        rest = math.ceil(sum(chars[n:]) * per_char)
         return Step(
             build_block(lines, languages, request.formality),
             f"Translating {what} {n} of {total}",
@@ -306,6 +318,7 @@ def _translate(
             total,
             _answer_budget(limits, tokens),
             phase="translate",
+            later=Workload(rest, math.ceil(rest * ANSWER_SHARE)),
         )
 
     finished = 0

@@ -122,6 +122,9 @@ class MainWindow(QMainWindow):
         """Ctrl+Plus / Ctrl+Minus / Ctrl+0: the text size of every writing tab's text boxes."""
         bridge.stateChanged.connect(self._on_state)
         bridge.throughput.connect(self._on_throughput)
+        bridge.jobProgress.connect(self._on_job_progress)
+        self._job_line = ""
+        """The running job's progress line (reading, time left), shown with the speed."""
         bridge.modelLoading.connect(self._on_model_loading)
         bridge.modelLoaded.connect(self._on_model_loaded)
         bridge.modelFailed.connect(self._on_model_failed)
@@ -551,10 +554,18 @@ class MainWindow(QMainWindow):
         messages.error(self, message)
 
     def _on_state(self, state: str) -> None:
+        if state == "idle":
+            self._job_line = ""
         self.state_label.setText(STATE_TEXT.get(state, state))
 
     def _on_throughput(self, rate: float) -> None:
-        self.state_label.setText(f"Generating… {rate:.1f} tokens/s")
+        speed = f"Generating… {rate:.1f} tokens/s"
+        self.state_label.setText(f"{speed} · {self._job_line}" if self._job_line else speed)
+
+    def _on_job_progress(self, line: str) -> None:
+        self._job_line = line
+        if line:
+            self.state_label.setText(line)
 
     def _about(self) -> None:
         QMessageBox.about(

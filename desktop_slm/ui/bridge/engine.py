@@ -29,7 +29,8 @@ class EngineBridge(QObject):
     """Runs engine work on background threads and reports back through signals.
 
     Signals carry plain data only. The writing tools' jobs (``bridge.jobs``) report each
-    answered request as ``generationFinished`` and the speed as ``throughput``.
+    answered request as ``generationFinished``, the speed as ``throughput`` and how far the
+    running job is as ``jobProgress``.
     ``busyChanged(False)`` follows once the engine takes the next
     request, so controls that depend on :meth:`is_busy` must refresh on it. Nothing is
     emitted from background work once :meth:`shutdown` has begun.
@@ -40,6 +41,7 @@ class EngineBridge(QObject):
     modelLoaded = Signal(object)  # ActiveModel
     modelFailed = Signal(str)  # message for people
     throughput = Signal(float)  # tokens/s while streaming
+    jobProgress = Signal(str)  # "Reading your text… 45% · about 20 s left" ("": none now)
     generationFinished = Signal(object)  # Completion
     busyChanged = Signal(bool)  # False once a finished request has let go of the engine
     prefilled = Signal(object)  # Prefilled: a request was evaluated ahead of time

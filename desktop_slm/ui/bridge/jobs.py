@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal, SignalInstance
 
 from desktop_slm.engine.protocol import SamplingOptions
+from desktop_slm.engine.speeds import SpeedBook
 from desktop_slm.tools.budget import ModelLimits
+from desktop_slm.tools.estimate import JobEstimate
 from desktop_slm.tools.jobs import (
     Job,
     JobPreview,
@@ -47,12 +49,13 @@ class LiveStats:
 class JobsBridge(QObject):
     """Runs one job at a time for one tab, on the engine shared by the whole window.
 
-    A run emits ``progress``, ``token``, ``preview``, ``stepDone`` and ``live`` any
-    number of times, then exactly one of ``finished`` (a :class:`JobResult`, also when
-    stopped) or ``failed`` (a sentence for people and the error's code, e.g.
-    ``input_too_long``). The engine is taken through :class:`EngineBridge`, so no two
-    tabs ever send requests at once and every tab sees ``busyChanged``; the window's
-    status bar gets ``throughput`` and each answered request as ``generationFinished``.
+    A run emits ``progress``, ``token``, ``preview``, ``stepDone``, ``live`` and
+    ``estimate`` (reading a long text, the whole job's time left) any number of times,
+    then exactly one of ``finished`` (a :class:`JobResult`, also when stopped) or
+    ``failed`` (a sentence for people and the error's code, e.g. ``input_too_long``).
+    The engine is taken through :class:`EngineBridge`, so no two tabs ever send
+    requests at once and every tab sees ``busyChanged``; the window's status bar gets
+    ``throughput``, ``jobProgress`` and each answered request as ``generationFinished``.
     """
 
     progress = Signal(object)  # JobProgress
@@ -60,6 +63,7 @@ class JobsBridge(QObject):
     preview = Signal(str)
     stepDone = Signal(object)  # JobStepDone
     live = Signal(object)  # LiveStats
+    estimate = Signal(object)  # JobEstimate
     finished = Signal(object)  # JobResult
     failed = Signal(str, str)  # message, code
 
@@ -85,7 +89,9 @@ class JobsBridge(QObject):
         if self._background.closing or self.running or self._engine.active_model is None:
             return False
         engine = self._engine.client  # keeps naming its model after a worker crash
-        runner = JobRunner(engine, sampling)
+        runner = JobRunner(
+            engine, sampling, on_estimate=self._on_estimate, speeds=SpeedBook.default()
+        )
 
         def work() -> None:
             try:
@@ -155,6 +161,11 @@ class JobsBridge(QObject):
         except Exception as exc:
             failure = failure_of(exc, "The answer could not be generated")
             self._emit(self.failed, failure.message, failure.code)
+
+    def _on_estimate(self, estimate: JobEstimate) -> None:
+        """On the job's thread: to the tab, and its line to the status bar."""
+        self._emit(self.estimate, estimate)
+        self._emit(self._engine.jobProgress, estimate.line())
 
     def _emit(self, signal: SignalInstance, *args: object) -> None:
         self._background.relay(signal, *args)

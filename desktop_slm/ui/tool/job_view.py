@@ -1,9 +1,10 @@
 """A writing tab's job view: Generate/Stop, progress "chunk i of N", the live stats, errors.
 
 :attr:`JobView.controls` (Generate, Stop and the hint) sits under the options; the view
-itself is the status strip under the result: the step's progress, what a step that is
-not the result is writing, an inline error (with "Summarize first" when the input is too
-long), a notice, and the words · tokens · tokens/s line.
+itself is the status strip under the result: the step's progress, the estimate line
+("Reading your text… 45% · about 20 s left"), what a step that is not the result is
+writing, an inline error (with "Summarize first" when the input is too long), a notice,
+and the words · tokens · tokens/s line.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
+from desktop_slm.tools.estimate import JobEstimate
 from desktop_slm.tools.jobs import JobProgress, JobResult, JobStepDone
 from desktop_slm.ui import theme
 from desktop_slm.ui.bridge.jobs import LiveStats
@@ -72,6 +74,9 @@ class JobView(QWidget):
         self.progress_label = QLabel()
         self.progress_label.setObjectName(f"{tab_id}ProgressLabel")
         self.progress_label.hide()
+        self.estimate = QLabel()
+        self.estimate.setObjectName(f"{tab_id}Estimate")
+        self.estimate.hide()
         self.working = QLabel()
         self.working.setObjectName(f"{tab_id}Working")
         self.working.setStyleSheet("font-style: italic;")
@@ -100,6 +105,7 @@ class JobView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.progress_label)
         layout.addWidget(self.progress)
+        layout.addWidget(self.estimate)
         layout.addWidget(self.working)
         error_row = QHBoxLayout()
         error_row.addWidget(self.error, 1)
@@ -125,6 +131,7 @@ class JobView(QWidget):
         self.clear_messages()
         self.progress.hide()
         self.progress_label.hide()
+        self.estimate.hide()
         self.working.hide()
         self.stats.setText("Starting…")
 
@@ -149,6 +156,12 @@ class JobView(QWidget):
             self.progress.setValue(0)
             self.progress.setFormat("final step")
         self.working.hide()
+
+    def show_estimate(self, estimate: JobEstimate) -> None:
+        """Reading a long text, or how much of a job of many steps is done and how long is left."""
+        line = estimate.line()
+        self.estimate.setText(line)
+        self.estimate.setVisible(bool(line))
 
     def text_arrived(self) -> None:
         self._events += 1
@@ -176,6 +189,7 @@ class JobView(QWidget):
 
     def finished(self, result: JobResult, word_count: int, note: str) -> None:
         self.working.hide()
+        self.estimate.hide()
         if self.progress.isVisible():
             if result.cancelled:
                 self.progress_label.setText(f"Stopped: {self.progress_label.text()}")
@@ -201,6 +215,7 @@ class JobView(QWidget):
 
     def failed(self, message: str, *, summarize_first: bool) -> None:
         self.working.hide()
+        self.estimate.hide()
         self.stats.setText("")
         if self.progress.isVisible():
             self.progress_label.setText(f"Failed: {self.progress_label.text()}")

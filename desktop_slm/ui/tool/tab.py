@@ -25,6 +25,7 @@ from desktop_slm.errors import UserFacingError
 from desktop_slm.models.selection import ModelSettings
 from desktop_slm.storage.drafts import DraftStore, HistoryEntry
 from desktop_slm.tools import rewrite, verify
+from desktop_slm.tools.estimate import JobEstimate
 from desktop_slm.tools.jobs import JobProgress, JobResult, JobStepDone, JobToken
 from desktop_slm.ui import suggestion
 from desktop_slm.ui.bridge.engine import EngineBridge
@@ -185,6 +186,7 @@ class ToolTab(QWidget, Generic[F]):
         self._jobs.preview.connect(self._on_preview)
         self._jobs.stepDone.connect(self._on_step_done)
         self._jobs.live.connect(self._on_live)
+        self._jobs.estimate.connect(self._on_estimate)
         self._jobs.finished.connect(self._on_finished)
         self._jobs.failed.connect(self._on_failed)
         # Evaluating the request while the user pauses makes Generate answer at once.
@@ -475,6 +477,10 @@ class ToolTab(QWidget, Generic[F]):
     def _on_live(self, live: LiveStats) -> None:
         if self.running:
             self.job_view.show_live(words(self.output_text()), live)
+
+    def _on_estimate(self, estimate: JobEstimate) -> None:
+        if self.running:
+            self.job_view.show_estimate(estimate)
 
     def _on_finished(self, result: JobResult) -> None:
         mode = self._mode
