@@ -17,7 +17,7 @@ configured here):
   it (vLLM's ``max_model_len``, llama-server's ``meta``); a context that is not reported
   is taken as :data:`DEFAULT_SERVER_CONTEXT` (``--context`` says otherwise).
 * Token counts come from the server's own tokenizer when it has an endpoint for it
-  (llama-cpp-python's ``/extras/tokenize/count``, llama-server's ``/tokenize``), else
+  (llama-cpp-python's ``/extras/tokenize/count``, llama-server's and vLLM's ``/tokenize``), else
   from a conservative estimate (:func:`estimate_tokens`, more than any common tokenizer
   makes of the text), so map-reduce chunks never exceed the server's context.
 * Cancel ends the request by closing its stream; the server stops generating when the
@@ -68,16 +68,17 @@ KEYRING_SERVICE = "desktop-slm"
 KEYRING_USER_PREFIX = "server "
 """The keyring holds a server's key under ``"server " + its address`` (one per server)."""
 
-CONNECT_TIMEOUT_S = 5.0
-"""An unreachable server is reported within this (and the CLI exits within 10 s)."""
+CONNECT_TIMEOUT_S = 3.0
+"""Longest wait for a connection, and for the answers that choose the model (the model
+list, the context, the tokenizer probe): a server that is not there, or does not answer,
+is reported within seconds (the CLI exits within 10 s)."""
+ANSWER_TIMEOUT_S = 120.0
+"""Longest wait for a token count of a long text."""
 READ_TIMEOUT_S = 900.0
 """Longest wait for the next piece of an answer (a long prompt on a busy server)."""
 DEFAULT_SERVER_CONTEXT = 2048
 """The context assumed when the server does not say (llama-cpp-python's and Ollama's
 default): small, so requests planned for it fit."""
-BYTES_PER_TOKEN_ESTIMATE = 2.5
-"""Without the server's tokenizer a token is counted per 2.5 bytes of UTF-8: English
-runs about 4 bytes a token, CJK 3 (one character), so this counts high, never low."""
 MAX_BUSY_WAITS = 8
 MAX_RETRY_AFTER_S = 300.0
 DEFAULT_RETRY_AFTER_S = 2.0
@@ -100,10 +101,28 @@ _ABOUT_CONTEXT = re.compile(
 
 
 def estimate_tokens(text: str) -> int:
-    """A count of ``text``'s tokens that is higher than a real tokenizer's."""
+    """A count of ``text``'s tokens that is higher than a real tokenizer's, for a server
+    that has no tokenize endpoint.
+
+    Every ASCII letter counts 0.8 (a rare word can take a token per letter or two), every
+    other visible ASCII character 1 (digits and symbols are often a token each), four
+    spaces 1, and any other character 3 (a byte-level tokenizer needs at most a token per
+    UTF-8 byte). Ordinary English prose comes out about twice its real count: chunks are
+    smaller than they could be, never too large.
+    """
     if not text:
         return 0
-    return math.ceil(len(text.encode("utf-8")) / BYTES_PER_TOKEN_ESTIMATE) + 1
+    letters = others = spaces = 0
+    for char in text:
+        if char == " ":
+            spaces += 1
+        elif not char.isascii():
+            others += 3
+        elif char.isalpha():
+            letters += 1
+        else:
+            others += 1
+    return math.ceil(letters * 0.8) + others + math.ceil(spaces / 4) + 1
 
 
 def normalize_url(url: str) -> str:
@@ -269,7 +288,7 @@ class ServerEngine:
 
     def models(self) -> list[ServerModel]:
         """The server's models (``GET /v1/models``). Raises EngineError in one sentence."""
-        body = self._call("get", "/v1/models")
+        body = self._call("get", "/v1/models", timeout_s=self._connect_timeout_s)
         data = body.get("data") if isinstance(body, dict) else None
         if not isinstance(data, list):
             raise EngineError(
@@ -343,7 +362,7 @@ class ServerEngine:
     def _props_context(self) -> int | None:
         """llama-server's ``/props`` names the context each request gets."""
         try:
-            body = self._call("get", "/props")
+            body = self._call("get", "/props", timeout_s=self._connect_timeout_s)
         except EngineError:
             return None  # not llama-server
         if not isinstance(body, dict):
@@ -361,14 +380,23 @@ class ServerEngine:
                 lambda body: int(body["count"]),
             ),
             (
-                "/tokenize",  # llama-server
-                lambda text: {"content": text, "add_special": False},
-                lambda body: len(body["tokens"]),
+                "/tokenize",  # llama-server reads "content", vLLM "prompt" (and counts)
+                lambda text: {
+                    "content": text,
+                    "prompt": text,
+                    "model": model,
+                    "add_special": False,
+                    "add_special_tokens": False,
+                },
+                lambda body: int(body["count"]) if "count" in body else len(body["tokens"]),
             ),
         ]
         for path, payload, read in probes:
             try:
-                if read(self._call("post", path, payload("Hello"))) > 0:
+                probe = self._call(
+                    "post", path, payload("Hello"), timeout_s=self._connect_timeout_s
+                )
+                if read(probe) > 0:
                     log.info("token counts from %s%s", self.url, path)
                     return self._tokenizer(path, payload, read)
             except (EngineError, LookupError, TypeError, ValueError):
@@ -393,15 +421,24 @@ class ServerEngine:
 
         return count
 
-    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> object:
-        """The JSON the server answers ``method path``; failures in one sentence."""
+    def _call(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        *,
+        timeout_s: float = ANSWER_TIMEOUT_S,
+    ) -> object:
+        """The JSON the server answers ``method path`` within ``timeout_s``; failures in
+        one sentence."""
         import openai
 
         client = self._client()
+        options: Any = {"timeout": timeout_s}
         try:
             if method == "get":
-                return client.get(self.url + path, cast_to=object)
-            return client.post(self.url + path, cast_to=object, body=body)
+                return client.get(self.url + path, cast_to=object, options=options)
+            return client.post(self.url + path, cast_to=object, body=body, options=options)
         except openai.APIStatusError as exc:
             raise self._refused(exc.status_code, exc.response.text, exc.response.headers) from None
         except openai.APIError as exc:  # no connection, a timeout, an answer that is not JSON
@@ -413,7 +450,7 @@ class ServerEngine:
         import openai
 
         if isinstance(exc, openai.APITimeoutError):
-            why = f"it did not answer within {self._connect_timeout_s:g} seconds"
+            why = "it did not answer in time"
         else:
             why = "the connection failed"
         return EngineError(
@@ -433,8 +470,7 @@ class ServerEngine:
         if status in (429, 503):
             wait = retry_after(headers.get("retry-after") if headers is not None else None)
             return ServerBusy(
-                f"The server at {self.url} is busy ({status}); it asks to try again in "
-                f"{wait:g} seconds.",
+                f"The server at {self.url} is busy ({status}); it asks to try again in {wait:g} s.",
                 wait,
             )
         if _about_context(body):
@@ -532,8 +568,12 @@ class ServerEngine:
                 return client.completions.create(model=model, prompt=payload, **body)
             except openai.APIStatusError as exc:
                 error = self._refused(exc.status_code, exc.response.text, exc.response.headers)
-            except openai.APIConnectionError as exc:
+            except openai.APITimeoutError as exc:
                 raise self._unreachable(exc) from None
+            except openai.APIConnectionError:
+                # Reachable a moment ago: a server may reset the connection instead of
+                # answering an error (llama-cpp-python, for a prompt past its context).
+                raise self._why_cut(op, payload, options, "") from None
             if not (isinstance(error, ServerBusy) and self.wait_when_busy):
                 raise error
             waits += 1
@@ -628,15 +668,21 @@ class ServerEngine:
         model = self._active.info.name
         body = {**self._request_body(options), "stream": False, "max_tokens": 1}
         body.pop("stream_options", None)
-        try:
-            if op == "chat":
-                client.chat.completions.create(model=model, messages=payload, **body)
-            else:
-                client.completions.create(model=model, prompt=payload, **body)
-        except openai.APIStatusError as exc:
-            return self._refused(exc.status_code, exc.response.text, exc.response.headers)
-        except openai.APIError as exc:
-            return self._unreachable(exc)
+        for attempt in range(2):
+            try:
+                if op == "chat":
+                    client.chat.completions.create(model=model, messages=payload, **body)
+                else:
+                    client.completions.create(model=model, prompt=payload, **body)
+            except openai.APIStatusError as exc:
+                return self._refused(exc.status_code, exc.response.text, exc.response.headers)
+            except openai.APIConnectionError as exc:
+                # A kept-alive connection the server dropped with the failed stream: once
+                # more on a fresh one.
+                if attempt or isinstance(exc, openai.APITimeoutError):
+                    return self._unreachable(exc)
+                continue
+            break
         return lost
 
     def _next_chunk(self, chunks: Iterator[Any], cancel: threading.Event, so_far: str) -> Any:

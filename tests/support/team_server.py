@@ -12,11 +12,11 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-import httpx
 
 SERVER_KEY = "test-team-key"
 START_TIMEOUT_S = 120.0
@@ -62,14 +62,11 @@ def _wait_ready(server: TeamServer) -> None:
                 f"llama_cpp.server exited with {server.process.returncode}: "
                 + server.log.read_text(errors="replace")[-2000:]
             )
-        with contextlib.suppress(httpx.HTTPError):
-            response = httpx.get(
-                server.url + "/v1/models",
-                headers={"Authorization": f"Bearer {server.key}"},
-                timeout=2.0,
-                trust_env=False,
-            )
-            if response.status_code == 200:
+        request = urllib.request.Request(
+            server.url + "/v1/models", headers={"Authorization": f"Bearer {server.key}"}
+        )
+        with contextlib.suppress(OSError), _direct().open(request, timeout=2.0) as response:
+            if response.status == 200:
                 return
         time.sleep(0.2)
     server.stop()
@@ -116,3 +113,91 @@ def team_server(
         yield server
     finally:
         server.stop()
+
+
+def _direct() -> urllib.request.OpenerDirector:
+    """An opener that ignores proxy variables: the tests talk to 127.0.0.1 only."""
+    return urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+@dataclass
+class SeenRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+
+
+class BusyProxy:
+    """A proxy in front of a real server that answers the first ``refusals`` generation
+    requests with ``status`` and ``Retry-After``, and records every request it sees."""
+
+    def __init__(self, target: str, *, refusals: int, status: int = 503, retry_after: str = "1"):
+        import http.server
+        import threading
+
+        self.target = target
+        self.refusals = refusals
+        self.refused = 0
+        self.seen: list[SeenRequest] = []
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: object) -> None:  # quiet
+                pass
+
+            def _forward(self, body: bytes | None) -> None:
+                proxy.seen.append(
+                    SeenRequest(
+                        self.command, self.path, {k.lower(): v for k, v in self.headers.items()}
+                    )
+                )
+                generating = self.path.endswith("completions")
+                if generating and proxy.refused < proxy.refusals:
+                    proxy.refused += 1
+                    payload = b'{"error": {"message": "busy"}}'
+                    self.send_response(status)
+                    self.send_header("Retry-After", retry_after)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                    return
+                headers = {
+                    k: v
+                    for k, v in self.headers.items()
+                    if k.lower() not in ("host", "content-length", "connection")
+                }
+                request = urllib.request.Request(
+                    proxy.target + self.path, data=body, headers=headers, method=self.command
+                )
+                try:
+                    response = _direct().open(request, timeout=600.0)
+                except urllib.error.HTTPError as refused:
+                    response = refused
+                with response:
+                    data = response.read()  # a streamed answer is passed on whole: fine here
+                    status_code = response.status
+                    content_type = response.headers.get("Content-Type", "application/json")
+                self.send_response(status_code)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                self._forward(None)
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                self._forward(self.rfile.read(length))
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
