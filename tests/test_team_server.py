@@ -47,8 +47,24 @@ def with_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DESKTOP_SLM_SERVER", raising=False)
 
 
-def on_server(server: TeamServer, tool: str, *args: str | Path, stdin: str | None = None):  # type: ignore[no-untyped-def]
+def on_server(
+    server: TeamServer, tool: str, *args: str | Path, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     return run_cli("run", tool, "--server", server.url, *args, stdin=stdin)
+
+
+def summarize_long(server: TeamServer, *args: str) -> subprocess.CompletedProcess[str]:
+    """A summary of a text longer than the server's context: several requests, so more
+    time than ``run_cli`` gives one command on a busy machine."""
+    return subprocess.run(
+        [*CLI, "run", "summarize", "--server", server.url, *FEW, *args, "--input", "-"],
+        input=long_text(12),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=os.environ.copy(),
+        check=False,
+    )
 
 
 # ---------------------------------------------------------------- every tool
@@ -99,8 +115,7 @@ def test_a_long_document_is_summarized_in_chunks_that_fit_the_servers_context(
 ) -> None:
     # The server does not report its context: the app assumes 2,048 tokens, the server
     # refuses the first chunk naming its 1,024, and the job is planned again for that.
-    document = long_text(24)
-    proc = on_server(server, "summarize", *FEW, "--input", "-", "--json", stdin=document)
+    proc = summarize_long(server, "--json")
     assert proc.returncode == 0, proc.stderr
     assert f"the server's context is {SERVER_CONTEXT:,} tokens" in proc.stderr
     assert f"({SERVER_CONTEXT:,} tokens): summarizing it in" in proc.stderr
@@ -112,11 +127,7 @@ def test_a_long_document_is_summarized_in_chunks_that_fit_the_servers_context(
 def test_a_context_given_with_the_flag_is_used_from_the_start(
     server: TeamServer, with_key: None
 ) -> None:
-    document = long_text(24)
-    proc = on_server(
-        server, "summarize", *FEW, "--context", str(SERVER_CONTEXT), "--input", "-",
-        stdin=document,
-    )  # fmt: skip
+    proc = summarize_long(server, "--context", str(SERVER_CONTEXT))
     assert proc.returncode == 0, proc.stderr
     assert "planning the job again" not in proc.stderr
     assert f"context {SERVER_CONTEXT:,} tokens" in proc.stderr
