@@ -58,7 +58,7 @@ def summarize_long(server: TeamServer, *args: str) -> subprocess.CompletedProces
     time than ``run_cli`` gives one command on a busy machine."""
     return subprocess.run(
         [*CLI, "run", "summarize", "--server", server.url, *FEW, *args, "--input", "-"],
-        input=long_text(12),
+        input=long_text(16),  # about 1,300 tokens: more than the server's 1,024
         capture_output=True,
         text=True,
         timeout=900,
