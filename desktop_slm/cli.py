@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     doctor = commands.add_parser("doctor", help="report this computer, llama.cpp and folders")
     doctor.add_argument("--json", action="store_true", help="print one JSON object")
+    from desktop_slm.commands.server import add_option
+
+    add_option(doctor)
     doctor.set_defaults(handler=_doctor)
 
     run = commands.add_parser("run", help="run a writing tool without the window")
@@ -161,7 +164,9 @@ def _open_window(model: str | None, document: str | None = None) -> int:
 
 
 # ---------------------------------------------------------------- doctor
-def doctor_report() -> dict[str, Any]:
+def doctor_report(server: str | None = None) -> dict[str, Any]:
+    """This computer, llama.cpp, the folders and the engine in use (``server``: a team
+    server's address, which is asked for its models)."""
     from desktop_slm.config import app_paths, load_settings
     from desktop_slm.engine import hardware
     from desktop_slm.engine.gguf_check import inspect_model
@@ -225,14 +230,18 @@ def doctor_report() -> dict[str, Any]:
         except UserFacingError as exc:
             model["error"] = str(exc)
     report["active_model"] = model
+    from desktop_slm.commands.server import describe_engine
+
+    report["engine"] = describe_engine(server)
     return report
 
 
 def _doctor(args: argparse.Namespace) -> int:
+    from desktop_slm.commands.server import chosen_server, engine_line
     from desktop_slm.engine.backends import describe as describe_backend
     from desktop_slm.engine.hardware import human_bytes
 
-    report = doctor_report()
+    report = doctor_report(chosen_server(args))
     if "settings_notice" in report:
         print(f"{APP_NAME}: {report['settings_notice']}", file=sys.stderr)
     if args.json:
@@ -262,6 +271,7 @@ def _doctor(args: argparse.Namespace) -> int:
         lines.append(f"Active model: {model['error']}")
     else:
         lines.append(f"Active model: {model['name']} ({model['path']})")
+    lines.append(engine_line(report["engine"]))
     tuning = report["settings"]
     lines.append(
         f"Model settings: context {tuning['n_ctx']}, temperature {tuning['temperature']}, "

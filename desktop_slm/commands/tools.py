@@ -4,15 +4,17 @@ the window."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desktop_slm import APP_NAME
+from desktop_slm.commands import server
 from desktop_slm.commands.common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -25,11 +27,13 @@ from desktop_slm.commands.common import (
     temperature,
     usage,
 )
+from desktop_slm.errors import UserFacingError
 
 if TYPE_CHECKING:
     from desktop_slm.config import Settings
     from desktop_slm.documents.table import Table
-    from desktop_slm.engine.client import ActiveModel
+    from desktop_slm.engine.client import ActiveModel, EngineClient
+    from desktop_slm.engine.remote import ServerEngine
     from desktop_slm.models.selection import ModelSettings
     from desktop_slm.tools.budget import ModelLimits
     from desktop_slm.tools.jobs import Job, JobResult
@@ -120,6 +124,7 @@ def register(commands: Any, run_tools: Any) -> None:
         "--context", type=positive_int, default=None, metavar="N", help="context size in tokens"
     )
     cont.add_argument("--threads", type=positive_int, default=None, metavar="N")
+    server.add_option(cont)
     cont.add_argument(
         "--json", action="store_true", help='print {"continuation": ..., "model": ...}'
     )
@@ -168,6 +173,7 @@ def _common(parser: argparse.ArgumentParser, *, raw: bool = True) -> None:
     )
     parser.add_argument("--threads", type=positive_int, default=None, metavar="N")
     parser.add_argument("--seed", type=int, default=None)
+    server.add_option(parser)
     parser.add_argument(
         "--json",
         action="store_true",
@@ -252,8 +258,24 @@ def _check_output(path: Path | None) -> None:
 class _Run:
     """The model a run uses and the settings it runs with (the model's own, then flags)."""
 
-    model_path: Path
+    model_path: Path | None
     tuning: ModelSettings
+    server: str | None = None
+    """The team server that runs the model (``--server``); None: this computer."""
+    model_id: str | None = None
+    """The server's model (``--model`` with ``--server``); None: its only one."""
+
+    def engine(self, *, batch: bool = False) -> EngineClient | ServerEngine:
+        return server.open_engine(self.server, batch=batch)
+
+    def activate(self, engine: EngineClient | ServerEngine) -> ActiveModel:
+        return server.activate(
+            engine,
+            model_path=self.model_path,
+            model_id=self.model_id,
+            n_ctx=self.tuning.n_ctx,
+            n_threads=self.tuning.n_threads,
+        )
 
 
 def _choose_model(args: argparse.Namespace, settings: Settings) -> _Run:
@@ -261,18 +283,27 @@ def _choose_model(args: argparse.Namespace, settings: Settings) -> _Run:
 
     Called before the input is read: a missing model must not wait for standard input.
     """
-    from desktop_slm.models.selection import ModelSelection
+    from desktop_slm.models.selection import ModelSelection, ModelSettings
 
+    choice = getattr(args, "tool_model", None) or args.model
+    url = server.chosen_server(args)
+    if url is not None:
+        # The server's own context, unless --context says it; the rest as Preferences.
+        tuning = replace(ModelSettings.of(settings), n_ctx=None, n_threads=None)
+        return _Run(None, _with_flags(tuning, args), server=url, model_id=choice)
     selection = ModelSelection()
-    path = selection.resolve(getattr(args, "tool_model", None) or args.model)
-    tuning = selection.settings_for(path, settings)
+    path = selection.resolve(choice)
+    return _Run(path, _with_flags(selection.settings_for(path, settings), args))
+
+
+def _with_flags(tuning: ModelSettings, args: argparse.Namespace) -> ModelSettings:
     flags = {
         "n_ctx": args.context,
         "n_threads": args.threads,
         "temperature": args.temperature,
         "max_tokens": args.max_tokens,
     }
-    return _Run(path, replace(tuning, **{k: v for k, v in flags.items() if v is not None}))
+    return replace(tuning, **{k: v for k, v in flags.items() if v is not None})
 
 
 def _model_json(active: ActiveModel) -> dict[str, Any]:
@@ -282,6 +313,7 @@ def _model_json(active: ActiveModel) -> dict[str, Any]:
         "base_model": active.info.is_base_model,
         "n_ctx": active.loaded.n_ctx,
         "n_threads": active.loaded.n_threads,
+        **({"server": server} if (server := getattr(active.info, "server", "")) else {}),
     }
 
 
@@ -293,6 +325,35 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     return value
+
+
+class _OutputSoFar:
+    """The output text streamed so far, printed when the run fails midway (a server that
+    stopped mid-answer): what was written is kept, and the error follows on stderr."""
+
+    def __init__(self, *, streamed: bool) -> None:
+        self._parts: list[str] = []
+        self._streamed = streamed
+
+    def add(self, text: str) -> None:
+        self._parts.append(text)
+
+    def replace(self, text: str) -> None:
+        self._parts = [text]
+
+    @contextlib.contextmanager
+    def kept_on_failure(self) -> Iterator[None]:
+        try:
+            yield
+        except UserFacingError:
+            text = "".join(self._parts)
+            if text and not self._streamed:
+                sys.stdout.write(text)
+            if text and not text.endswith("\n"):
+                sys.stdout.write("\n")
+            if text:
+                note("the answer was cut off; the text so far is above")
+            raise
 
 
 @dataclass(frozen=True)
@@ -327,11 +388,17 @@ def _run_job(
     (``"check"`` in the JSON, else its one-line summary on stderr).
     """
     from desktop_slm.commands.progress import ProgressLine
-    from desktop_slm.engine.client import EngineClient
     from desktop_slm.engine.protocol import SamplingOptions
     from desktop_slm.engine.speeds import SpeedBook
     from desktop_slm.tools.budget import ModelLimits
-    from desktop_slm.tools.jobs import JobProgress, JobResult, JobRunner, JobStepDone, JobToken
+    from desktop_slm.tools.jobs import (
+        JobPreview,
+        JobProgress,
+        JobResult,
+        JobRunner,
+        JobStepDone,
+        JobToken,
+    )
 
     tuning = run.tuning
     guards = not args.raw
@@ -340,40 +407,54 @@ def _run_job(
     streaming = (
         stream_output and not guards and not args.json and getattr(args, "output", None) is None
     )
-    with EngineClient() as client:
-        active = client.load(run.model_path, n_ctx=tuning.n_ctx, n_threads=tuning.n_threads)
-        base = " (base model: not instruction-tuned)" if active.info.is_base_model else ""
-        note(f"model {active.info.display_name()}{base}")
-        limits = ModelLimits.of(client, max_answer_tokens=tuning.max_tokens)
-        job = make_job(limits)
+    with run.engine() as client:
+        active = run.activate(client)
         sampling = SamplingOptions(temperature=tuning.temperature, seed=args.seed)
-        # Streamed text and an in-place line on one terminal would garble each other.
-        line = ProgressLine(sys.stderr, enabled=not streaming)
-        runner = JobRunner(
-            client,
-            sampling,
-            guards=guards,
-            on_estimate=line.show,
-            speeds=SpeedBook.default(),
-        )
-        result: JobResult | None = None
-        last: JobStepDone | None = None
-        first = True
-        with cancel_on_sigint(runner.stop) as interrupted, line:
-            for event in runner.run(job):
-                if isinstance(event, JobToken):
-                    if streaming and event.is_output:
-                        sys.stdout.write(event.text)
-                        sys.stdout.flush()
-                elif isinstance(event, JobProgress):
-                    line.clear()
-                    if not (first and event.total == 1 and event.is_output):
-                        print(f"{APP_NAME}: {event.label}", file=sys.stderr, flush=True)
-                    first = False
-                elif isinstance(event, JobStepDone):
-                    last = event
-                elif isinstance(event, JobResult):
-                    result = event
+        for attempt in range(2):
+            limits = ModelLimits.of(client, max_answer_tokens=tuning.max_tokens)
+            job = make_job(limits)
+            # Streamed text and an in-place line on one terminal would garble each other.
+            line = ProgressLine(sys.stderr, enabled=not streaming)
+            runner = JobRunner(
+                client,
+                sampling,
+                guards=guards,
+                on_estimate=line.show,
+                speeds=SpeedBook.default(),
+            )
+            result: JobResult | None = None
+            last: JobStepDone | None = None
+            first = True
+            so_far = _OutputSoFar(streamed=streaming)
+            with (
+                cancel_on_sigint(runner.stop) as interrupted,
+                line,
+                so_far.kept_on_failure(),
+            ):
+                try:
+                    for event in runner.run(job):
+                        if isinstance(event, JobToken):
+                            if event.is_output:
+                                so_far.add(event.text)
+                            if streaming and event.is_output:
+                                sys.stdout.write(event.text)
+                                sys.stdout.flush()
+                        elif isinstance(event, JobPreview):
+                            so_far.replace(event.text)
+                        elif isinstance(event, JobProgress):
+                            line.clear()
+                            if not (first and event.total == 1 and event.is_output):
+                                print(f"{APP_NAME}: {event.label}", file=sys.stderr, flush=True)
+                            first = False
+                        elif isinstance(event, JobStepDone):
+                            last = event
+                        elif isinstance(event, JobResult):
+                            result = event
+                except UserFacingError as exc:
+                    if attempt or not server.context_learned(client, limits.n_ctx, exc):
+                        raise
+                    continue  # planned again for the server's real context
+            break
         assert result is not None
         stopped = interrupted.is_set() or result.cancelled
         shown = present(result) if present and not stopped else _Presented(result.text)
@@ -577,7 +658,6 @@ def _run_continue(args: argparse.Namespace) -> int:
     """Print the continuation the window would suggest after ``--input`` (greedy: repeatable)."""
     import threading
 
-    from desktop_slm.engine.client import EngineClient
     from desktop_slm.tools import predict
 
     settings = _settings()
@@ -589,10 +669,8 @@ def _run_continue(args: argparse.Namespace) -> int:
     # A file's last line ends with a line break; the text goes on from that line.
     text = text.removesuffix("\n").removesuffix("\r")
     words = args.words or predict.DEFAULT_WORDS
-    with EngineClient() as client:
-        tuning = run.tuning
-        active = client.load(run.model_path, n_ctx=tuning.n_ctx, n_threads=tuning.n_threads)
-        note(f"model {active.info.display_name()}")
+    with run.engine() as client:
+        active = run.activate(client)
         stop = threading.Event()
 
         def cancel() -> None:
@@ -661,7 +739,6 @@ def _read_table(source: str) -> Table:
 def _run_batch(args: argparse.Namespace, run: _Run) -> int:
     """Every row of a table, each written at once; Ctrl+C keeps the rows finished."""
     from desktop_slm.documents.table import guess_text_column
-    from desktop_slm.engine.client import EngineClient
     from desktop_slm.engine.protocol import SamplingOptions
     from desktop_slm.tools.analyze import ANSWER_TOKENS
     from desktop_slm.tools.batch import BatchDone, BatchProgress, BatchRow, BatchRunner, row_json
@@ -674,7 +751,7 @@ def _run_batch(args: argparse.Namespace, run: _Run) -> int:
     if args.column is None:
         note(f"analysing the column {column!r}")
     output: Path | None = args.output
-    with EngineClient() as client:
+    with run.engine(batch=True) as client:
         options = SamplingOptions(
             temperature=run.tuning.temperature,
             seed=args.seed,
@@ -684,11 +761,7 @@ def _run_batch(args: argparse.Namespace, run: _Run) -> int:
         runner = BatchRunner(client, table, column, output=output, options=options)
         active: ActiveModel | None = None
         if runner.already_done < len(table.rows):  # else there is nothing to ask a model
-            active = client.load(
-                run.model_path, n_ctx=run.tuning.n_ctx, n_threads=run.tuning.n_threads
-            )
-            base = " (base model: not instruction-tuned)" if active.info.is_base_model else ""
-            note(f"model {active.info.display_name()}{base}")
+            active = run.activate(client)
         done: BatchDone | None = None
         resumed = 0
         with cancel_on_sigint(runner.stop) as interrupted:
