@@ -377,9 +377,15 @@ def test_too_long_notes_are_refused_then_summarized_and_the_summary_goes_back_to
     show_tab(window, summarize)
     assert offer.isVisible()
 
-    offer.setFocus()
-    qtbot.waitUntil(offer.hasFocus)
-    qtbot.keyClick(offer, Qt.Key.Key_Space)  # the keyboard reaches it
+    # The keyboard reaches it: Tab from the summary goes on to the offer.
+    summarize.output.setFocus()
+    qtbot.waitUntil(summarize.output.hasFocus)
+    for _ in range(12):
+        if offer.hasFocus():
+            break
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    assert offer.hasFocus(), "Tab never reached the offer"
+    qtbot.keyClick(offer, Qt.Key.Key_Space)
     assert window.current_tab() is tab
     assert tab.form.notes.toPlainText() == summary
     assert tab.form.notes.hasFocus()
@@ -390,6 +396,33 @@ def test_too_long_notes_are_refused_then_summarized_and_the_summary_goes_back_to
     assert saved["inputs"]["notes"] == summary, "the draft was not saved"
     tab.form.notes.undo()  # one step takes the summary back out
     assert tab.form.notes.toPlainText() == long_notes
+
+
+def test_summarize_first_while_summarize_is_busy_keeps_the_offer_where_it_was(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    client = FakeClient(n_ctx=400, hold=lambda number, sent: number == 1 and sent == 1)
+    window = make_window(client)
+    tab = window.email_tab
+    tab.form.notes.setPlainText(" ".join(f"point{n}" for n in range(600)))
+    tab.generate()
+    qtbot.waitUntil(tab.error_action.isVisible, timeout=WAIT_MS)
+    refused = tab.error.text()
+    summarize = window.summarize_tab
+    show_tab(window, summarize)
+    summarize.input.setPlainText("A text of its own. " * 30)
+    qtbot.waitUntil(summarize.generate_button.isEnabled)
+    summarize.generate()
+    qtbot.waitUntil(client.holding.is_set, timeout=WAIT_MS)
+    show_tab(window, tab)
+    qtbot.mouseClick(tab.error_action, Qt.MouseButton.LeftButton)
+    assert window.current_tab() is tab
+    assert tab.error_action.isVisible(), "Summarize first was lost"
+    assert tab.error.text() == refused
+    assert "busy" in window.statusBar().currentMessage()
+    assert summarize.input.toPlainText() == "A text of its own. " * 30
+    summarize.stop()
+    qtbot.waitUntil(lambda: not summarize.running, timeout=WAIT_MS)
 
 
 def test_summarize_first_keeps_the_text_the_summarize_tab_had_in_its_history(

@@ -408,10 +408,15 @@ class MainWindow(QMainWindow):
         to go back there (:meth:`use_summary`).
         """
         summarize = self.summarize_tab
+        writing = origin in dict(TABS) and origin not in (*NOT_WRITING, "summarize")
+        sender = self._tab(origin) if writing else None
         if summarize.running:
             self.show_status("The Summarize tab is busy; stop it first.")
+            if sender is not None:  # its error and "Summarize first" stay
+                tool = cast("ToolTab[Any]", sender)
+                tool.job_view.show_error(tool.error.text(), summarize_first=True)
             return
-        title = dict(TABS).get(origin, "") if origin not in NOT_WRITING else ""
+        title = dict(TABS)[origin] if sender is not None else ""
         notice = summarize.form.take_text(text, return_to=origin if title else "", title=title)
         self.show_tab(summarize)
         summarize.input.setFocus()
@@ -424,7 +429,10 @@ class MainWindow(QMainWindow):
         summarize = self.summarize_tab
         origin = summarize.form.return_to
         summary = summarize.output_text().strip()
-        if not origin or not summary:
+        if not origin:
+            return
+        if not summary:
+            self.show_status("The summary is empty; summarize again or write one first.")
             return
         target = cast("ToolTab[Any]", self._tab(origin))
         title = dict(TABS)[origin]

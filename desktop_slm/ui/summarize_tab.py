@@ -75,8 +75,9 @@ class SummarizeForm(TextForm):
         self.return_to = ""
         """The tab ("email", ...) whose too-long text this summary is for ("" for none)."""
         self._return_title = ""
-        self.use_button = QPushButton()
+        self.use_button = QPushButton("Use the summary")  # "Use in Email" once offered
         self.use_button.setObjectName("summarizeUseSummary")
+        self.use_button.setAccessibleName("Use the summary")
         self.use_label = QLabel()
         self.use_label.setObjectName("summarizeUseSummaryNote")
         self.use_label.setWordWrap(True)

@@ -568,8 +568,8 @@ class ToolTab(QWidget, Generic[F]):
         self.job_view.show_notice(message)
 
     def _summarize_first(self) -> None:
+        self.job_view.clear_messages()  # first: the window shows them again if it cannot
         self.summarizeRequested.emit(self._too_long_text, self.tab_id)
-        self.job_view.clear_messages()
 
     # ------------------------------------------------------------ the result
     def save_as(self) -> None:
