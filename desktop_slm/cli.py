@@ -215,6 +215,17 @@ def doctor_report(server: str | None = None) -> dict[str, Any]:
     }
     if loaded.notice:
         report["settings_notice"] = loaded.notice
+    from desktop_slm.engine.power import SystemPower
+
+    power = SystemPower().read()
+    report["power"] = {
+        "on_battery": power.on_battery,
+        "battery_percent": power.battery_percent,
+        "power_saver": power.power_saver,
+        "save_power": power.save_power,
+        "prepare_on_battery": loaded.settings.prepare_on_battery,
+        "description": power.describe(),
+    }
     model: dict[str, Any] = {"path": active_path}
     if active_path:
         try:
@@ -277,6 +288,12 @@ def _doctor(args: argparse.Namespace) -> int:
         f"Model settings: context {tuning['n_ctx']}, temperature {tuning['temperature']}, "
         f"answers up to {tuning['max_tokens']} tokens, threads {tuning['n_threads']} "
         + ("(remembered for this model)" if tuning["remembered_for_model"] else "(global)")
+    )
+    power = report["power"]
+    paused = power["save_power"] and not power["prepare_on_battery"]
+    lines.append(
+        f"Power: {power['description']}"
+        + ("; the window prepares nothing and suggests nothing while you type" if paused else "")
     )
     print("\n".join(lines))
     return EXIT_OK

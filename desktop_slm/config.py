@@ -86,6 +86,9 @@ class Settings:
     """Evaluate the request while the user pauses typing, so Generate answers at once."""
     suggest_while_typing: bool = True
     """Show a grey continuation at the cursor when the user pauses typing (Tab accepts it)."""
+    prepare_on_battery: bool = False
+    """Prepare answers and suggest also when saving power (on battery below 30 %, or in
+    the system's power-saver mode): ``engine.power`` says when that is."""
     window_geometry: str | None = None
     editor_zoom: int = 100
     """Text size of the writing tabs' text boxes, in percent (Ctrl+Plus, Ctrl+Minus, Ctrl+0)."""

@@ -90,6 +90,18 @@ def test_doctor_json_describes_this_computer(app_home: Path) -> None:
     for folder in folders.values():
         assert Path(folder).is_relative_to(app_home), folder
     assert report["active_model"]["path"] is None
+    # The battery sensor answers (psutil is in the build); this machine's reading.
+    power = report["power"]
+    assert set(power) == {
+        "on_battery",
+        "battery_percent",
+        "power_saver",
+        "save_power",
+        "prepare_on_battery",
+        "description",
+    }
+    assert power["prepare_on_battery"] is False
+    assert power["description"]
     assert proc.stderr == ""
 
 
@@ -101,6 +113,7 @@ def test_doctor_text_names_cores_and_folders(app_home: Path) -> None:
     for sub in ("config", "data", "cache", "logs"):
         assert str(app_home / sub) in proc.stdout
     assert "Active model: none chosen" in proc.stdout
+    assert "\nPower: " in proc.stdout
 
 
 def test_doctor_shows_the_model_chosen_in_the_settings(app_home: Path, smollm2_path: Path) -> None:

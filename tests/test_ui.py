@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QTabWidget
 from pytestqt.qtbot import QtBot
 
 from desktop_slm.engine.gguf_check import inspect_model
+from desktop_slm.engine.power import PowerSensor
 from desktop_slm.engine.protocol import Completion
 from desktop_slm.tools import email
 from desktop_slm.ui import messages
@@ -106,10 +107,14 @@ def open_window(qtbot: QtBot, app_home: Path) -> Iterator[OpenWindow]:
     windows: list[MainWindow] = []
     pids: set[int] = set()
 
-    def open_(model: Path | None = None, settings: dict[str, Any] | None = None) -> MainWindow:
+    def open_(
+        model: Path | None = None,
+        settings: dict[str, Any] | None = None,
+        power: PowerSensor | None = None,
+    ) -> MainWindow:
         if settings is not None:
             write_settings(app_home, settings)
-        window = create_window(model=str(model) if model else None)
+        window = create_window(model=str(model) if model else None, power=power)
         windows.append(window)
         # The model is loaded later, in the background: building the window never waits.
         assert window.bridge.client.pid is None

@@ -335,7 +335,7 @@ def test_follow_ups_rewrite_the_output_and_can_be_undone(
     assert tab.output.toPlainText() == first + "\nP.S. cake"
 
 
-def test_too_long_notes_are_refused_and_moved_to_summarize(
+def test_too_long_notes_are_refused_then_summarized_and_the_summary_goes_back_to_email(
     qtbot: QtBot, make_window: MakeWindow
 ) -> None:
     client = FakeClient(n_ctx=400)
@@ -352,12 +352,163 @@ def test_too_long_notes_are_refused_and_moved_to_summarize(
     assert tab.form.notes.toPlainText() == long_notes
     qtbot.waitUntil(tab.generate_button.isEnabled)
 
+    # Summarize first: the text moves to Summarize and the summary starts at once.
     qtbot.mouseClick(tab.error_action, Qt.MouseButton.LeftButton)
     summarize = window.summarize_tab
     assert window.current_tab() is summarize
     assert summarize.input.toPlainText() == long_notes
-    assert "too long" in summarize.notice.text()
+    assert summarize.running or client.requests, "the summary did not start"
+    assert "too long for Email" in summarize.notice.text()
+    assert summarize.notice.isVisible()
     assert not tab.error.isVisible()
+    offer = summarize.form.use_button
+    assert not offer.isVisible(), "offered before there is a summary"
+    qtbot.waitUntil(finished(summarize), timeout=WAIT_MS)
+    summary = summarize.output.toPlainText()
+    assert summary.strip()
+    assert any("summar" in r.system.lower() for r in client.requests)
+
+    # The finished summary offers to go back, named after the tool that sent it.
+    assert offer.isVisible()
+    assert offer.text() == "Use in Email"
+    assert offer.accessibleName() == "Use in Email"
+    assert offer.focusPolicy() & Qt.FocusPolicy.TabFocus
+    show_tab(window, window.report_tab)  # the offer survives looking elsewhere
+    show_tab(window, summarize)
+    assert offer.isVisible()
+
+    # The keyboard reaches it: Tab from the summary goes on to the offer.
+    summarize.output.setFocus()
+    qtbot.waitUntil(summarize.output.hasFocus)
+    for _ in range(12):
+        if offer.hasFocus():
+            break
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    assert offer.hasFocus(), "Tab never reached the offer"
+    qtbot.keyClick(offer, Qt.Key.Key_Space)
+    assert window.current_tab() is tab
+    assert tab.form.notes.toPlainText() == summary
+    assert tab.form.notes.hasFocus()
+    assert not offer.isVisible()
+    assert window.store is not None
+    saved = window.store.load_draft("email")
+    assert saved is not None
+    assert saved["inputs"]["notes"] == summary, "the draft was not saved"
+    tab.form.notes.undo()  # one step takes the summary back out
+    assert tab.form.notes.toPlainText() == long_notes
+
+
+def test_summarize_first_while_summarize_is_busy_keeps_the_offer_where_it_was(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    client = FakeClient(n_ctx=400, hold=lambda number, sent: number == 1 and sent == 1)
+    window = make_window(client)
+    tab = window.email_tab
+    tab.form.notes.setPlainText(" ".join(f"point{n}" for n in range(600)))
+    tab.generate()
+    qtbot.waitUntil(tab.error_action.isVisible, timeout=WAIT_MS)
+    refused = tab.error.text()
+    summarize = window.summarize_tab
+    show_tab(window, summarize)
+    summarize.input.setPlainText("A text of its own. " * 30)
+    qtbot.waitUntil(summarize.generate_button.isEnabled)
+    summarize.generate()
+    qtbot.waitUntil(client.holding.is_set, timeout=WAIT_MS)
+    show_tab(window, tab)
+    qtbot.mouseClick(tab.error_action, Qt.MouseButton.LeftButton)
+    assert window.current_tab() is tab
+    assert tab.error_action.isVisible(), "Summarize first was lost"
+    assert tab.error.text() == refused
+    assert "busy" in window.statusBar().currentMessage()
+    assert summarize.input.toPlainText() == "A text of its own. " * 30
+    summarize.stop()
+    qtbot.waitUntil(lambda: not summarize.running, timeout=WAIT_MS)
+
+
+def test_summarize_first_keeps_the_text_the_summarize_tab_had_in_its_history(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    client = FakeClient(n_ctx=400)
+    window = make_window(client)
+    summarize = window.summarize_tab
+    summarize.input.setPlainText("My own text about the harbour, not summarized yet.")
+    summarize.form.focus.setText("the ferry")
+    window.summarize_first("The long notes " * 20, "report")
+    qtbot.waitUntil(finished(summarize), timeout=WAIT_MS)
+    assert "kept in History" in summarize.notice.text()
+    assert window.store is not None
+    kept = window.store.history("summarize")
+    assert [entry.inputs["input"] for entry in kept] == [
+        "The long notes " * 20,  # the summary that just ran
+        "My own text about the harbour, not summarized yet.",
+    ]
+    assert kept[1].options["focus"] == "the ferry"
+    assert summarize.form.use_button.text() == "Use in Report"
+    summarize.input.undo()  # and the box's own undo brings it back too
+    assert summarize.input.toPlainText() == "My own text about the harbour, not summarized yet."
+
+
+def test_the_offer_goes_when_another_job_starts_in_summarize(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    client = FakeClient(n_ctx=400)
+    window = make_window(client)
+    summarize = window.summarize_tab
+    window.summarize_first("Notes that were too long for the report. " * 10, "report")
+    qtbot.waitUntil(finished(summarize), timeout=WAIT_MS)
+    offer = summarize.form.use_button
+    assert offer.isVisible()
+    summarize.output.setPlainText("My edited summary.")  # editing keeps the offer
+    assert offer.isVisible()
+    summarize.regenerate()
+    assert not offer.isVisible()
+    qtbot.waitUntil(finished(summarize), timeout=WAIT_MS)
+    assert not offer.isVisible(), "a new job's summary offered to go back"
+    window.use_summary()  # nothing is asked for: nothing happens
+    assert window.current_tab() is summarize
+    assert window.report_tab.input.toPlainText() == ""
+
+
+def test_a_stopped_round_trip_summary_offers_nothing_until_one_is_finished(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    client = FakeClient(n_ctx=400, hold=lambda number, sent: number == 1 and sent == 1)
+    window = make_window(client)
+    summarize = window.summarize_tab
+    window.summarize_first("A paragraph of the long report notes. " * 12, "report")
+    qtbot.waitUntil(client.holding.is_set, timeout=WAIT_MS)
+    summarize.stop()
+    qtbot.waitUntil(lambda: not summarize.running, timeout=WAIT_MS)
+    assert not summarize.form.use_button.isVisible()
+    qtbot.waitUntil(summarize.generate_button.isEnabled, timeout=WAIT_MS)
+    summarize.generate()  # tried again: this one is still for the report
+    qtbot.waitUntil(finished(summarize), timeout=WAIT_MS)
+    assert summarize.form.use_button.isVisible()
+    qtbot.mouseClick(summarize.form.use_button, Qt.MouseButton.LeftButton)
+    assert window.current_tab() is window.report_tab
+    assert window.report_tab.input.toPlainText() == summarize.output.toPlainText()
+
+
+def test_a_reply_to_a_too_long_email_gets_the_summary_in_place_of_that_email(
+    qtbot: QtBot, make_window: MakeWindow
+) -> None:
+    client = FakeClient(n_ctx=400)
+    window = make_window(client)
+    tab = window.email_tab
+    tab.form.reply_mode.setChecked(True)
+    long_email = "Subject: Plans\n\n" + " ".join(f"item{n}" for n in range(600))
+    tab.form.original.setPlainText(long_email)
+    tab.form.notes.setPlainText("say yes")
+    tab.generate()
+    qtbot.waitUntil(tab.error_action.isVisible, timeout=WAIT_MS)
+    qtbot.waitUntil(tab.generate_button.isEnabled)
+    qtbot.mouseClick(tab.error_action, Qt.MouseButton.LeftButton)
+    summarize = window.summarize_tab
+    assert summarize.input.toPlainText() == long_email
+    qtbot.waitUntil(finished(summarize), timeout=WAIT_MS)
+    qtbot.mouseClick(summarize.form.use_button, Qt.MouseButton.LeftButton)
+    assert tab.form.original.toPlainText() == summarize.output.toPlainText()
+    assert tab.form.notes.toPlainText() == "say yes"
 
 
 # ---------------------------------------------------------------- Summarize
@@ -996,3 +1147,44 @@ def test_real_models_emails_end_with_the_apps_closing_and_name(
         signed = [line for line in draft.body.splitlines() if "Sam Lee" in line]
         assert [line for line in signed if len(line.split()) <= 5] == ["Sam Lee"], draft.body
         assert not any(line.startswith("Subject") for line in draft.body.splitlines())
+
+
+def test_real_model_round_trip_too_long_notes_summarized_then_used_in_email(
+    qtbot: QtBot, open_window: OpenWindow, smollm2_path: Path
+) -> None:
+    # A small context, so a few hundred words are too long for an email.
+    window = open_window(smollm2_path, {**FAST_SETTINGS, "n_ctx": 512})
+    wait_loaded(qtbot, window, smollm2_path)
+    tab = window.email_tab
+    long_notes = "\n\n".join(
+        f"Week {n}: the harbour team repaired pier {n}, the ferry ran on time, and the "
+        f"budget for the new crane stayed at {n * 10} thousand euros."
+        for n in range(1, 16)
+    )
+    tab.form.notes.setPlainText(long_notes)
+    qtbot.waitUntil(tab.generate_button.isEnabled)
+    tab.generate()
+    qtbot.waitUntil(tab.error_action.isVisible, timeout=REAL_MS)
+    assert "Too much text" in tab.error.text()
+    qtbot.waitUntil(tab.generate_button.isEnabled)
+
+    qtbot.mouseClick(tab.error_action, Qt.MouseButton.LeftButton)
+    summarize = window.summarize_tab
+    assert window.current_tab() is summarize
+    assert summarize.running, "Summarize first did not start the summary"
+    qtbot.waitUntil(finished(summarize), timeout=2 * REAL_MS)  # parts, then their merge
+    summary = summarize.output.toPlainText()
+    assert summary.strip()
+    assert "parts summarized" in summarize.stats.text()  # it was long: done part by part
+    offer = summarize.form.use_button
+    assert offer.isVisible()
+    assert offer.text() == "Use in Email"
+
+    qtbot.mouseClick(offer, Qt.MouseButton.LeftButton)
+    assert window.current_tab() is tab
+    assert tab.form.notes.toPlainText() == summary
+    qtbot.waitUntil(tab.generate_button.isEnabled)
+    tab.generate()  # the summary fits where the notes did not
+    qtbot.waitUntil(finished(tab), timeout=REAL_MS)
+    assert not tab.error.isVisible()
+    assert tab.output.toPlainText().strip()

@@ -21,6 +21,7 @@ from desktop_slm.logsetup import setup_logging
 from desktop_slm.ui import messages, theme
 
 if TYPE_CHECKING:
+    from desktop_slm.engine.power import PowerSensor
     from desktop_slm.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -33,10 +34,13 @@ def resource_path(name: str) -> Path:
     return base / "resources" / name
 
 
-def create_window(model: str | None = None, document: str | None = None) -> MainWindow:
+def create_window(
+    model: str | None = None, document: str | None = None, *, power: PowerSensor | None = None
+) -> MainWindow:
     """Build the window for the running QApplication (used by the app and its tests).
 
-    ``document`` is opened in the Summarize tab once the window has painted.
+    ``document`` is opened in the Summarize tab once the window has painted; ``power``
+    replaces the battery sensor (tests).
     """
     # Imported here: a second launch hands its arguments over without loading any of it.
     from desktop_slm.ui.bridge.engine import EngineBridge
@@ -50,7 +54,7 @@ def create_window(model: str | None = None, document: str | None = None) -> Main
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     theme.follow_system(app)  # light or dark as the system is, now and when it changes
-    window = MainWindow(EngineBridge(), settings, paths)
+    window = MainWindow(EngineBridge(), settings, paths, power=power)
     if loaded.notice:
         window.show_notice(loaded.notice)
     schedule_model_load(window, model or window.selection.active_path())

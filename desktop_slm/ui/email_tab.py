@@ -32,6 +32,7 @@ from desktop_slm.tools import email
 from desktop_slm.tools.jobs import JobResult
 from desktop_slm.tools.prompt import ToolPrompt
 from desktop_slm.ui import theme
+from desktop_slm.ui.tool.input_panel import replace_text
 from desktop_slm.ui.tool.spec import (
     Controls,
     Finished,
@@ -286,8 +287,18 @@ class EmailForm(TextForm):
         )
 
     def _long_text(self) -> str:
+        return self._long_box().toPlainText()
+
+    def _long_box(self) -> QPlainTextEdit:
+        """The longer of notes and (in a reply) the email answered: what may not fit."""
         notes, original = self.input.toPlainText(), self.original.toPlainText()
-        return original if self.is_reply and len(original) > len(notes) else notes
+        return self.original if self.is_reply and len(original) > len(notes) else self.input
+
+    def take_summary(self, summary: str) -> QPlainTextEdit:
+        """The summary replaces the box that was too long: the notes, or the email answered."""
+        box = self._long_box()
+        replace_text(box, summary)
+        return box
 
     def finish(self, mode: RunMode, result: JobResult) -> Finished:
         """The email with the names filled in (a rewrite's too)."""

@@ -24,10 +24,12 @@ from PySide6.QtWidgets import (
 from desktop_slm import APP_DISPLAY_NAME, __version__
 from desktop_slm.config import AppPaths, Settings, save_settings
 from desktop_slm.engine.client import ActiveModel
+from desktop_slm.engine.power import PowerSensor, PowerState, SystemPower
 from desktop_slm.models.selection import ModelSelection, ModelSettings
 from desktop_slm.storage.drafts import DraftStore, StorageError, open_store
 from desktop_slm.ui import accessibility, messages, theme
 from desktop_slm.ui.bridge.engine import EngineBridge
+from desktop_slm.ui.bridge.power import PowerBridge
 from desktop_slm.ui.drafts import DraftKeeper
 from desktop_slm.ui.zoom import EditorZoom
 
@@ -68,7 +70,14 @@ STATE_TEXT = {
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, bridge: EngineBridge, settings: Settings, paths: AppPaths) -> None:
+    def __init__(
+        self,
+        bridge: EngineBridge,
+        settings: Settings,
+        paths: AppPaths,
+        *,
+        power: PowerSensor | None = None,
+    ) -> None:
         super().__init__()
         self.bridge = bridge
         self.settings = settings
@@ -114,8 +123,15 @@ class MainWindow(QMainWindow):
         self.model_label.setObjectName("modelLabel")
         self.state_label = QLabel(STATE_TEXT["idle"])
         self.state_label.setObjectName("engineState")
+        self.power_label = QLabel()
+        self.power_label.setObjectName("powerState")
+        self.power_label.hide()
         self.statusBar().addWidget(self.model_label, 1)
+        self.statusBar().addPermanentWidget(self.power_label)
         self.statusBar().addPermanentWidget(self.state_label)
+        self.power = PowerBridge(power or SystemPower(), settings, self)
+        """Battery and power-saver mode: while saving power, nothing works ahead."""
+        self.power.changed.connect(self._on_power)
 
         self._build_menus()
         self.zoom = EditorZoom(self, settings)
@@ -260,12 +276,24 @@ class MainWindow(QMainWindow):
         if key == "analyze":
             from desktop_slm.ui.analyze import AnalyzeTab
 
-            return AnalyzeTab(self.bridge, self.settings, self.paths)
+            return AnalyzeTab(
+                self.bridge,
+                self.settings,
+                self.paths,
+                background_allowed=self.power.background_allowed,
+            )
         if key != "models":
             from desktop_slm.ui.tool.tab import ToolTab
 
             spec, form = self._tool(key)
-            return ToolTab(self.bridge, self.settings, spec, form, tuning=self.model_settings)
+            return ToolTab(
+                self.bridge,
+                self.settings,
+                spec,
+                form,
+                tuning=self.model_settings,
+                background_allowed=self.power.background_allowed,
+            )
         from desktop_slm.ui.models import ModelsTab
 
         return ModelsTab(self.bridge, self.model_manager, self.settings, self.selection)
@@ -311,6 +339,8 @@ class MainWindow(QMainWindow):
         tool.statusMessage.connect(self.show_status)
         tool.hint.linkActivated.connect(self._hint_link)
         tool.summarizeRequested.connect(self.summarize_first)
+        if key == "summarize":
+            cast("ToolTab[SummarizeForm]", tool).form.use_button.clicked.connect(self.use_summary)
         if self._no_model_hint is not None:
             tool.no_model_hint = self._no_model_hint
             tool.update_controls()
@@ -425,14 +455,54 @@ class MainWindow(QMainWindow):
         self.raise_()
         self.activateWindow()
 
-    def summarize_first(self, text: str) -> None:
-        """A tool's input is too long: move it to the Summarize tab."""
-        if self.summarize_tab.running:
+    def summarize_first(self, text: str, origin: str = "") -> None:
+        """A tool's input is too long: summarize it in the Summarize tab, starting now.
+
+        ``origin`` is the tab it came from ("email", ...): the finished summary offers
+        to go back there (:meth:`use_summary`).
+        """
+        summarize = self.summarize_tab
+        writing = origin in dict(TABS) and origin not in (*NOT_WRITING, "summarize")
+        sender = self._tab(origin) if writing else None
+        if summarize.running:
             self.show_status("The Summarize tab is busy; stop it first.")
+            if sender is not None:  # its error and "Summarize first" stay
+                tool = cast("ToolTab[Any]", sender)
+                tool.job_view.show_error(tool.error.text(), summarize_first=True)
             return
-        self.summarize_tab.form.take_text(text)
-        self.show_tab(self.summarize_tab)
-        self.summarize_tab.input.setFocus()
+        title = dict(TABS)[origin] if sender is not None else ""
+        notice = summarize.form.take_text(text, return_to=origin if title else "", title=title)
+        self.show_tab(summarize)
+        summarize.input.setFocus()
+        # Not started (no model, the engine busy): the tab says why; Generate starts it later.
+        if summarize.start(lambda: summarize.form.run(again=False)):
+            summarize.show_notice(notice)
+
+    def use_summary(self) -> None:
+        """Put the finished summary into the tool that asked for it and switch back to it."""
+        summarize = self.summarize_tab
+        origin = summarize.form.return_to
+        summary = summarize.output_text().strip()
+        if not origin:
+            return
+        if not summary:
+            self.show_status("The summary is empty; summarize again or write one first.")
+            return
+        target = cast("ToolTab[Any]", self._tab(origin))
+        title = dict(TABS)[origin]
+        if target.running:
+            self.show_status(f"The {title} tab is busy; stop it first.")
+            return
+        box = target.form.take_summary(summary)
+        summarize.form.used()
+        if self.drafts is not None:
+            self.drafts.save(origin)  # now: the long text it replaced is in Summarize's draft
+        self.show_tab(target)
+        target.show_notice(
+            "The summary replaced the text that was too long; Ctrl+Z in the box brings "
+            "that text back."
+        )
+        box.setFocus()
 
     # ------------------------------------------------------------ drafts and history
     def _open_drafts(self) -> DraftKeeper | None:
@@ -478,7 +548,8 @@ class MainWindow(QMainWindow):
     def edit_preferences(self) -> None:
         from desktop_slm.ui.preferences import PreferencesDialog
 
-        dialog = PreferencesDialog(self.preferences_settings(), self)
+        self.power.check()  # the dialog says whether power is being saved
+        dialog = PreferencesDialog(self.preferences_settings(), self, power=self.power.state)
         if dialog.exec() != PreferencesDialog.DialogCode.Accepted:
             return
         self.apply_preferences(dialog)
@@ -515,6 +586,7 @@ class MainWindow(QMainWindow):
         self._save_settings()
         if "models" in self._built:  # its fit labels depend on the context size
             self.models_tab.settings_changed()
+        self._on_power(self.power.state)  # the override may have changed
         if reload and active is not None:
             self.open_model(active.info.path)
 
@@ -553,6 +625,19 @@ class MainWindow(QMainWindow):
         self.model_label.setText(active.info.display_name() if active else "No model")
         messages.error(self, message)
 
+    def _on_power(self, state: PowerState) -> None:
+        """Say in the status bar while work ahead waits to save power."""
+        paused = self.power.paused()
+        if paused:
+            self.bridge.cancel_suggestion()  # one being written now stops too
+            self.power_label.setText(f"Saving power: {state.reason()}")
+            self.power_label.setToolTip(
+                f"While the computer is {state.reason()}, answers are not prepared while "
+                "you type and no suggestions appear. Preferences can change this."
+            )
+            self.power_label.setAccessibleName(self.power_label.text())
+        self.power_label.setVisible(paused)
+
     def _on_state(self, state: str) -> None:
         if state == "idle":
             self._job_line = ""
@@ -586,6 +671,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # Qt override
         self.settings.window_geometry = bytes(self.saveGeometry().toBase64().data()).decode()
         self._closing = True
+        self.power.close()
         self._save_settings()
         if self.drafts is not None:
             self.drafts.close()

@@ -1,4 +1,5 @@
-"""Preferences: threads, context size, how answers are sampled, the user's languages."""
+"""Preferences: threads, context size, how answers are sampled, the user's languages,
+work ahead and the battery."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from desktop_slm.config import Settings
 from desktop_slm.engine import hardware
+from desktop_slm.engine.power import LOW_BATTERY_PERCENT, PowerState
 from desktop_slm.languages import UnknownLanguage
 from desktop_slm.models.user_languages import language_names, parse_languages, user_languages
 from desktop_slm.ui import accessibility
@@ -28,7 +30,13 @@ MAX_CONTEXT = 131_072
 class PreferencesDialog(QDialog):
     """Edits a copy of the values; :meth:`apply_to` writes them back on OK."""
 
-    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        parent: QWidget | None = None,
+        *,
+        power: PowerState | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Preferences")
         cores = hardware.physical_cores()
@@ -88,6 +96,18 @@ class PreferencesDialog(QDialog):
         self.languages_problem.setObjectName("languagesProblem")
         self.languages_problem.setWordWrap(True)
         self.languages_problem.hide()
+        self.on_battery = _check_box(
+            "Prepare answers and suggest while on battery",
+            "batteryCheck",
+            "Also prepare answers and suggest while saving power.",
+            settings.prepare_on_battery,
+        )
+        self.battery_note = QLabel(battery_text(power, override=settings.prepare_on_battery))
+        self.battery_note.setObjectName("batteryNote")
+        self.battery_note.setWordWrap(True)
+        self.on_battery.toggled.connect(
+            lambda on: self.battery_note.setText(battery_text(power, override=on))
+        )
 
         note = QLabel(
             "Threads and context size apply when the model is next loaded; changing them "
@@ -110,6 +130,8 @@ class PreferencesDialog(QDialog):
         form.addRow("", self.languages_problem)
         form.addRow("", self.prepare)
         form.addRow("", self.suggest)
+        form.addRow("", self.on_battery)
+        form.addRow("", self.battery_note)
         form.addRow(note)
         form.addRow(buttons)
         accessibility.prepare(self)
@@ -137,6 +159,7 @@ class PreferencesDialog(QDialog):
         settings.prepare_while_typing = self.prepare.isChecked()
         settings.suggest_while_typing = self.suggest.isChecked()
         settings.languages = list(parse_languages(self.languages.text())) or None
+        settings.prepare_on_battery = self.on_battery.isChecked()
         return reload
 
 
@@ -146,3 +169,19 @@ def _check_box(text: str, name: str, tip: str, checked: bool) -> QCheckBox:
     box.setToolTip(tip)
     box.setChecked(checked)
     return box
+
+
+def battery_text(power: PowerState | None, *, override: bool) -> str:
+    """What the battery setting does, and whether it is in effect now."""
+    rule = (
+        f"On battery below {LOW_BATTERY_PERCENT:.0f} % or in the system's power-saver mode, "
+        "answers are not prepared and no suggestions appear while you type, to save the "
+        "battery; Generate works as always."
+    )
+    if power is None:
+        return rule
+    if not power.save_power:
+        return f"{rule} Now: {power.describe()}, so nothing waits."
+    if override:
+        return f"{rule} Now: {power.reason()}, but this setting keeps them on."
+    return f"{rule} In effect now: {power.reason()}."

@@ -144,6 +144,8 @@ class AnalyzeTab(QWidget):
         settings: Settings,
         paths: AppPaths,
         parent: QWidget | None = None,
+        *,
+        background_allowed: Callable[[], bool] = lambda: True,
     ) -> None:
         super().__init__(parent)
         self._ready = False
@@ -273,7 +275,9 @@ class AnalyzeTab(QWidget):
 
         self._connect()
         self.suggestions = suggestion.attach(
-            self, bridge, lambda: settings.suggest_while_typing and self._run is None
+            self,
+            bridge,
+            lambda: settings.suggest_while_typing and self._run is None and background_allowed(),
         )
         """Inline suggestions in the text box, as in the writing tools."""
         self._ready = True

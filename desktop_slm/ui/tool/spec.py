@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QComboBox, QPlainTextEdit
 
 from desktop_slm.tools.jobs import JobProgress, JobResult
 from desktop_slm.ui.bridge.jobs import JobFactory
+from desktop_slm.ui.tool.input_panel import replace_text
 
 if TYPE_CHECKING:
     from desktop_slm.tools.prompt import ToolPrompt
@@ -149,6 +150,13 @@ class ToolForm(Protocol):
         """Where an opened or dropped document goes."""
         ...
 
+    def take_summary(self, summary: str) -> QPlainTextEdit:
+        """The summary of the text that was too long here ("Summarize first") replaces it.
+
+        One edit that Ctrl+Z takes back; returns the box that took it.
+        """
+        ...
+
 
 class TextForm:
     """The plain answers of :class:`ToolForm` for a tool whose input is the tab's text box.
@@ -174,6 +182,10 @@ class TextForm:
         return False
 
     def document_target(self) -> QPlainTextEdit:
+        return self.input
+
+    def take_summary(self, summary: str) -> QPlainTextEdit:
+        replace_text(self.input, summary)
         return self.input
 
 

@@ -64,7 +64,7 @@ class ToolTab(QWidget, Generic[F]):
     """One writing tool. Generate: Ctrl+Enter. Stop: Esc."""
 
     statusMessage = Signal(str)
-    summarizeRequested = Signal(str)  # text too long here, to be summarized first
+    summarizeRequested = Signal(str, str)  # text too long here, to be summarized first; tab id
     changed = Signal()  # inputs, options or output changed (the draft is due)
 
     no_model_hint = "Open a model first (File > Open model…)."
@@ -79,6 +79,7 @@ class ToolTab(QWidget, Generic[F]):
         parent: QWidget | None = None,
         *,
         tuning: Callable[[], ModelSettings] | None = None,
+        background_allowed: Callable[[], bool] = lambda: True,
     ) -> None:
         super().__init__(parent)
         self._ready = False  # the form is being built: nothing to refresh yet
@@ -87,6 +88,9 @@ class ToolTab(QWidget, Generic[F]):
         self._bridge = bridge
         self.tuning: Callable[[], ModelSettings] = tuning or (lambda: ModelSettings.of(settings))
         """The active model's temperature and answer length (its own, else Preferences)."""
+        self.background_allowed = background_allowed
+        """Whether work nobody asked for (prefill, suggestions) may run now (not while
+        saving power: ``PowerBridge.background_allowed``)."""
         self._jobs = JobsBridge(bridge, self)
         self._store: DraftStore | None = None
         self._mode: RunMode | None = None
@@ -258,7 +262,7 @@ class ToolTab(QWidget, Generic[F]):
             self.hint.setText(own_hint)
 
     def _suggesting(self) -> bool:
-        return self.settings.suggest_while_typing and not self.running
+        return self.settings.suggest_while_typing and not self.running and self.background_allowed()
 
     def _on_engine_changed(self, _what: object) -> None:
         self.update_controls()
@@ -292,6 +296,7 @@ class ToolTab(QWidget, Generic[F]):
         """Send the request as it stands to be evaluated (the front tab only, when idle)."""
         if (
             not self.settings.prepare_while_typing
+            or not self.background_allowed()
             or not self.isVisible()
             or self.running
             or self._bridge.is_busy()
@@ -343,23 +348,51 @@ class ToolTab(QWidget, Generic[F]):
         self.stats.setText(f"Reopened from history: {entry.title}")
 
     def _add_history(self, mode: RunMode) -> None:
-        if self._store is None or not self.output_text().strip():
-            return
+        if self.output_text().strip():
+            self._record(mode.value)
+
+    def set_aside(self) -> bool:
+        """Keep what the tab holds in its history before something replaces it.
+
+        Nothing is recorded for empty inputs or for what the newest entry already holds;
+        False if it could not be kept (no drafts database, a full disk).
+        """
+        state = self.form.state()
+        output = self.output_text()
+        if not output.strip() and not any(
+            isinstance(value, str) and value.strip() for value in state.inputs.values()
+        ):
+            return True
+        if self._store is None:
+            return False
+        try:
+            newest = self._store.history(self.tab_id, limit=1)
+        except Exception as exc:
+            log.warning("could not read the history: %s", exc)
+            newest = []
+        if newest and newest[0].output == output and dict(newest[0].inputs) == dict(state.inputs):
+            return True
+        return self._record("set_aside")
+
+    def _record(self, action: str) -> bool:
+        if self._store is None:
+            return False
         model = self._bridge.active_model
         state = self.form.state()
         try:
             self._store.add_history(
                 self.tab_id,
                 inputs=dict(state.inputs),
-                options={**state.options, "action": mode.value},
+                options={**state.options, "action": action},
                 output=self.output_text(),
                 model=model.info.display_name() if model is not None else "",
             )
         except Exception as exc:  # a full disk must not lose the result on screen
             log.warning("could not add to history: %s", exc)
             self.statusMessage.emit("The result could not be added to the history.")
-            return
+            return False
         self.history.refresh()
+        return True
 
     def _show_history(self, shown: bool) -> None:
         self.history.setVisible(shown)
@@ -541,8 +574,8 @@ class ToolTab(QWidget, Generic[F]):
         self.job_view.show_notice(message)
 
     def _summarize_first(self) -> None:
-        self.summarizeRequested.emit(self._too_long_text)
-        self.job_view.clear_messages()
+        self.job_view.clear_messages()  # first: the window shows them again if it cannot
+        self.summarizeRequested.emit(self._too_long_text, self.tab_id)
 
     # ------------------------------------------------------------ the result
     def save_as(self) -> None:
