@@ -63,6 +63,57 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[int(rank) - 1]
 
 
+COLD_TOKENS = 40
+"""A suggestion that had to evaluate more prompt tokens than this found its prompt cold
+(typing on between two pauses adds 5-30 tokens)."""
+
+
+def summary_of(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {"n": 0, "p50": 0.0, "p95": 0.0}
+    return {"n": len(values), "p50": statistics.median(values), "p95": percentile(values, 0.95)}
+
+
+def record_requests(client: Any) -> list[dict[str, Any]]:
+    """Wrap ``client.complete`` and ``client.prefill`` to note what each evaluated.
+
+    Each entry: when it ended, ``kind`` ("suggest" for a plain-prompt request, "main"
+    for the tab's chat prefill), prompt tokens and tokens evaluated (not from the cache).
+    """
+    from desktop_slm.engine.protocol import Completion
+
+    made: list[dict[str, Any]] = []
+    complete, prefill = client.complete, client.prefill
+
+    def recording_complete(prompt: str, options: Any = None, **kw: Any) -> Any:
+        for event in complete(prompt, options, **kw):
+            if isinstance(event, Completion):
+                made.append(
+                    {
+                        "at": time.perf_counter(),
+                        "kind": "suggest",
+                        "prompt": event.prompt_tokens,
+                        "evaluated": event.prompt_tokens - event.cached_prompt_tokens,
+                    }
+                )
+            yield event
+
+    def recording_prefill(**kw: Any) -> Any:
+        done = prefill(**kw)
+        made.append(
+            {
+                "at": time.perf_counter(),
+                "kind": "main" if kw.get("messages") is not None else "suggest",
+                "prompt": done.prompt_tokens,
+                "evaluated": done.evaluated_tokens,
+            }
+        )
+        return done
+
+    client.complete, client.prefill = recording_complete, recording_prefill
+    return made
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
@@ -130,6 +181,7 @@ def main() -> int:
 
     suggestion._timer.timeout.connect(on_ask)
     window.bridge.suggested.connect(on_suggested)
+    requests = record_requests(window.bridge.client)
 
     rng = random.Random(args.seed)
     words = EMAIL.split(" ")
@@ -161,6 +213,7 @@ def main() -> int:
         tickets = [t for t, at in asked.items() if at >= last_key]
         ticket = tickets[-1] if tickets else 0
         start, end = asked.get(ticket, last_key), final.get(ticket, last_key + hold / 1000)
+        made = [r for r in requests if start <= r["at"] <= end and r["kind"] != "main"]
         pauses.append(
             {
                 "hold_ms": hold,
@@ -170,6 +223,8 @@ def main() -> int:
                 "final_ms": (final[ticket] - asked[ticket]) * 1000 if ticket in final else None,
                 "stall_ms": max((gap * 1000 for at, gap in gaps if start <= at <= end), default=0),
                 "suggestion": suggestion.text,
+                "evaluated_tokens": sum(r["evaluated"] for r in made),
+                "prompt_tokens": max((r["prompt"] for r in made), default=0),
             }
         )
 
@@ -192,6 +247,13 @@ def main() -> int:
             "p50": statistics.median(from_key),
             "p95": percentile(from_key, 0.95),
         },
+        "cold_shown": sum(1 for p in shown if p["evaluated_tokens"] > COLD_TOKENS),
+        "first_words_warm_ms": summary_of(
+            [p["first_ms"] for p in shown if p["evaluated_tokens"] <= COLD_TOKENS]
+        ),
+        "first_words_cold_ms": summary_of(
+            [p["first_ms"] for p in shown if p["evaluated_tokens"] > COLD_TOKENS]
+        ),
         "longest_stall_ms": max(stalls),
         "stall_p95_ms": percentile(stalls, 0.95),
         "load_average": os.getloadavg(),
@@ -209,6 +271,12 @@ def main() -> int:
         ("first_words_from_last_key_ms", "first words, counted from the last keystroke"),
     ):
         print(f"| {what} | {summary[key]['p50']:.0f} | {summary[key]['p95']:.0f} |")
+    for key, what in (("first_words_warm_ms", "warm"), ("first_words_cold_ms", "cold")):
+        figures = summary[key]
+        print(
+            f"first words, {what} prompts ({figures['n']}): p50 {figures['p50']:.0f} ms, "
+            f"p95 {figures['p95']:.0f} ms"
+        )
     print(f"longest event-loop stall while suggesting: {summary['longest_stall_ms']:.1f} ms")
     print(f"load average {summary['load_average']}; details in {RESULTS}")
     return 0

@@ -46,6 +46,7 @@ class Request:
     messages: list[dict[str, str]]
     prompt: str
     options: SamplingOptions
+    lane: str = "main"
 
     @property
     def system(self) -> str:
@@ -90,9 +91,9 @@ class FakeEngine:
         return self._run(Request("chat", messages, "", options or SamplingOptions()))
 
     def complete(
-        self, prompt: str, options: SamplingOptions | None = None
+        self, prompt: str, options: SamplingOptions | None = None, *, lane: str = "main"
     ) -> Iterator[TokenEvent | Completion]:
-        return self._run(Request("complete", [], prompt, options or SamplingOptions()))
+        return self._run(Request("complete", [], prompt, options or SamplingOptions(), lane))
 
     def cancel(self) -> None:
         self._cancelled.set()

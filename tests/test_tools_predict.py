@@ -133,6 +133,7 @@ def test_the_request_is_greedy_short_and_ends_with_the_line() -> None:
     assert predict.continue_text(engine, text) == " keep you posted."  # type: ignore[arg-type]
     request = engine.requests[-1]
     assert request.kind == "complete"  # works for chat and base models alike
+    assert request.lane == "suggest"  # its own cache: Generate never takes it
     assert request.prompt == continuation_prompt(text)
     assert request.options.temperature == 0.0
     assert "\n" in request.options.stop
@@ -161,7 +162,7 @@ class CutEngine(FakeEngine):
     """Its answer runs out of budget in the middle of a word."""
 
     def complete(
-        self, prompt: str, options: SamplingOptions | None = None
+        self, prompt: str, options: SamplingOptions | None = None, *, lane: str = "main"
     ) -> Iterator[TokenEvent | Completion]:
         text = " the next meeting is on Wednes"
         yield TokenEvent(1, text)
@@ -212,7 +213,7 @@ def test_the_real_model_continues_a_sentence_repeatably_and_reuses_its_cache(
 
     # Typing on: the next request starts like the last one, so llama.cpp reuses it.
     longer = text + first + " Best"
-    events = list(engine.complete(continuation_prompt(longer), predict.sampling()))
+    events = list(engine.complete(continuation_prompt(longer), predict.sampling(), lane="suggest"))
     done = events[-1]
     assert done.prompt_tokens > 100  # type: ignore[union-attr]
     assert done.cached_prompt_tokens > 0.8 * done.prompt_tokens  # type: ignore[union-attr]
@@ -224,8 +225,10 @@ class StopAfterFirstPiece:
     def __init__(self, engine: EngineClient, stop: threading.Event) -> None:
         self.engine, self.stop, self.pieces = engine, stop, 0
 
-    def prefill(self, *, prompt: str | None = None, stop: threading.Event | None = None) -> Any:
-        done = self.engine.prefill(prompt=prompt, stop=stop)
+    def prefill(
+        self, *, prompt: str | None = None, stop: threading.Event | None = None, lane: Any = "main"
+    ) -> Any:
+        done = self.engine.prefill(prompt=prompt, stop=stop, lane=lane)
         self.pieces += 1
         self.stop.set()
         return done
@@ -241,14 +244,15 @@ def test_a_cold_prompt_is_evaluated_in_pieces_that_outlive_a_keystroke(
     text = LONG + " Thanks for sending the report. I will"
     prompt = continuation_prompt(text)
     assert len(predict.warm_points(prompt)) >= 2
-    list(engine.complete("Something else entirely fills the cache.", predict.sampling(1)))
+    other = "Something else entirely fills the cache."
+    list(engine.complete(other, predict.sampling(1), lane="suggest"))
     stop = threading.Event()
     typed_on = StopAfterFirstPiece(engine, stop)
     assert predict.continue_text(typed_on, text, stop=stop) == ""  # type: ignore[arg-type]
     assert typed_on.pieces == 1
     # The next request finds the first piece in the cache.
     first_piece = engine.count_tokens(prompt[: predict.warm_points(prompt)[0]])
-    done = list(engine.complete(prompt, predict.sampling(1)))[-1]
+    done = list(engine.complete(prompt, predict.sampling(1), lane="suggest"))[-1]
     assert done.cached_prompt_tokens >= first_piece - 2  # type: ignore[union-attr]
 
 

@@ -24,6 +24,7 @@ from typing import IO, Any
 from desktop_slm.engine import protocol
 from desktop_slm.engine.cpu_load import OtherLoad, choose_threads
 from desktop_slm.engine.grammar_sampling import GrammarParseError, GrammarSampler, generate
+from desktop_slm.engine.lanes import LANES, SUGGEST_N_CTX, SuggestionLane
 from desktop_slm.engine.protocol import SamplingOptions
 from desktop_slm.engine.template_guard import (
     RenderCancelled,
@@ -57,6 +58,7 @@ class AbortFlag:
     def __init__(self) -> None:
         self._buffer = ctypes.create_string_buffer(2)
         self._event = threading.Event()
+        self._callback: Any = None
 
     def set(self) -> None:
         self._buffer[0] = b"\x01"
@@ -70,11 +72,13 @@ class AbortFlag:
         return self._event.is_set()
 
     def install(self, llama_cpp: Any, ctx: Any) -> None:
-        callback = _c_strlen_callback(llama_cpp)
-        if callback is None:  # no C library found: a slower Python callback
-            callback = llama_cpp.ggml_abort_callback(lambda _data: self._event.is_set())
-        self._callback = callback  # keep alive as long as the context
-        llama_cpp.llama_set_abort_callback(ctx, callback, ctypes.addressof(self._buffer))
+        """Make ``ctx`` poll this flag; one flag may serve several contexts."""
+        if self._callback is None:
+            callback = _c_strlen_callback(llama_cpp)
+            if callback is None:  # no C library found: a slower Python callback
+                callback = llama_cpp.ggml_abort_callback(lambda _data: self._event.is_set())
+            self._callback = callback  # alive as long as the flag: every context polls it
+        llama_cpp.llama_set_abort_callback(ctx, self._callback, ctypes.addressof(self._buffer))
 
 
 def _c_strlen_callback(llama_cpp: Any) -> Any:
@@ -99,6 +103,7 @@ class Worker:
         self._current_op = ""
         self._current_lock = threading.Lock()
         self._llama: Any = None
+        self._suggest: SuggestionLane | None = None
         self._model_path: str | None = None
         self._has_chat_template = False
         self._formatter: Any = None
@@ -217,6 +222,9 @@ class Worker:
 
     # ------------------------------------------------------------------ ops
     def _unload(self) -> None:
+        if self._suggest is not None:
+            self._suggest.close()  # its context goes before the model it uses
+            self._suggest = None
         if self._llama is not None:
             self._llama.close()
         self._llama = None
@@ -307,6 +315,9 @@ class Worker:
                     self._cpu_load.value,
                 )
                 llama_cpp.llama_set_n_threads(llama._ctx.ctx, wanted, wanted)
+                if self._suggest is not None:  # both contexts follow the machine's load
+                    other = self._llama if llama is self._suggest.llama else self._suggest.llama
+                    llama_cpp.llama_set_n_threads(other._ctx.ctx, wanted, wanted)
                 self._threads_now = wanted
         return self._threads_now
 
@@ -314,6 +325,24 @@ class Worker:
         if self._llama is None:
             raise _UserError("no_model", "No model is loaded. Choose a model first.")
         return self._llama
+
+    def _lane_llama(self, request: dict[str, Any]) -> Any:
+        """The context ``request`` runs on: the main one, or the suggestion lane's.
+
+        The suggestion lane is made on its first request and freed with the model.
+        """
+        import llama_cpp
+
+        llama = self._require_model()
+        lane = request.get("lane") or "main"
+        if lane not in LANES:
+            raise _UserError("protocol", f"Unknown engine lane {lane!r}.")
+        if lane == "main":
+            return llama
+        if self._suggest is None:
+            self._suggest = SuggestionLane(llama, n_ctx=SUGGEST_N_CTX, n_threads=self._threads_now)
+            self._abort.install(llama_cpp, self._suggest.ctx)
+        return self._suggest.llama
 
     def _count_tokens(self, request: dict[str, Any]) -> None:
         llama = self._require_model()
@@ -419,7 +448,7 @@ class Worker:
         """
         import llama_cpp
 
-        llama = self._require_model()
+        llama = self._lane_llama(request)
         try:
             prompt = self._prompt_tokens(request)
         except _Cancelled:
@@ -457,7 +486,7 @@ class Worker:
     def _generate(self, request: dict[str, Any]) -> None:
         import llama_cpp
 
-        llama = self._require_model()
+        llama = self._lane_llama(request)
         request_id = request["id"]
         options = SamplingOptions.from_wire(request)
         try:
@@ -465,6 +494,8 @@ class Worker:
         except _Cancelled:
             self._emit_cancelled_before_prompt(request_id)
             return
+        if self._suggest is not None and llama is self._suggest.llama:
+            prompt = self._suggest.fit(prompt, options.max_tokens)
         n_ctx = llama.n_ctx()
         if len(prompt) >= n_ctx:
             raise _UserError(

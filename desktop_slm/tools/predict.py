@@ -2,9 +2,11 @@
 
 The model gets a plain continuation request (``complete``) of the last part of the text,
 which works for chat and base models alike: a suggestion continues the user's own words,
-it is not an answer to them. The prompt starts at a stable place (a word boundary on a
-fixed grid of characters), so while the user types on, each request begins with the same
-text as the one before and llama.cpp reuses its cached prefix.
+it is not an answer to them. It runs on the engine's suggestion lane (its own llama.cpp
+context), so the main requests and the suggestions keep their cached prompts apart. The
+prompt starts at a stable place (a word boundary on a fixed grid of characters), so while
+the user types on, each request begins with the same text as the one before and
+llama.cpp reuses its cached prefix.
 
 :func:`clean_continuation` makes what the model wrote fit to be shown after the cursor:
 at most ``words`` words, on the current line, up to the end of the sentence, without
@@ -19,7 +21,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from desktop_slm.engine.protocol import SamplingOptions, TokenEvent
+from desktop_slm.engine.protocol import Lane, SamplingOptions, TokenEvent
 
 if TYPE_CHECKING:
     from desktop_slm.engine.client import Prefilled
@@ -31,8 +33,13 @@ class Prefilling(Protocol):
     """An engine that can evaluate a prompt ahead of time (``EngineClient`` can)."""
 
     def prefill(
-        self, *, prompt: str | None = None, stop: threading.Event | None = None
+        self, *, prompt: str | None = None, stop: threading.Event | None = None, lane: Lane = "main"
     ) -> Prefilled: ...
+
+
+LANE: Lane = "suggest"
+"""Suggestions run on the engine's own suggestion context: a Generate or the tab's
+prepared answer never replaces their cached prompt, nor they the tab's."""
 
 
 DEFAULT_WORDS = 12
@@ -179,7 +186,7 @@ def continue_text(
     raw = shown = ""
     if not _warm_up(engine, prompt, stop):
         return ""
-    events = engine.complete(prompt, sampling(words))
+    events = engine.complete(prompt, sampling(words), lane=LANE)
     try:
         for event in events:
             if stop is not None and stop.is_set():
@@ -245,6 +252,6 @@ def _warm_up(engine: object, prompt: str, stop: threading.Event | None) -> bool:
     for end in warm_points(prompt):
         if stop is not None and stop.is_set():
             return False
-        if engine.prefill(prompt=prompt[:end], stop=stop).cancelled:
+        if engine.prefill(prompt=prompt[:end], stop=stop, lane=LANE).cancelled:
             return False
     return True

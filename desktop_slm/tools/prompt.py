@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
-from desktop_slm.engine.protocol import Completion, SamplingOptions, TokenEvent
+from desktop_slm.engine.protocol import Completion, Lane, SamplingOptions, TokenEvent
 from desktop_slm.tools.thinking import ThinkingFilter, strip_thinking
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ class TextEngine(Protocol):
     ) -> Iterator[TokenEvent | Completion]: ...
 
     def complete(
-        self, prompt: str, options: SamplingOptions | None = None
+        self, prompt: str, options: SamplingOptions | None = None, *, lane: Lane = "main"
     ) -> Iterator[TokenEvent | Completion]: ...
 
     def count_tokens(self, text: str) -> int: ...
