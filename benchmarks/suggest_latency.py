@@ -11,7 +11,7 @@ and the request is sent) to the first grey words on screen and to the finished
 suggestion; and the same from the last keystroke. A 1 ms QTimer heartbeat measures the
 longest gap of the event loop while a suggestion is asked for and written.
 
-    python -m benchmarks.suggest_latency [--model PATH] [--pauses 48] [--seed 13]
+    python -m benchmarks.suggest_latency [--model PATH] [--pauses 48] [--seed 13] [--lane main]
 
 Prints a table and writes ``benchmarks/results/suggest_latency.json``.
 """
@@ -74,43 +74,21 @@ def summary_of(values: list[float]) -> dict[str, float]:
     return {"n": len(values), "p50": statistics.median(values), "p95": percentile(values, 0.95)}
 
 
-def record_requests(client: Any) -> list[dict[str, Any]]:
-    """Wrap ``client.complete`` and ``client.prefill`` to note what each evaluated.
-
-    Each entry: when it ended, ``kind`` ("suggest" for a plain-prompt request, "main"
-    for the tab's chat prefill), prompt tokens and tokens evaluated (not from the cache).
-    """
-    from desktop_slm.engine.protocol import Completion
+def record_requests() -> list[dict[str, Any]]:
+    """Every engine request's prompt figures, from the client's debug log, with the time."""
+    import logging
 
     made: list[dict[str, Any]] = []
-    complete, prefill = client.complete, client.prefill
 
-    def recording_complete(prompt: str, options: Any = None, **kw: Any) -> Any:
-        for event in complete(prompt, options, **kw):
-            if isinstance(event, Completion):
-                made.append(
-                    {
-                        "at": time.perf_counter(),
-                        "kind": "suggest",
-                        "prompt": event.prompt_tokens,
-                        "evaluated": event.prompt_tokens - event.cached_prompt_tokens,
-                    }
-                )
-            yield event
+    class Recorder(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            usage = getattr(record, "engine_usage", None)
+            if usage is not None:
+                made.append({**usage, "at": time.perf_counter()})
 
-    def recording_prefill(**kw: Any) -> Any:
-        done = prefill(**kw)
-        made.append(
-            {
-                "at": time.perf_counter(),
-                "kind": "main" if kw.get("messages") is not None else "suggest",
-                "prompt": done.prompt_tokens,
-                "evaluated": done.evaluated_tokens,
-            }
-        )
-        return done
-
-    client.complete, client.prefill = recording_complete, recording_prefill
+    client_log = logging.getLogger("desktop_slm.engine.client")
+    client_log.addHandler(Recorder(logging.DEBUG))
+    client_log.setLevel(logging.DEBUG)
     return made
 
 
@@ -119,6 +97,13 @@ def main() -> int:
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     parser.add_argument("--pauses", type=int, default=48)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument(
+        "--lane",
+        choices=("suggest", "main"),
+        default="suggest",
+        help="main: as before the suggestion lane (suggestions on Generate's context, "
+        "nothing prepared ahead)",
+    )
     args = parser.parse_args()
 
     home = Path(tempfile.mkdtemp(prefix="suggest-bench-"))
@@ -126,7 +111,12 @@ def main() -> int:
     (home / "config").mkdir(parents=True)
     (home / "config" / "settings.json").write_text(json.dumps({}), encoding="utf-8")
 
+    from desktop_slm.tools import predict
     from desktop_slm.ui.app import create_window
+
+    predict.LANE = args.lane
+    if args.lane == "main":
+        predict.LOOKAHEAD = -(10**9)  # next_prompt() never near: nothing prepared ahead
 
     app = QApplication(sys.argv[:1])
     window = create_window(model=str(args.model))
@@ -181,7 +171,7 @@ def main() -> int:
 
     suggestion._timer.timeout.connect(on_ask)
     window.bridge.suggested.connect(on_suggested)
-    requests = record_requests(window.bridge.client)
+    requests = record_requests()
 
     rng = random.Random(args.seed)
     words = EMAIL.split(" ")
@@ -213,7 +203,8 @@ def main() -> int:
         tickets = [t for t, at in asked.items() if at >= last_key]
         ticket = tickets[-1] if tickets else 0
         start, end = asked.get(ticket, last_key), final.get(ticket, last_key + hold / 1000)
-        made = [r for r in requests if start <= r["at"] <= end and r["kind"] != "main"]
+        # The suggestion's own requests (the tab's chat prefill is pushed aside meanwhile).
+        made = [r for r in requests if start <= r["at"] <= end and r["op"] != "prefill chat"]
         pauses.append(
             {
                 "hold_ms": hold,
@@ -239,6 +230,7 @@ def main() -> int:
     stalls = [p["stall_ms"] for p in pauses]
     summary = {
         "model": args.model.name,
+        "lane": args.lane,
         "pauses": len(pauses),
         "shown": len(shown),
         "first_words_ms": {"p50": statistics.median(first_ms), "p95": percentile(first_ms, 0.95)},
@@ -260,9 +252,13 @@ def main() -> int:
         "cores": os.cpu_count(),
         "pause_details": pauses,
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(summary, indent=1, ensure_ascii=False), encoding="utf-8")
-    print(f"model {summary['model']}, {len(pauses)} pauses, a suggestion shown in {len(shown)}")
+    results = RESULTS if args.lane == "suggest" else RESULTS.with_name(f"{RESULTS.stem}_main.json")
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text(json.dumps(summary, indent=1, ensure_ascii=False), encoding="utf-8")
+    print(
+        f"model {summary['model']}, suggestions on the {args.lane} lane, {len(pauses)} pauses, "
+        f"a suggestion shown in {len(shown)} ({summary['cold_shown']} with a cold prompt)"
+    )
     print("| from the pause (request sent) to | p50 ms | p95 ms |")
     print("|---|---|---|")
     for key, what in (
@@ -278,7 +274,7 @@ def main() -> int:
             f"p95 {figures['p95']:.0f} ms"
         )
     print(f"longest event-loop stall while suggesting: {summary['longest_stall_ms']:.1f} ms")
-    print(f"load average {summary['load_average']}; details in {RESULTS}")
+    print(f"load average {summary['load_average']}; details in {results}")
     return 0
 
 

@@ -158,3 +158,16 @@ def test_the_lane_shares_the_weights_and_goes_with_its_model(
     _, lane = collect(engine.complete("The harbour of the old town", SHORT, lane="suggest"))
     assert lane.text == main.text
     assert lane.text.strip()
+
+
+def test_suggestions_in_two_text_boxes_keep_both_prompts_cached(
+    engine: EngineClient, smollm2_path: Path
+) -> None:
+    engine.load(smollm2_path, n_ctx=2048, n_threads=1)
+    notes = "Notes for the call with Anna: the release moves to Friday because the vendor"
+    collect(engine.complete(TEXT, SHORT, lane="suggest"))
+    collect(engine.complete(notes, SHORT, lane="suggest"))
+    _, back = collect(engine.complete(TEXT + " The", SHORT, lane="suggest"))
+    assert back.cached_prompt_tokens >= back.prompt_tokens - 3
+    _, again = collect(engine.complete(notes + " needs", SHORT, lane="suggest"))
+    assert again.cached_prompt_tokens >= again.prompt_tokens - 3

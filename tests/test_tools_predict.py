@@ -15,6 +15,7 @@ from desktop_slm.engine.protocol import Completion, SamplingOptions, TokenEvent
 from desktop_slm.tools import predict
 from desktop_slm.tools.predict import clean_continuation, continuation_prompt, wants_suggestion
 from tests.test_cli import error_lines, parse_one_json_object, run_cli
+from tests.test_engine import collect
 from tests.test_tools_jobs import FakeEngine
 
 LONG = " ".join(f"Sentence {i} says the ferry leaves the harbour at nine." for i in range(80))
@@ -219,6 +220,29 @@ def test_the_real_model_continues_a_sentence_repeatably_and_reuses_its_cache(
     assert done.cached_prompt_tokens > 0.8 * done.prompt_tokens  # type: ignore[union-attr]
 
 
+def test_the_prompt_a_move_goes_to_is_known_before_the_move() -> None:
+    text = "Dear Anna,"
+    ahead_at: dict[str, int] = {}  # what next_prompt said, and when it first said it
+    moves = 0
+    start = 0
+    for index, char in enumerate(LONG[:2500]):
+        text += char
+        prompt = continuation_prompt(text)
+        new_start = len(text.rstrip(" ")) - len(prompt)
+        if new_start != start and len(text) > predict.PROMPT_CHARS:
+            moves += 1
+            known = [ahead for ahead in ahead_at if prompt.startswith(ahead)]
+            assert known, f"the move at {len(text)} characters was not foreseen"
+            assert index - ahead_at[known[0]] <= predict.LOOKAHEAD + 1  # foreseen near it
+        start = new_start
+        ahead = predict.next_prompt(text)
+        if ahead is not None:
+            assert text.rstrip().endswith(ahead)
+            ahead_at.setdefault(ahead[:40], index)
+    assert moves >= 8
+    assert predict.next_prompt("Dear Anna, thanks for the review.") is None  # far from a move
+
+
 class StopAfterFirstPiece:
     """The real engine; the user types on once the first piece of the prompt is evaluated."""
 
@@ -303,3 +327,26 @@ def test_run_continue_says_what_is_wrong_in_one_sentence(
     lines = error_lines(proc)
     assert any(message in line for line in lines), lines
     assert proc.stdout == ""
+
+
+def test_the_next_prompt_window_is_prepared_beside_the_current_one(
+    engine: EngineClient, smollm2_path: Path
+) -> None:
+    engine.load(smollm2_path, n_ctx=2048, n_threads=1)
+    # Just before the prompt's start moves: the next window is prepared ahead.
+    text = LONG[: 2 * predict.PROMPT_GRID + predict.PROMPT_CHARS - 40].rstrip()
+    assert predict.next_prompt(text) is not None
+    assert predict.continue_text(engine, text)
+    predict.prepare_next(engine, text)
+
+    # Typing on, before the move: the current window is still cached ...
+    before = continuation_prompt(text + " and")
+    _, done = collect(engine.complete(before, predict.sampling(2), lane="suggest"))
+    assert done.prompt_tokens - done.cached_prompt_tokens <= 4
+    # ... and after it, the first request finds the new window cached too.
+    after = text + " and then the ferry waits for the bus from the station again"
+    moved = continuation_prompt(after)
+    assert not moved.startswith(before[:50])  # the start did move
+    _, done = collect(engine.complete(moved, predict.sampling(2), lane="suggest"))
+    assert done.prompt_tokens > 60
+    assert done.prompt_tokens - done.cached_prompt_tokens <= 16  # the words typed since

@@ -576,7 +576,7 @@ class EngineClient:
                 event = {"cancelled": True}  # stuck and killed: a fresh worker comes next
             finally:
                 self._current_id = None
-        _log_usage("prefill", event, lane)
+        _log_usage("prefill" if messages is None else "prefill chat", event, lane)
         return Prefilled(
             prompt_tokens=int(event.get("prompt_tokens", 0)),
             evaluated_tokens=int(event.get("evaluated_tokens", 0)),

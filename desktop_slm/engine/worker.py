@@ -24,7 +24,8 @@ from typing import IO, Any
 from desktop_slm.engine import protocol
 from desktop_slm.engine.cpu_load import OtherLoad, choose_threads
 from desktop_slm.engine.grammar_sampling import GrammarParseError, GrammarSampler, generate
-from desktop_slm.engine.lanes import LANES, SUGGEST_N_CTX, SuggestionLane
+from desktop_slm.engine.lanes import LANES, SUGGEST_N_CTX, SuggestionLane, fit
+from desktop_slm.engine.lanes import common_prefix as _common_prefix
 from desktop_slm.engine.protocol import SamplingOptions
 from desktop_slm.engine.template_guard import (
     RenderCancelled,
@@ -315,9 +316,10 @@ class Worker:
                     self._cpu_load.value,
                 )
                 llama_cpp.llama_set_n_threads(llama._ctx.ctx, wanted, wanted)
-                if self._suggest is not None:  # both contexts follow the machine's load
-                    other = self._llama if llama is self._suggest.llama else self._suggest.llama
-                    llama_cpp.llama_set_n_threads(other._ctx.ctx, wanted, wanted)
+                if self._suggest is not None:  # every context follows the machine's load
+                    self._suggest.set_threads(wanted)
+                    for other in [self._llama, *self._suggest.contexts]:
+                        llama_cpp.llama_set_n_threads(other._ctx.ctx, wanted, wanted)
                 self._threads_now = wanted
         return self._threads_now
 
@@ -326,23 +328,30 @@ class Worker:
             raise _UserError("no_model", "No model is loaded. Choose a model first.")
         return self._llama
 
-    def _lane_llama(self, request: dict[str, Any]) -> Any:
-        """The context ``request`` runs on: the main one, or the suggestion lane's.
+    def _lane_llama(self, request: dict[str, Any], prompt: list[int]) -> Any:
+        """The context ``request`` (with ``prompt``) runs on: the main one, or a suggestion one.
 
-        The suggestion lane is made on its first request and freed with the model.
+        The suggestion lane's contexts are made when first needed and freed with the model.
         """
-        import llama_cpp
-
         llama = self._require_model()
         lane = request.get("lane") or "main"
         if lane not in LANES:
             raise _UserError("protocol", f"Unknown engine lane {lane!r}.")
         if lane == "main":
             return llama
+        return self._suggestion_lane().context_for(prompt)
+
+    def _suggestion_lane(self) -> SuggestionLane:
+        import llama_cpp
+
         if self._suggest is None:
-            self._suggest = SuggestionLane(llama, n_ctx=SUGGEST_N_CTX, n_threads=self._threads_now)
-            self._abort.install(llama_cpp, self._suggest.ctx)
-        return self._suggest.llama
+            self._suggest = SuggestionLane(
+                self._require_model(),
+                n_ctx=SUGGEST_N_CTX,
+                n_threads=self._threads_now,
+                prepare=lambda made: self._abort.install(llama_cpp, made._ctx.ctx),
+            )
+        return self._suggest
 
     def _count_tokens(self, request: dict[str, Any]) -> None:
         llama = self._require_model()
@@ -448,12 +457,12 @@ class Worker:
         """
         import llama_cpp
 
-        llama = self._lane_llama(request)
         try:
             prompt = self._prompt_tokens(request)
         except _Cancelled:
             self._emit_cancelled_before_prompt(request["id"])
             return
+        llama = self._lane_llama(request, prompt)
         if len(prompt) >= llama.n_ctx():
             self.emit({"event": "result", "id": request["id"], "evaluated_tokens": 0})
             return  # the real request will say what is wrong
@@ -486,7 +495,6 @@ class Worker:
     def _generate(self, request: dict[str, Any]) -> None:
         import llama_cpp
 
-        llama = self._lane_llama(request)
         request_id = request["id"]
         options = SamplingOptions.from_wire(request)
         try:
@@ -494,8 +502,9 @@ class Worker:
         except _Cancelled:
             self._emit_cancelled_before_prompt(request_id)
             return
-        if self._suggest is not None and llama is self._suggest.llama:
-            prompt = self._suggest.fit(prompt, options.max_tokens)
+        if request.get("lane") == "suggest":  # a suggestion continues the end of the text
+            prompt = fit(prompt, self._suggestion_lane().n_ctx, options.max_tokens)
+        llama = self._lane_llama(request, prompt)
         n_ctx = llama.n_ctx()
         if len(prompt) >= n_ctx:
             raise _UserError(
@@ -667,15 +676,6 @@ class _UserError(Exception):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
-
-
-def _common_prefix(a: Any, b: list[int]) -> int:
-    count = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        count += 1
-    return count
 
 
 def _token_bytes(llama_cpp: Any, vocab: Any, token: int) -> bytes:

@@ -57,6 +57,12 @@ WARM_STEP = 150
 finished pieces in the cache and the next one goes on from there. A cold prompt
 evaluated whole would be lost to every keystroke that comes sooner than it takes."""
 
+LOOKAHEAD = 150
+"""Once the text is this close to where the prompt's start moves next (a pause or two of
+typing), :func:`prepare_next` evaluates the prompt it moves to, after a suggestion is
+shown, in a context of its own: the first suggestion after the move then finds it cached
+instead of reading some 400 characters cold."""
+
 PARTIAL_WORDS = 2
 """A suggestion being written is shown once it has this many whole words."""
 
@@ -92,12 +98,36 @@ def continuation_prompt(text: str) -> str:
     text = text.rstrip(" \t")
     if len(text) <= PROMPT_CHARS:
         return text
-    over = len(text) - PROMPT_CHARS
-    start = -(-over // PROMPT_GRID) * PROMPT_GRID  # the next grid line at or after `over`
+    start = _grid_start(len(text))
     space = re.search(r"\s+", text[start:])
     if space is None or start + space.end() >= len(text):
         return text[start:]  # one enormous word: keep its end
     return text[start + space.end() :]
+
+
+def _grid_start(length: int) -> int:
+    """Where the prompt of a text of ``length`` characters starts: the first grid line
+    that leaves at most :data:`PROMPT_CHARS` characters after it."""
+    over = length - PROMPT_CHARS
+    return max(0, -(-over // PROMPT_GRID) * PROMPT_GRID)
+
+
+def next_prompt(text: str) -> str | None:
+    """What the prompt will start with once the user has typed on past the next move.
+
+    The prompt's start moves to the next grid line when the text grows past
+    :data:`PROMPT_CHARS` characters after the current one; then the prompt starts after
+    the first whitespace behind that line, which is already typed. None while the move
+    is more than :data:`LOOKAHEAD` characters away, or without whitespace to start at.
+    """
+    text = text.rstrip(" \t")
+    start = _grid_start(len(text)) + PROMPT_GRID
+    if len(text) + LOOKAHEAD <= start + PROMPT_CHARS - PROMPT_GRID:
+        return None
+    space = re.search(r"\s+", text[start:])
+    if space is None:
+        return None
+    return text[start + space.end() :].rstrip() or None
 
 
 def wants_suggestion(text: str) -> bool:
@@ -243,6 +273,20 @@ def warm_points(prompt: str) -> list[int]:
         if not points or space > points[-1]:
             points.append(space)
     return points
+
+
+def prepare_next(engine: object, text: str, stop: threading.Event | None = None) -> None:
+    """Evaluate ahead what the suggestions' prompt will start with once it moves on.
+
+    For an engine that can prefill, and only near a move (:func:`next_prompt`). The
+    suggestion lane keeps it in a context of its own, beside the current prompt's.
+    ``stop`` (set, then ``engine.cancel()``) ends it; the finished pieces stay cached.
+    """
+    ahead = next_prompt(text)
+    if ahead is None or not isinstance(engine, Prefilling):
+        return
+    if _warm_up(engine, ahead, stop) and not (stop is not None and stop.is_set()):
+        engine.prefill(prompt=ahead, stop=stop, lane=LANE)
 
 
 def _warm_up(engine: object, prompt: str, stop: threading.Event | None) -> bool:
