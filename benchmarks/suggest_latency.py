@@ -203,8 +203,6 @@ def main() -> int:
         tickets = [t for t, at in asked.items() if at >= last_key]
         ticket = tickets[-1] if tickets else 0
         start, end = asked.get(ticket, last_key), final.get(ticket, last_key + hold / 1000)
-        # The suggestion's own requests (the tab's chat prefill is pushed aside meanwhile).
-        made = [r for r in requests if start <= r["at"] <= end and r["op"] != "prefill chat"]
         pauses.append(
             {
                 "hold_ms": hold,
@@ -214,12 +212,19 @@ def main() -> int:
                 "final_ms": (final[ticket] - asked[ticket]) * 1000 if ticket in final else None,
                 "stall_ms": max((gap * 1000 for at, gap in gaps if start <= at <= end), default=0),
                 "suggestion": suggestion.text,
-                "evaluated_tokens": sum(r["evaluated"] for r in made),
-                "prompt_tokens": max((r["prompt"] for r in made), default=0),
+                "from": start,
             }
         )
 
     heartbeat.stop()
+    # A pause's requests are logged when they end, which for one cut short by the next
+    # keystroke is during the next burst: each pause owns what ends before the next asks.
+    # The tab's chat prefill (pushed aside by the suggestion) is not the suggestion's.
+    ends = [p.pop("from") for p in pauses] + [float("inf")]
+    for pause, start, end in zip(pauses, ends, ends[1:], strict=False):
+        made = [r for r in requests if start <= r["at"] < end and r["op"] != "prefill chat"]
+        pause["evaluated_tokens"] = sum(r["evaluated"] for r in made)
+        pause["prompt_tokens"] = max((r["prompt"] for r in made), default=0)
     window.close()
     app.processEvents()
 
@@ -233,12 +238,10 @@ def main() -> int:
         "lane": args.lane,
         "pauses": len(pauses),
         "shown": len(shown),
-        "first_words_ms": {"p50": statistics.median(first_ms), "p95": percentile(first_ms, 0.95)},
-        "finished_ms": {"p50": statistics.median(final_ms), "p95": percentile(final_ms, 0.95)},
-        "first_words_from_last_key_ms": {
-            "p50": statistics.median(from_key),
-            "p95": percentile(from_key, 0.95),
-        },
+        # On a machine too busy for any suggestion within a pause these are all 0 (n: 0).
+        "first_words_ms": summary_of(first_ms),
+        "finished_ms": summary_of(final_ms),
+        "first_words_from_last_key_ms": summary_of(from_key),
         "cold_shown": sum(1 for p in shown if p["evaluated_tokens"] > COLD_TOKENS),
         "first_words_warm_ms": summary_of(
             [p["first_ms"] for p in shown if p["evaluated_tokens"] <= COLD_TOKENS]
@@ -248,6 +251,9 @@ def main() -> int:
         ),
         "longest_stall_ms": max(stalls),
         "stall_p95_ms": percentile(stalls, 0.95),
+        "cancelled_while_reading_prompt": sum(
+            1 for r in requests if r.get("cancelled_during") == "prompt"
+        ),
         "load_average": os.getloadavg(),
         "cores": os.cpu_count(),
         "pause_details": pauses,

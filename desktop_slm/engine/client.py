@@ -112,14 +112,23 @@ def _log_usage(op: str, event: dict[str, Any], lane: str) -> None:
     prompt = int(event.get("prompt_tokens", 0))
     cached = int(event.get("cached_prompt_tokens", 0))
     evaluated = int(event.get("evaluated_tokens", prompt - cached))
-    usage = {"op": op, "lane": lane, "prompt": prompt, "evaluated": evaluated, "cached": cached}
+    during = event.get("cancelled_during") or ("prompt" if event.get("cancelled") else None)
+    usage = {
+        "op": op,
+        "lane": lane,
+        "prompt": prompt,
+        "evaluated": evaluated,
+        "cached": cached,
+        "cancelled_during": during,
+    }
     log.debug(
-        "%s on the %s lane: %d prompt tokens, %d evaluated, %d from the cache",
+        "%s on the %s lane: %d prompt tokens, %d to evaluate, %d from the cache%s",
         op,
         lane,
         prompt,
         evaluated,
         cached,
+        f" (cancelled during the {during})" if during else "",
         extra={"engine_usage": usage},
     )
 
