@@ -11,7 +11,7 @@ and the request is sent) to the first grey words on screen and to the finished
 suggestion; and the same from the last keystroke. A 1 ms QTimer heartbeat measures the
 longest gap of the event loop while a suggestion is asked for and written.
 
-    python -m benchmarks.suggest_latency [--model PATH] [--pauses 48] [--seed 13]
+    python -m benchmarks.suggest_latency [--model PATH] [--pauses 48] [--seed 13] [--lane main]
 
 Prints a table and writes ``benchmarks/results/suggest_latency.json``.
 """
@@ -63,11 +63,47 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[int(rank) - 1]
 
 
+COLD_TOKENS = 40
+"""A suggestion that had to evaluate more prompt tokens than this found its prompt cold
+(typing on between two pauses adds 5-30 tokens)."""
+
+
+def summary_of(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {"n": 0, "p50": 0.0, "p95": 0.0}
+    return {"n": len(values), "p50": statistics.median(values), "p95": percentile(values, 0.95)}
+
+
+def record_requests() -> list[dict[str, Any]]:
+    """Every engine request's prompt figures, from the client's debug log, with the time."""
+    import logging
+
+    made: list[dict[str, Any]] = []
+
+    class Recorder(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            usage = getattr(record, "engine_usage", None)
+            if usage is not None:
+                made.append({**usage, "at": time.perf_counter()})
+
+    client_log = logging.getLogger("desktop_slm.engine.client")
+    client_log.addHandler(Recorder(logging.DEBUG))
+    client_log.setLevel(logging.DEBUG)
+    return made
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     parser.add_argument("--pauses", type=int, default=48)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument(
+        "--lane",
+        choices=("suggest", "main"),
+        default="suggest",
+        help="main: as before the suggestion lane (suggestions on Generate's context, "
+        "nothing prepared ahead)",
+    )
     args = parser.parse_args()
 
     home = Path(tempfile.mkdtemp(prefix="suggest-bench-"))
@@ -75,7 +111,12 @@ def main() -> int:
     (home / "config").mkdir(parents=True)
     (home / "config" / "settings.json").write_text(json.dumps({}), encoding="utf-8")
 
+    from desktop_slm.tools import predict
     from desktop_slm.ui.app import create_window
+
+    predict.LANE = args.lane
+    if args.lane == "main":
+        predict.LOOKAHEAD = -(10**9)  # next_prompt() never near: nothing prepared ahead
 
     app = QApplication(sys.argv[:1])
     window = create_window(model=str(args.model))
@@ -130,6 +171,7 @@ def main() -> int:
 
     suggestion._timer.timeout.connect(on_ask)
     window.bridge.suggested.connect(on_suggested)
+    requests = record_requests()
 
     rng = random.Random(args.seed)
     words = EMAIL.split(" ")
@@ -170,10 +212,19 @@ def main() -> int:
                 "final_ms": (final[ticket] - asked[ticket]) * 1000 if ticket in final else None,
                 "stall_ms": max((gap * 1000 for at, gap in gaps if start <= at <= end), default=0),
                 "suggestion": suggestion.text,
+                "from": start,
             }
         )
 
     heartbeat.stop()
+    # A pause's requests are logged when they end, which for one cut short by the next
+    # keystroke is during the next burst: each pause owns what ends before the next asks.
+    # The tab's chat prefill (pushed aside by the suggestion) is not the suggestion's.
+    ends = [p.pop("from") for p in pauses] + [float("inf")]
+    for pause, start, end in zip(pauses, ends, ends[1:], strict=False):
+        made = [r for r in requests if start <= r["at"] < end and r["op"] != "prefill chat"]
+        pause["evaluated_tokens"] = sum(r["evaluated"] for r in made)
+        pause["prompt_tokens"] = max((r["prompt"] for r in made), default=0)
     window.close()
     app.processEvents()
 
@@ -184,23 +235,36 @@ def main() -> int:
     stalls = [p["stall_ms"] for p in pauses]
     summary = {
         "model": args.model.name,
+        "lane": args.lane,
         "pauses": len(pauses),
         "shown": len(shown),
-        "first_words_ms": {"p50": statistics.median(first_ms), "p95": percentile(first_ms, 0.95)},
-        "finished_ms": {"p50": statistics.median(final_ms), "p95": percentile(final_ms, 0.95)},
-        "first_words_from_last_key_ms": {
-            "p50": statistics.median(from_key),
-            "p95": percentile(from_key, 0.95),
-        },
+        # On a machine too busy for any suggestion within a pause these are all 0 (n: 0).
+        "first_words_ms": summary_of(first_ms),
+        "finished_ms": summary_of(final_ms),
+        "first_words_from_last_key_ms": summary_of(from_key),
+        "cold_shown": sum(1 for p in shown if p["evaluated_tokens"] > COLD_TOKENS),
+        "first_words_warm_ms": summary_of(
+            [p["first_ms"] for p in shown if p["evaluated_tokens"] <= COLD_TOKENS]
+        ),
+        "first_words_cold_ms": summary_of(
+            [p["first_ms"] for p in shown if p["evaluated_tokens"] > COLD_TOKENS]
+        ),
         "longest_stall_ms": max(stalls),
         "stall_p95_ms": percentile(stalls, 0.95),
+        "cancelled_while_reading_prompt": sum(
+            1 for r in requests if r.get("cancelled_during") == "prompt"
+        ),
         "load_average": os.getloadavg(),
         "cores": os.cpu_count(),
         "pause_details": pauses,
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(summary, indent=1, ensure_ascii=False), encoding="utf-8")
-    print(f"model {summary['model']}, {len(pauses)} pauses, a suggestion shown in {len(shown)}")
+    results = RESULTS if args.lane == "suggest" else RESULTS.with_name(f"{RESULTS.stem}_main.json")
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text(json.dumps(summary, indent=1, ensure_ascii=False), encoding="utf-8")
+    print(
+        f"model {summary['model']}, suggestions on the {args.lane} lane, {len(pauses)} pauses, "
+        f"a suggestion shown in {len(shown)} ({summary['cold_shown']} with a cold prompt)"
+    )
     print("| from the pause (request sent) to | p50 ms | p95 ms |")
     print("|---|---|---|")
     for key, what in (
@@ -209,8 +273,14 @@ def main() -> int:
         ("first_words_from_last_key_ms", "first words, counted from the last keystroke"),
     ):
         print(f"| {what} | {summary[key]['p50']:.0f} | {summary[key]['p95']:.0f} |")
+    for key, what in (("first_words_warm_ms", "warm"), ("first_words_cold_ms", "cold")):
+        figures = summary[key]
+        print(
+            f"first words, {what} prompts ({figures['n']}): p50 {figures['p50']:.0f} ms, "
+            f"p95 {figures['p95']:.0f} ms"
+        )
     print(f"longest event-loop stall while suggesting: {summary['longest_stall_ms']:.1f} ms")
-    print(f"load average {summary['load_average']}; details in {RESULTS}")
+    print(f"load average {summary['load_average']}; details in {results}")
     return 0
 
 

@@ -46,6 +46,7 @@ class Request:
     messages: list[dict[str, str]]
     prompt: str
     options: SamplingOptions
+    lane: str = "main"
 
     @property
     def system(self) -> str:
@@ -99,8 +100,9 @@ class FakeEngine:
         options: SamplingOptions | None = None,
         *,
         on_progress: ProgressCallback | None = None,
+        lane: str = "main",
     ) -> Iterator[TokenEvent | Completion]:
-        return self._run(Request("complete", [], prompt, options or SamplingOptions()))
+        return self._run(Request("complete", [], prompt, options or SamplingOptions(), lane))
 
     def cancel(self) -> None:
         self._cancelled.set()

@@ -15,6 +15,7 @@ from desktop_slm.engine.protocol import Completion, SamplingOptions, TokenEvent
 from desktop_slm.tools import predict
 from desktop_slm.tools.predict import clean_continuation, continuation_prompt, wants_suggestion
 from tests.test_cli import error_lines, parse_one_json_object, run_cli
+from tests.test_engine import collect
 from tests.test_tools_jobs import FakeEngine
 
 LONG = " ".join(f"Sentence {i} says the ferry leaves the harbour at nine." for i in range(80))
@@ -133,6 +134,7 @@ def test_the_request_is_greedy_short_and_ends_with_the_line() -> None:
     assert predict.continue_text(engine, text) == " keep you posted."  # type: ignore[arg-type]
     request = engine.requests[-1]
     assert request.kind == "complete"  # works for chat and base models alike
+    assert request.lane == "suggest"  # its own cache: Generate never takes it
     assert request.prompt == continuation_prompt(text)
     assert request.options.temperature == 0.0
     assert "\n" in request.options.stop
@@ -161,7 +163,7 @@ class CutEngine(FakeEngine):
     """Its answer runs out of budget in the middle of a word."""
 
     def complete(
-        self, prompt: str, options: SamplingOptions | None = None
+        self, prompt: str, options: SamplingOptions | None = None, *, lane: str = "main"
     ) -> Iterator[TokenEvent | Completion]:
         text = " the next meeting is on Wednes"
         yield TokenEvent(1, text)
@@ -212,10 +214,33 @@ def test_the_real_model_continues_a_sentence_repeatably_and_reuses_its_cache(
 
     # Typing on: the next request starts like the last one, so llama.cpp reuses it.
     longer = text + first + " Best"
-    events = list(engine.complete(continuation_prompt(longer), predict.sampling()))
+    events = list(engine.complete(continuation_prompt(longer), predict.sampling(), lane="suggest"))
     done = events[-1]
     assert done.prompt_tokens > 100  # type: ignore[union-attr]
     assert done.cached_prompt_tokens > 0.8 * done.prompt_tokens  # type: ignore[union-attr]
+
+
+def test_the_prompt_a_move_goes_to_is_known_before_the_move() -> None:
+    text = "Dear Anna,"
+    ahead_at: dict[str, int] = {}  # what next_prompt said, and when it first said it
+    moves = 0
+    start = 0
+    for index, char in enumerate(LONG[:2500]):
+        text += char
+        prompt = continuation_prompt(text)
+        new_start = len(text.rstrip(" ")) - len(prompt)
+        if new_start != start and len(text) > predict.PROMPT_CHARS:
+            moves += 1
+            known = [ahead for ahead in ahead_at if prompt.startswith(ahead)]
+            assert known, f"the move at {len(text)} characters was not foreseen"
+            assert index - ahead_at[known[0]] <= predict.LOOKAHEAD + 1  # foreseen near it
+        start = new_start
+        ahead = predict.next_prompt(text)
+        if ahead is not None:
+            assert text.rstrip().endswith(ahead)
+            ahead_at.setdefault(ahead[:40], index)
+    assert moves >= 8
+    assert predict.next_prompt("Dear Anna, thanks for the review.") is None  # far from a move
 
 
 class StopAfterFirstPiece:
@@ -224,8 +249,10 @@ class StopAfterFirstPiece:
     def __init__(self, engine: EngineClient, stop: threading.Event) -> None:
         self.engine, self.stop, self.pieces = engine, stop, 0
 
-    def prefill(self, *, prompt: str | None = None, stop: threading.Event | None = None) -> Any:
-        done = self.engine.prefill(prompt=prompt, stop=stop)
+    def prefill(
+        self, *, prompt: str | None = None, stop: threading.Event | None = None, lane: Any = "main"
+    ) -> Any:
+        done = self.engine.prefill(prompt=prompt, stop=stop, lane=lane)
         self.pieces += 1
         self.stop.set()
         return done
@@ -241,14 +268,15 @@ def test_a_cold_prompt_is_evaluated_in_pieces_that_outlive_a_keystroke(
     text = LONG + " Thanks for sending the report. I will"
     prompt = continuation_prompt(text)
     assert len(predict.warm_points(prompt)) >= 2
-    list(engine.complete("Something else entirely fills the cache.", predict.sampling(1)))
+    other = "Something else entirely fills the cache."
+    list(engine.complete(other, predict.sampling(1), lane="suggest"))
     stop = threading.Event()
     typed_on = StopAfterFirstPiece(engine, stop)
     assert predict.continue_text(typed_on, text, stop=stop) == ""  # type: ignore[arg-type]
     assert typed_on.pieces == 1
     # The next request finds the first piece in the cache.
     first_piece = engine.count_tokens(prompt[: predict.warm_points(prompt)[0]])
-    done = list(engine.complete(prompt, predict.sampling(1)))[-1]
+    done = list(engine.complete(prompt, predict.sampling(1), lane="suggest"))[-1]
     assert done.cached_prompt_tokens >= first_piece - 2  # type: ignore[union-attr]
 
 
@@ -299,3 +327,26 @@ def test_run_continue_says_what_is_wrong_in_one_sentence(
     lines = error_lines(proc)
     assert any(message in line for line in lines), lines
     assert proc.stdout == ""
+
+
+def test_the_next_prompt_window_is_prepared_beside_the_current_one(
+    engine: EngineClient, smollm2_path: Path
+) -> None:
+    engine.load(smollm2_path, n_ctx=2048, n_threads=1)
+    # Just before the prompt's start moves: the next window is prepared ahead.
+    text = LONG[: 2 * predict.PROMPT_GRID + predict.PROMPT_CHARS - 40].rstrip()
+    assert predict.next_prompt(text) is not None
+    assert predict.continue_text(engine, text)
+    predict.prepare_next(engine, text)
+
+    # Typing on, before the move: the current window is still cached ...
+    before = continuation_prompt(text + " and")
+    _, done = collect(engine.complete(before, predict.sampling(2), lane="suggest"))
+    assert done.prompt_tokens - done.cached_prompt_tokens <= 4
+    # ... and after it, the first request finds the new window cached too.
+    after = text + " and then the ferry waits for the bus from the station again"
+    moved = continuation_prompt(after)
+    assert not moved.startswith(before[:50])  # the start did move
+    _, done = collect(engine.complete(moved, predict.sampling(2), lane="suggest"))
+    assert done.prompt_tokens > 60
+    assert done.prompt_tokens - done.cached_prompt_tokens <= 16  # the words typed since

@@ -26,6 +26,7 @@ from typing import IO, TYPE_CHECKING, Any
 from desktop_slm.engine import protocol
 from desktop_slm.engine.protocol import (
     Completion,
+    Lane,
     LoadedModel,
     ProgressCallback,
     ReadProgress,
@@ -103,6 +104,35 @@ def _duration(seconds: float) -> str:
     if seconds >= 120:
         return f"{seconds / 60:g} minutes"
     return f"{seconds:g} seconds"
+
+
+def _log_usage(op: str, event: dict[str, Any], lane: str) -> None:
+    """One debug line per finished request: how much of its prompt came from the cache.
+
+    The figures are also attached as ``record.engine_usage`` (benchmarks read them).
+    """
+    prompt = int(event.get("prompt_tokens", 0))
+    cached = int(event.get("cached_prompt_tokens", 0))
+    evaluated = int(event.get("evaluated_tokens", prompt - cached))
+    during = event.get("cancelled_during") or ("prompt" if event.get("cancelled") else None)
+    usage = {
+        "op": op,
+        "lane": lane,
+        "prompt": prompt,
+        "evaluated": evaluated,
+        "cached": cached,
+        "cancelled_during": during,
+    }
+    log.debug(
+        "%s on the %s lane: %d prompt tokens, %d to evaluate, %d from the cache%s",
+        op,
+        lane,
+        prompt,
+        evaluated,
+        cached,
+        f" (cancelled during the {during})" if during else "",
+        extra={"engine_usage": usage},
+    )
 
 
 def _signal_name(returncode: int) -> str:
@@ -423,10 +453,17 @@ class EngineClient:
         options: SamplingOptions | None = None,
         *,
         on_progress: ProgressCallback | None = None,
+        lane: Lane = "main",
     ) -> Iterator[TokenEvent | Completion]:
-        """Stream a plain continuation of ``prompt`` (works for base models)."""
-        options = options or SamplingOptions()
-        return self._generate("complete", {"prompt": prompt}, options, on_progress)
+        """Stream a plain continuation of ``prompt`` (works for base models).
+
+        ``lane="suggest"`` runs it on the worker's suggestion context, whose cached
+        prompt no main request replaces (and which replaces none of theirs).
+        """
+        payload: dict[str, Any] = {"prompt": prompt}
+        if lane != "main":
+            payload["lane"] = lane
+        return self._generate("complete", payload, options or SamplingOptions(), on_progress)
 
     def _generate(
         self,
@@ -463,6 +500,7 @@ class EngineClient:
                             )
                     elif kind == "done":
                         finished = True
+                        _log_usage(op, event, payload.get("lane", "main"))
                         timings = protocol.Timings(**event.get("timings", {}))
                         yield Completion(
                             request_id=request_id,
@@ -498,19 +536,23 @@ class EngineClient:
                 if not finished:
                     # The caller stopped listening early: cancel and drain so the
                     # next request starts on a clean stream.
-                    self._abandon(request_id)
+                    final = self._abandon(request_id)
+                    if final is not None and final.get("event") == "done":
+                        _log_usage(op, final, payload.get("lane", "main"))
                 self._state("idle")
 
-    def _abandon(self, request_id: int) -> None:
+    def _abandon(self, request_id: int) -> dict[str, Any] | None:
+        """Cancel ``request_id`` and wait for its final event (None if the worker was stopped)."""
         try:
             self._send({"op": "cancel", "id": request_id})
             deadline = time.monotonic() + STOP_TIMEOUT_S
             while True:
                 event = self._next_event(timeout=max(0.1, deadline - time.monotonic()))
                 if event.get("id") == request_id and event.get("event") in protocol.FINAL_EVENTS:
-                    return
+                    return event
         except EngineError:
             self._stop_process()
+        return None
 
     def cancel(self) -> None:
         """Stop the running request (generation or prompt evaluation). Thread-safe.
@@ -543,19 +585,22 @@ class EngineClient:
         messages: list[dict[str, str]] | None = None,
         prompt: str | None = None,
         stop: threading.Event | None = None,
+        lane: Lane = "main",
     ) -> Prefilled:
         """Evaluate a chat or a plain prompt ahead of time.
 
         The next :meth:`chat` or :meth:`complete` that starts with the same tokens
         evaluates only what differs, so its first token comes almost at once.
         :meth:`cancel` stops it once it runs; ``stop`` (set, then :meth:`cancel`) also
-        stops one that has not been sent yet.
+        stops one that has not been sent yet. ``lane`` as for :meth:`complete`.
         """
         if (messages is None) == (prompt is None):
             raise ValueError("give messages or prompt, not both")
         payload: dict[str, Any] = {"messages": messages} if messages is not None else {}
         if prompt is not None:
             payload["prompt"] = prompt
+        if lane != "main":
+            payload["lane"] = lane
         with self._request_lock:
             self._ensure_model()
             request_id = self._request("prefill", **payload)
@@ -569,6 +614,7 @@ class EngineClient:
                 event = {"cancelled": True}  # stuck and killed: a fresh worker comes next
             finally:
                 self._current_id = None
+        _log_usage("prefill" if messages is None else "prefill chat", event, lane)
         return Prefilled(
             prompt_tokens=int(event.get("prompt_tokens", 0)),
             evaluated_tokens=int(event.get("evaluated_tokens", 0)),

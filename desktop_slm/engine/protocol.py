@@ -20,6 +20,11 @@ App -> worker (requests; ``id`` is a positive integer chosen by the client):
   ``chat``/``complete`` sharing the prefix evaluates only the rest. Cancellable.
   Answered by ``result`` with ``prompt_tokens``, ``evaluated_tokens``,
   ``cached_prompt_tokens`` and ``cancelled``.
+* ``lane`` (optional, on ``chat``, ``complete`` and ``prefill``): ``"main"`` (the
+  default) or ``"suggest"``. The suggestion lane is a second llama.cpp context on the
+  same loaded model with its own KV cache (1,024 tokens at most), so inline suggestions
+  and the main requests never evict each other's cached prompt; a prompt too long for
+  it keeps its end. Requests still run one at a time; ``cancel`` stops either lane
 * ``{"op": "cancel", "id"}``: stops request ``id`` (generation or prompt evaluation)
 * ``{"op": "unload", "id"}``, ``{"op": "shutdown", "id"}``
 
@@ -54,9 +59,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 PROTOCOL_VERSION = 1
+
+Lane = Literal["main", "suggest"]
+"""Which llama.cpp context of the worker a request runs on (see ``lane`` above)."""
 
 FINAL_EVENTS = frozenset({"loaded", "done", "result", "error"})
 

@@ -46,6 +46,7 @@ from urllib.parse import urlsplit, urlunsplit
 from desktop_slm.engine.gguf_check import ModelInfo
 from desktop_slm.engine.protocol import (
     Completion,
+    Lane,
     LoadedModel,
     ProgressCallback,
     SamplingOptions,
@@ -537,8 +538,12 @@ class ServerEngine:
         options: SamplingOptions | None = None,
         *,
         on_progress: ProgressCallback | None = None,
+        lane: Lane = "main",
     ) -> Iterator[TokenEvent | Completion]:
-        """Stream a plain continuation of ``prompt`` (``/v1/completions``); as :meth:`chat`."""
+        """Stream a plain continuation of ``prompt`` (``/v1/completions``); as :meth:`chat`.
+
+        ``lane`` is the local worker's: a server keeps its own prompt cache.
+        """
         return self._generate("complete", prompt, options or SamplingOptions())
 
     def _request_body(self, options: SamplingOptions) -> dict[str, Any]:
@@ -765,8 +770,10 @@ class ServerEngine:
         messages: list[dict[str, str]] | None = None,
         prompt: str | None = None,
         stop: threading.Event | None = None,
+        lane: Lane = "main",
     ) -> Prefilled:
-        """Nothing to evaluate ahead here: a server keeps its own prompt cache."""
+        """Nothing to evaluate ahead here: a server keeps its own prompt cache (for
+        every ``lane``)."""
         from desktop_slm.engine.client import Prefilled
 
         if (messages is None) == (prompt is None):

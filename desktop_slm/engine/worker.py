@@ -25,6 +25,8 @@ from desktop_slm.engine import protocol
 from desktop_slm.engine.chat_template import WRITING_CHAT_VARIABLES
 from desktop_slm.engine.cpu_load import OtherLoad, choose_threads
 from desktop_slm.engine.grammar_sampling import GrammarParseError, GrammarSampler, generate
+from desktop_slm.engine.lanes import LANES, SUGGEST_N_CTX, SuggestionLane, fit
+from desktop_slm.engine.lanes import common_prefix as _common_prefix
 from desktop_slm.engine.protocol import SamplingOptions
 from desktop_slm.engine.template_guard import (
     RenderCancelled,
@@ -63,6 +65,7 @@ class AbortFlag:
     def __init__(self) -> None:
         self._buffer = ctypes.create_string_buffer(2)
         self._event = threading.Event()
+        self._callback: Any = None
 
     def set(self) -> None:
         self._buffer[0] = b"\x01"
@@ -76,11 +79,13 @@ class AbortFlag:
         return self._event.is_set()
 
     def install(self, llama_cpp: Any, ctx: Any) -> None:
-        callback = _c_strlen_callback(llama_cpp)
-        if callback is None:  # no C library found: a slower Python callback
-            callback = llama_cpp.ggml_abort_callback(lambda _data: self._event.is_set())
-        self._callback = callback  # keep alive as long as the context
-        llama_cpp.llama_set_abort_callback(ctx, callback, ctypes.addressof(self._buffer))
+        """Make ``ctx`` poll this flag; one flag may serve several contexts."""
+        if self._callback is None:
+            callback = _c_strlen_callback(llama_cpp)
+            if callback is None:  # no C library found: a slower Python callback
+                callback = llama_cpp.ggml_abort_callback(lambda _data: self._event.is_set())
+            self._callback = callback  # alive as long as the flag: every context polls it
+        llama_cpp.llama_set_abort_callback(ctx, self._callback, ctypes.addressof(self._buffer))
 
 
 def _c_strlen_callback(llama_cpp: Any) -> Any:
@@ -105,6 +110,7 @@ class Worker:
         self._current_op = ""
         self._current_lock = threading.Lock()
         self._llama: Any = None
+        self._suggest: SuggestionLane | None = None
         self._model_path: str | None = None
         self._has_chat_template = False
         self._formatter: Any = None
@@ -223,6 +229,9 @@ class Worker:
 
     # ------------------------------------------------------------------ ops
     def _unload(self) -> None:
+        if self._suggest is not None:
+            self._suggest.close()  # its context goes before the model it uses
+            self._suggest = None
         if self._llama is not None:
             self._llama.close()
         self._llama = None
@@ -313,6 +322,10 @@ class Worker:
                     self._cpu_load.value,
                 )
                 llama_cpp.llama_set_n_threads(llama._ctx.ctx, wanted, wanted)
+                if self._suggest is not None:  # every context follows the machine's load
+                    self._suggest.set_threads(wanted)
+                    for other in [self._llama, *self._suggest.contexts]:
+                        llama_cpp.llama_set_n_threads(other._ctx.ctx, wanted, wanted)
                 self._threads_now = wanted
         return self._threads_now
 
@@ -320,6 +333,31 @@ class Worker:
         if self._llama is None:
             raise _UserError("no_model", "No model is loaded. Choose a model first.")
         return self._llama
+
+    def _lane_llama(self, request: dict[str, Any], prompt: list[int]) -> Any:
+        """The context ``request`` (with ``prompt``) runs on: the main one, or a suggestion one.
+
+        The suggestion lane's contexts are made when first needed and freed with the model.
+        """
+        llama = self._require_model()
+        lane = request.get("lane") or "main"
+        if lane not in LANES:
+            raise _UserError("protocol", f"Unknown engine lane {lane!r}.")
+        if lane == "main":
+            return llama
+        return self._suggestion_lane().context_for(prompt)
+
+    def _suggestion_lane(self) -> SuggestionLane:
+        import llama_cpp
+
+        if self._suggest is None:
+            self._suggest = SuggestionLane(
+                self._require_model(),
+                n_ctx=SUGGEST_N_CTX,
+                n_threads=self._threads_now,
+                prepare=lambda made: self._abort.install(llama_cpp, made._ctx.ctx),
+            )
+        return self._suggest
 
     def _count_tokens(self, request: dict[str, Any]) -> None:
         llama = self._require_model()
@@ -451,12 +489,12 @@ class Worker:
         """
         import llama_cpp
 
-        llama = self._require_model()
         try:
             prompt = self._prompt_tokens(request)
         except _Cancelled:
             self._emit_cancelled_before_prompt(request["id"])
             return
+        llama = self._lane_llama(request, prompt)
         if len(prompt) >= llama.n_ctx():
             self.emit({"event": "result", "id": request["id"], "evaluated_tokens": 0})
             return  # the real request will say what is wrong
@@ -489,7 +527,6 @@ class Worker:
     def _generate(self, request: dict[str, Any]) -> None:
         import llama_cpp
 
-        llama = self._require_model()
         request_id = request["id"]
         options = SamplingOptions.from_wire(request)
         try:
@@ -497,6 +534,9 @@ class Worker:
         except _Cancelled:
             self._emit_cancelled_before_prompt(request_id)
             return
+        if request.get("lane") == "suggest":  # a suggestion continues the end of the text
+            prompt = fit(prompt, self._suggestion_lane().n_ctx, options.max_tokens)
+        llama = self._lane_llama(request, prompt)
         n_ctx = llama.n_ctx()
         if len(prompt) >= n_ctx:
             raise _UserError(
@@ -671,15 +711,6 @@ class _UserError(Exception):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
-
-
-def _common_prefix(a: Any, b: list[int]) -> int:
-    count = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        count += 1
-    return count
 
 
 def _token_bytes(llama_cpp: Any, vocab: Any, token: int) -> bytes:

@@ -2,9 +2,11 @@
 
 The model gets a plain continuation request (``complete``) of the last part of the text,
 which works for chat and base models alike: a suggestion continues the user's own words,
-it is not an answer to them. The prompt starts at a stable place (a word boundary on a
-fixed grid of characters), so while the user types on, each request begins with the same
-text as the one before and llama.cpp reuses its cached prefix.
+it is not an answer to them. It runs on the engine's suggestion lane (its own llama.cpp
+context), so the main requests and the suggestions keep their cached prompts apart. The
+prompt starts at a stable place (a word boundary on a fixed grid of characters), so while
+the user types on, each request begins with the same text as the one before and
+llama.cpp reuses its cached prefix.
 
 :func:`clean_continuation` makes what the model wrote fit to be shown after the cursor:
 at most ``words`` words, on the current line, up to the end of the sentence, without
@@ -19,7 +21,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from desktop_slm.engine.protocol import SamplingOptions, TokenEvent
+from desktop_slm.engine.protocol import Lane, SamplingOptions, TokenEvent
 
 if TYPE_CHECKING:
     from desktop_slm.engine.client import Prefilled
@@ -31,8 +33,13 @@ class Prefilling(Protocol):
     """An engine that can evaluate a prompt ahead of time (``EngineClient`` can)."""
 
     def prefill(
-        self, *, prompt: str | None = None, stop: threading.Event | None = None
+        self, *, prompt: str | None = None, stop: threading.Event | None = None, lane: Lane = "main"
     ) -> Prefilled: ...
+
+
+LANE: Lane = "suggest"
+"""Suggestions run on the engine's own suggestion context: a Generate or the tab's
+prepared answer never replaces their cached prompt, nor they the tab's."""
 
 
 DEFAULT_WORDS = 12
@@ -49,6 +56,12 @@ WARM_STEP = 150
 (each kept once done), so a request cancelled by the next keystroke still leaves its
 finished pieces in the cache and the next one goes on from there. A cold prompt
 evaluated whole would be lost to every keystroke that comes sooner than it takes."""
+
+LOOKAHEAD = 150
+"""Once the text is this close to where the prompt's start moves next (a pause or two of
+typing), :func:`prepare_next` evaluates the prompt it moves to, after a suggestion is
+shown, in a context of its own: the first suggestion after the move then finds it cached
+instead of reading some 400 characters cold."""
 
 PARTIAL_WORDS = 2
 """A suggestion being written is shown once it has this many whole words."""
@@ -85,12 +98,36 @@ def continuation_prompt(text: str) -> str:
     text = text.rstrip(" \t")
     if len(text) <= PROMPT_CHARS:
         return text
-    over = len(text) - PROMPT_CHARS
-    start = -(-over // PROMPT_GRID) * PROMPT_GRID  # the next grid line at or after `over`
+    start = _grid_start(len(text))
     space = re.search(r"\s+", text[start:])
     if space is None or start + space.end() >= len(text):
         return text[start:]  # one enormous word: keep its end
     return text[start + space.end() :]
+
+
+def _grid_start(length: int) -> int:
+    """Where the prompt of a text of ``length`` characters starts: the first grid line
+    that leaves at most :data:`PROMPT_CHARS` characters after it."""
+    over = length - PROMPT_CHARS
+    return max(0, -(-over // PROMPT_GRID) * PROMPT_GRID)
+
+
+def next_prompt(text: str) -> str | None:
+    """What the prompt will start with once the user has typed on past the next move.
+
+    The prompt's start moves to the next grid line when the text grows past
+    :data:`PROMPT_CHARS` characters after the current one; then the prompt starts after
+    the first whitespace behind that line, which is already typed. None while the move
+    is more than :data:`LOOKAHEAD` characters away, or without whitespace to start at.
+    """
+    text = text.rstrip(" \t")
+    start = _grid_start(len(text)) + PROMPT_GRID
+    if len(text) + LOOKAHEAD <= start + PROMPT_CHARS - PROMPT_GRID:
+        return None
+    space = re.search(r"\s+", text[start:])
+    if space is None:
+        return None
+    return text[start + space.end() :].rstrip() or None
 
 
 def wants_suggestion(text: str) -> bool:
@@ -179,7 +216,7 @@ def continue_text(
     raw = shown = ""
     if not _warm_up(engine, prompt, stop):
         return ""
-    events = engine.complete(prompt, sampling(words))
+    events = engine.complete(prompt, sampling(words), lane=LANE)
     try:
         for event in events:
             if stop is not None and stop.is_set():
@@ -238,6 +275,20 @@ def warm_points(prompt: str) -> list[int]:
     return points
 
 
+def prepare_next(engine: object, text: str, stop: threading.Event | None = None) -> None:
+    """Evaluate ahead what the suggestions' prompt will start with once it moves on.
+
+    For an engine that can prefill, and only near a move (:func:`next_prompt`). The
+    suggestion lane keeps it in a context of its own, beside the current prompt's.
+    ``stop`` (set, then ``engine.cancel()``) ends it; the finished pieces stay cached.
+    """
+    ahead = next_prompt(text)
+    if ahead is None or not isinstance(engine, Prefilling):
+        return
+    if _warm_up(engine, ahead, stop) and not (stop is not None and stop.is_set()):
+        engine.prefill(prompt=ahead, stop=stop, lane=LANE)
+
+
 def _warm_up(engine: object, prompt: str, stop: threading.Event | None) -> bool:
     """Evaluate ``prompt`` piece by piece (quick when cached); False when stopped."""
     if not isinstance(engine, Prefilling):
@@ -245,6 +296,6 @@ def _warm_up(engine: object, prompt: str, stop: threading.Event | None) -> bool:
     for end in warm_points(prompt):
         if stop is not None and stop.is_set():
             return False
-        if engine.prefill(prompt=prompt[:end], stop=stop).cancelled:
+        if engine.prefill(prompt=prompt[:end], stop=stop, lane=LANE).cancelled:
             return False
     return True

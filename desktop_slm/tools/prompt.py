@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from desktop_slm.engine.protocol import (
     Completion,
+    Lane,
     ProgressCallback,
     SamplingOptions,
     TokenEvent,
@@ -39,6 +40,7 @@ class TextEngine(Protocol):
         options: SamplingOptions | None = None,
         *,
         on_progress: ProgressCallback | None = None,
+        lane: Lane = "main",
     ) -> Iterator[TokenEvent | Completion]: ...
 
     def count_tokens(self, text: str) -> int: ...
@@ -85,8 +87,6 @@ def stream(
     the streamed tokens, not in the final ``Completion.text``. ``on_progress`` hears
     how far the model has read a long prompt.
     """
-    # Only asked for when wanted, so an engine without reading progress still fits.
-    progress = {} if on_progress is None else {"on_progress": on_progress}
     active = client.active_model
     if active is not None and active.info.is_base_model:
         stops = tuple(dict.fromkeys((*options.stop, *prompt.completion_stop)))
@@ -96,10 +96,10 @@ def stream(
             grammar=prompt.completion_grammar,
             grammar_until=prompt.grammar_until,
         )
-        events = client.complete(prompt.completion_prompt, sent, **progress)
+        events = client.complete(prompt.completion_prompt, sent, on_progress=on_progress)
         return _without_thinking(_prefixed(events, prompt.completion_prefix))
     shaped = replace(options, grammar=prompt.grammar, grammar_until=prompt.grammar_until)
-    chat = client.chat([dict(m) for m in prompt.messages], shaped, **progress)
+    chat = client.chat([dict(m) for m in prompt.messages], shaped, on_progress=on_progress)
     return _without_thinking(_prefixed(chat, prompt.chat_prefix))
 
 

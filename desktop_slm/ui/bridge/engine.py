@@ -196,6 +196,8 @@ class EngineBridge(QObject):
                 )
                 if not stop.is_set():
                     self._emit(self.suggested, ticket, continuation, True)
+                    # While the user reads it: the prompt the next suggestions move to.
+                    predict.prepare_next(self._client, text, stop)
             finally:
                 self._let_go()
 
