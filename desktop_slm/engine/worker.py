@@ -21,7 +21,7 @@ import time
 from collections.abc import Generator
 from typing import IO, Any
 
-from desktop_slm.engine import protocol
+from desktop_slm.engine import lookup, protocol
 from desktop_slm.engine.cpu_load import OtherLoad, choose_threads
 from desktop_slm.engine.grammar_sampling import GrammarParseError, GrammarSampler, generate
 from desktop_slm.engine.protocol import SamplingOptions
@@ -106,6 +106,8 @@ class Worker:
         self._max_threads = 1
         self._threads_now = 1
         self._cpu_load: OtherLoad | None = None
+        self._lookup: dict[str, lookup.LookupPolicy] = {}
+        """Per model file: whether prompt-lookup drafting pays (see engine/lookup.py)."""
 
     # ------------------------------------------------------------------ I/O
     def emit(self, message: dict[str, Any]) -> None:
@@ -542,10 +544,26 @@ class Worker:
                 batch_tokens = 0
                 last_sent = now
 
+        drafting = self._drafting(options)
+
+        def free(tokens: list[int]) -> Generator[int, None, None]:
+            if drafting is None:
+                plain: Generator[int, None, None] = llama.generate(tokens, **sampling)
+                return plain
+            policy, stats = drafting
+            return lookup.generate(
+                llama,
+                tokens,
+                sampling,
+                stats,
+                max_tokens=max_tokens - completion_tokens,
+                plain_s_per_token=policy.plain_s_per_token,
+            )
+
         def tokens() -> Generator[int, None, None]:
             """The answer's tokens; free of the grammar once its head is written."""
             if constrained is None:
-                yield from llama.generate(prompt, **sampling)
+                yield from free(prompt)
                 return
             head = options.grammar_until
             answer: list[int] = []
@@ -565,7 +583,7 @@ class Worker:
             finally:
                 generator.close()
             # The same prompt and answer so far: llama.cpp reuses all but the last token.
-            yield from llama.generate(prompt + answer, **sampling)
+            yield from free(prompt + answer)
 
         try:
             generator = tokens()
@@ -605,8 +623,13 @@ class Worker:
         prompt_s = (first_token_at or ended) - started
         generation_s = ended - first_token_at if first_token_at else 0.0
         evaluated_prompt = len(prompt) - cached
+        drafted: dict[str, Any] = {}
+        if drafting is not None:
+            drafting[0].record(drafting[1])
+            drafted["lookup"] = drafting[1].to_wire()
         self.emit(
             {
+                **drafted,
                 "event": "done",
                 "id": request_id,
                 "finish_reason": finish_reason,
@@ -630,6 +653,15 @@ class Worker:
                 },
             }
         )
+
+    def _drafting(
+        self, options: SamplingOptions
+    ) -> tuple[lookup.LookupPolicy, lookup.LookupStats] | None:
+        """This model's drafting policy and a request's figures, or None: decode plainly."""
+        if not options.prompt_lookup:
+            return None
+        policy = self._lookup.setdefault(self._model_path or "", lookup.LookupPolicy())
+        return (policy, lookup.LookupStats()) if policy.start() else None
 
 
 class _UserError(Exception):
