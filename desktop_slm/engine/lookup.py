@@ -12,10 +12,14 @@ the position it decides, and the random draws are made in the same order, so the
 is the one plain decoding gives: greedy token for token, sampled from the same
 distribution (a draft that is a single guess needs no correction of the sampler).
 
-One caveat is arithmetic: llama.cpp's CPU kernels do not give a batch of tokens
-bit-for-bit the logits of the same tokens evaluated one at a time. Plain decoding has
-the same property across prompt batch sizes; a near tie between two tokens may go the
-other way. The tests compare whole answers of both test models with and without drafting.
+Arithmetic decides where this may run. llama.cpp's CPU kernels need not give a batch of
+tokens bit for bit the logits of the same tokens evaluated one at a time (with flash
+attention off, both test models differ by up to about 1 in a logit, enough to turn a
+near tie: measured, 2 of 6 short rewrites of SmolLM2 changed). So before a model drafts
+for the first time, :func:`exact_batch_size` measures, on a small context of its own,
+the largest batch whose logits equal one-token decoding exactly; drafts are cut to fit
+it, and a model without one never drafts. Where drafting runs, the answer is therefore
+the one plain decoding gives, token for token.
 
 Drafting is used only where it pays (:class:`LookupPolicy`, docs/performance.md): every
 step is timed, and a request stops drafting when its drafted steps give fewer tokens per
@@ -27,9 +31,11 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from desktop_slm.engine.grammar_sampling import reuse_cache
 
@@ -46,6 +52,8 @@ MODEL_MEMORY = 3
 """Requests remembered per model; when none of them gained, drafting pauses."""
 PROBE_EVERY = 5
 """A paused model still drafts on every this many requests, to measure again."""
+PROBE_TEXT = "The meeting on Tuesday was moved to Friday, because half of the team is travelling."
+"""Tokens for :func:`exact_batch_size` (any text: only the arithmetic is compared)."""
 
 
 class NgramDrafter:
@@ -84,6 +92,8 @@ class NgramDrafter:
 class LookupStats:
     """What drafting did in one request: the figures the decision and the benchmark use."""
 
+    drafting: bool = True
+    """The request drafts (False: it asked, but the model's policy said no)."""
     drafted_steps: int = 0
     drafted_tokens: int = 0
     accepted_tokens: int = 0
@@ -111,6 +121,7 @@ class LookupStats:
     def to_wire(self) -> dict[str, Any]:
         speedup = self.speedup()
         return {
+            "drafting": self.drafting,
             "drafted_steps": self.drafted_steps,
             "drafted_tokens": self.drafted_tokens,
             "accepted_tokens": self.accepted_tokens,
@@ -124,6 +135,9 @@ class LookupStats:
 class LookupPolicy:
     """Per model: whether drafting pays, from the requests that measured it."""
 
+    exact_batch: int
+    """The largest batch this model evaluates bit for bit like one token at a time
+    (:func:`exact_batch_size`); below 2 the model never drafts."""
     gains: deque[bool] = field(default_factory=lambda: deque(maxlen=MODEL_MEMORY))
     plain_s_per_token: float | None = None
     """The latest measured one-token step of this model (seconds per token)."""
@@ -135,6 +149,8 @@ class LookupPolicy:
 
     def start(self) -> bool:
         """Whether the next request that asks for drafting drafts."""
+        if self.exact_batch < 2:
+            return False
         self._asked += 1
         return not self.paused or self._asked % PROBE_EVERY == 0
 
@@ -153,6 +169,7 @@ def generate(
     stats: LookupStats,
     *,
     max_tokens: int,
+    exact_batch: int,
     plain_s_per_token: float | None = None,
 ) -> Generator[int, None, None]:
     """``Llama.generate``'s tokens, found several at a time where the text repeats itself.
@@ -160,7 +177,8 @@ def generate(
     Keeps the prompt cache as ``Llama.generate`` does (:func:`reuse_cache`), and when
     closed leaves the KV cache, ``n_tokens`` and ``input_ids`` holding exactly what
     ``Llama.generate`` would have evaluated (the prompt and every yielded token but the
-    last), so the next request reuses the same prefix either way. Drafts stop short of
+    last), so the next request reuses the same prefix either way. A draft and the token
+    before it fit ``exact_batch`` (:func:`exact_batch_size`), and drafts stop short of
     ``max_tokens`` answer tokens (the caller ends the answer there). ``stats`` is filled
     in as it runs; ``plain_s_per_token`` (the model's last measurement) lets a request
     judge its drafts before it has timed a plain step of its own.
@@ -180,7 +198,9 @@ def generate(
             step += 1
             draft: list[int] = []
             if not stats.stopped and step % PLAIN_EVERY:
-                room = min(max_tokens - yielded, llama.n_ctx() - llama.n_tokens - 2)
+                room = min(
+                    max_tokens - yielded, llama.n_ctx() - llama.n_tokens - 2, exact_batch - 1
+                )
                 draft = drafter.draft(min(size, room)) if room > 0 else []
             started = time.perf_counter()
             if not draft:
@@ -243,3 +263,57 @@ def _forget_unread(llama: Any, evaluated: int) -> None:
         llama._ctx.kv_cache_seq_rm(-1, evaluated, -1)
         llama.n_tokens = evaluated
         llama._requires_eval = True
+
+
+class ProbeCancelled(Exception):
+    """The request was cancelled while :func:`exact_batch_size` measured."""
+
+
+def exact_batch_size(
+    llama: Any, cancelled: Callable[[], bool], largest: int = MAX_DRAFT + 1
+) -> int:
+    """The largest batch size (up to ``largest``) such that batches of it and of every
+    smaller size give logits equal bit for bit to one-token decoding; 0 if 2 already differ.
+
+    Runs on a small context of its own (same model, same settings), so the request's
+    prompt cache is untouched. The differences depend on the position (a kernel may tile
+    rows in fours), so :data:`PROBE_TEXT` is decoded one token at a time and then cut
+    into batches of ``b`` tokens, ``b`` = 2, 3, …, every position compared. Raises
+    :class:`ProbeCancelled` as soon as ``cancelled()`` says so (checked between decodes,
+    each a few tokens).
+    """
+    import llama_cpp
+    from llama_cpp import _internals
+
+    params = llama_cpp.llama_context_params.from_buffer_copy(llama.context_params)
+    params.n_ctx = 256
+    params.n_batch = params.n_ubatch = 64
+    context: Any = _internals.LlamaContext(model=llama._model, params=params, verbose=False)
+    batch: Any = _internals.LlamaBatch(n_tokens=64, embd=0, n_seq_max=1, verbose=False)
+    tokens = llama.tokenize(PROBE_TEXT.encode("utf-8"), add_bos=True, special=False)
+    n_vocab = llama.n_vocab()
+
+    def logits_in_batches(size: int) -> np.ndarray[Any, Any]:
+        context.kv_cache_clear()
+        rows = []
+        for start in range(0, len(tokens), size):
+            if cancelled():
+                raise ProbeCancelled
+            part = tokens[start : start + size]
+            batch.set_batch(batch=part, n_past=start, logits_all=True)
+            context.decode(batch)
+            flat = np.ctypeslib.as_array(context.get_logits(), shape=(len(part) * n_vocab,))
+            rows.append(flat.reshape(len(part), n_vocab).copy())
+        return np.concatenate(rows)
+
+    try:
+        single = logits_in_batches(1)
+        exact = 1
+        for size in range(2, largest + 1):
+            if not np.array_equal(logits_in_batches(size), single):
+                break
+            exact = size
+    finally:
+        batch.close()
+        context.close()
+    return exact if exact >= 2 else 0

@@ -544,10 +544,10 @@ class Worker:
                 batch_tokens = 0
                 last_sent = now
 
-        drafting = self._drafting(options)
+        drafting = self._drafting(llama, options)
 
         def free(tokens: list[int]) -> Generator[int, None, None]:
-            if drafting is None:
+            if drafting is None or not drafting[1].drafting:
                 plain: Generator[int, None, None] = llama.generate(tokens, **sampling)
                 return plain
             policy, stats = drafting
@@ -557,6 +557,7 @@ class Worker:
                 sampling,
                 stats,
                 max_tokens=max_tokens - completion_tokens,
+                exact_batch=policy.exact_batch,
                 plain_s_per_token=policy.plain_s_per_token,
             )
 
@@ -625,8 +626,10 @@ class Worker:
         evaluated_prompt = len(prompt) - cached
         drafted: dict[str, Any] = {}
         if drafting is not None:
-            drafting[0].record(drafting[1])
-            drafted["lookup"] = drafting[1].to_wire()
+            policy, stats = drafting
+            if stats.drafting:
+                policy.record(stats)
+            drafted["lookup"] = {**stats.to_wire(), "exact_batch": policy.exact_batch}
         self.emit(
             {
                 **drafted,
@@ -655,13 +658,21 @@ class Worker:
         )
 
     def _drafting(
-        self, options: SamplingOptions
+        self, llama: Any, options: SamplingOptions
     ) -> tuple[lookup.LookupPolicy, lookup.LookupStats] | None:
-        """This model's drafting policy and a request's figures, or None: decode plainly."""
+        """This model's drafting policy and the request's figures; None: no drafting asked."""
         if not options.prompt_lookup:
             return None
-        policy = self._lookup.setdefault(self._model_path or "", lookup.LookupPolicy())
-        return (policy, lookup.LookupStats()) if policy.start() else None
+        path = self._model_path or ""
+        policy = self._lookup.get(path)
+        if policy is None:
+            try:
+                exact = lookup.exact_batch_size(llama, self._abort.is_set)
+            except lookup.ProbeCancelled:  # measured again next time; the request stops
+                return None
+            log.info("prompt lookup: batches of up to %d tokens are exact", exact)
+            policy = self._lookup[path] = lookup.LookupPolicy(exact_batch=exact)
+        return policy, lookup.LookupStats(drafting=policy.start())
 
 
 class _UserError(Exception):
