@@ -26,9 +26,10 @@ import argparse
 import json
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from desktop_slm.engine import lookup
 from desktop_slm.engine.client import EngineClient
@@ -113,6 +114,25 @@ def timed_tokens(llama: Any, tokens: Any, limit: int) -> tuple[list[int], float]
     return answer, rate
 
 
+def _interleaved(
+    model: Path, repeats: int, run: Callable[[bool], tuple[object, float, Any]]
+) -> tuple[dict[str, list[float]], list[Any], object]:
+    """``run(drafting)`` -> (answer, tokens/s, detail), with and without in turn; the rates,
+    the details of the drafting runs, and the one answer (asserted the same every time)."""
+    runs: dict[str, list[float]] = {"with": [], "without": []}
+    details: list[Any] = []
+    answers: set[object] = set()
+    for _ in range(repeats):
+        for drafting in (True, False):
+            answer, rate, detail = run(drafting)
+            answers.add(answer)
+            runs["with" if drafting else "without"].append(rate)
+            if drafting:
+                details.append(detail)
+    assert len(answers) == 1, f"{model.name}: the answer changed with drafting"
+    return runs, details, answers.pop()
+
+
 def measure_exact(model: Path, repeats: int, threads: int) -> dict[str, Any]:
     """The drafting itself, in process with flash attention on (exact batches)."""
     import llama_cpp
@@ -125,39 +145,38 @@ def measure_exact(model: Path, repeats: int, threads: int) -> dict[str, Any]:
         flash_attn=True,
         verbose=False,
     )
-    sampling = {"top_k": 40, "top_p": 0.95, "min_p": 0.05, "temp": 0.0, "repeat_penalty": 1.05}
+    sampling: dict[str, Any] = {
+        "top_k": 40,
+        "top_p": 0.95,
+        "min_p": 0.05,
+        "temp": 0.0,
+        "repeat_penalty": 1.05,
+    }
     try:
         exact = lookup.exact_batch_size(llama, lambda: False)
         row: dict[str, Any] = {"model": model.name, "flash_attn": True, "exact_batch": exact}
         if exact < 2:
             return row
         prompt = prompt_tokens(llama, rewrite.build(rewrite.RewriteRequest(TEXT, "fix")))
-        runs: dict[str, list[float]] = {"with": [], "without": []}
-        answers: set[tuple[int, ...]] = set()
-        acceptance = []
-        for _ in range(repeats):
-            for drafting in (True, False):
-                llama.reset()  # the prompt evaluated whole, the same way each time
-                stats = lookup.LookupStats()
-                tokens = (
-                    lookup.generate(
-                        llama, prompt, sampling, stats, max_tokens=600, exact_batch=exact
-                    )
-                    if drafting
-                    else llama.generate(prompt, **sampling)
-                )
-                answer, rate = timed_tokens(llama, tokens, 600)
-                answers.add(tuple(answer))
-                runs["with" if drafting else "without"].append(round(rate, 2))
-                if drafting:
-                    acceptance.append(stats.acceptance)
-        assert len(answers) == 1, f"{model.name}: the answer changed with drafting"
+
+        def run(drafting: bool) -> tuple[object, float, Any]:
+            llama.reset()  # the prompt evaluated whole, the same way each time
+            stats = lookup.LookupStats()
+            tokens = (
+                lookup.generate(llama, prompt, sampling, stats, max_tokens=600, exact_batch=exact)
+                if drafting
+                else llama.generate(prompt, **sampling)
+            )
+            answer, rate = timed_tokens(llama, tokens, 600)
+            return tuple(answer), round(rate, 2), stats.acceptance
+
+        runs, acceptance, answer = _interleaved(model, repeats, run)
     finally:
         llama.close()
     with_, without = (statistics.median(runs[k]) for k in ("with", "without"))
     return {
         **row,
-        "completion_tokens": len(answers.pop()),
+        "completion_tokens": len(cast(tuple[int, ...], answer)),
         "tokens_per_s": {"with": round(with_, 2), "without": round(without, 2)},
         "ratio": round(with_ / without, 3) if without else None,
         "identical_text": True,
@@ -172,19 +191,15 @@ def measure(model: Path, repeats: int, threads: int) -> dict[str, Any]:
     client = EngineClient()
     try:
         client.load(model, n_ctx=2048, n_threads=threads)
-        runs: dict[str, list[float]] = {"with": [], "without": []}
-        lookups: list[dict[str, Any] | None] = []
-        texts: set[str] = set()
         tokens = 0
-        for _ in range(repeats):
-            for drafting in (True, False):
-                done = _answer(client, drafting, options)
-                texts.add(done.text)
-                tokens = done.completion_tokens
-                runs["with" if drafting else "without"].append(done.timings.tokens_per_s)
-                if drafting:
-                    lookups.append(done.lookup)
-        assert len(texts) == 1, f"{model.name}: the answer changed with drafting"
+
+        def run(drafting: bool) -> tuple[object, float, Any]:
+            nonlocal tokens
+            done = _answer(client, drafting, options)
+            tokens = done.completion_tokens
+            return done.text, done.timings.tokens_per_s, done.lookup
+
+        runs, lookups, _ = _interleaved(model, repeats, run)
     finally:
         client.close()
     with_, without = (statistics.median(runs[k]) for k in ("with", "without"))
