@@ -670,6 +670,9 @@ class Worker:
                 exact = lookup.exact_batch_size(llama, self._abort.is_set)
             except lookup.ProbeCancelled:  # measured again next time; the request stops
                 return None
+            except (RuntimeError, ValueError, MemoryError):  # no room for a probe context
+                log.exception("prompt lookup: could not measure; no drafting")
+                exact = 0
             log.info("prompt lookup: batches of up to %d tokens are exact", exact)
             policy = self._lookup[path] = lookup.LookupPolicy(exact_batch=exact)
         return policy, lookup.LookupStats(drafting=policy.start())
