@@ -512,6 +512,7 @@ class EngineClient:
                             cancelled_during=event.get("cancelled_during"),
                             cached_prompt_tokens=int(event.get("cached_prompt_tokens", 0)),
                             n_threads=int(event.get("n_threads", 0)),
+                            lookup=event.get("lookup"),
                         )
                         return
                     elif kind == "error":

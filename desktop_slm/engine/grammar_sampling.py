@@ -173,15 +173,14 @@ class GrammarSampler:
         return token
 
 
-def generate(llama: Any, prompt: list[int], sampler: GrammarSampler) -> Generator[int, None, None]:
-    """``Llama.generate`` with its sampling step done by ``sampler``.
+def reuse_cache(llama: Any, prompt: list[int]) -> list[int]:
+    """Keep the KV cache of the longest prefix of ``prompt`` the last request left.
 
-    Keeps what ``Llama.generate`` keeps: the KV cache of the longest prompt prefix the
-    last request left (``n_tokens``, one token re-evaluated for fresh logits), and
-    ``input_ids`` in step with the cache, so the next request reuses it in turn.
+    Exactly what ``Llama.generate`` does: one token is re-evaluated for fresh logits
+    unless the whole prompt and its logits are still there. Returns the tokens that
+    still need evaluating; ``n_tokens`` and ``input_ids`` stay in step with the cache.
     """
     tokens = list(prompt)
-    reset = True
     if llama.n_tokens > 0:
         longest = 0
         for a, b in zip(llama._input_ids, tokens, strict=False):
@@ -190,17 +189,24 @@ def generate(llama: Any, prompt: list[int], sampler: GrammarSampler) -> Generato
             longest += 1
         consumed = longest == len(tokens)
         if consumed and llama.n_tokens == len(tokens) and not llama._requires_eval:
-            reset = False
-            tokens = []  # the logits of the whole prompt are still there
-        else:
-            reuse = longest - 1 if consumed else longest
-            if reuse > 0 and llama._ctx.kv_cache_seq_rm(-1, reuse, -1):
-                reset = False
-                tokens = tokens[reuse:]
-                llama.n_tokens = reuse
-                llama._requires_eval = True
-    if reset:
-        llama.reset()
+            return []  # the logits of the whole prompt are still there
+        reuse = longest - 1 if consumed else longest
+        if reuse > 0 and llama._ctx.kv_cache_seq_rm(-1, reuse, -1):
+            llama.n_tokens = reuse
+            llama._requires_eval = True
+            return tokens[reuse:]
+    llama.reset()
+    return tokens
+
+
+def generate(llama: Any, prompt: list[int], sampler: GrammarSampler) -> Generator[int, None, None]:
+    """``Llama.generate`` with its sampling step done by ``sampler``.
+
+    Keeps what ``Llama.generate`` keeps: the KV cache of the longest prompt prefix the
+    last request left (:func:`reuse_cache`), and ``input_ids`` in step with the cache,
+    so the next request reuses it in turn.
+    """
+    tokens = reuse_cache(llama, prompt)
     while True:
         llama.eval(tokens)
         token = sampler.sample(llama._ctx.ctx, -1)

@@ -12,7 +12,11 @@ App -> worker (requests; ``id`` is a positive integer chosen by the client):
   ``grammar`` (optional, null for none) is GBNF text (llama.cpp's grammar format) that
   the answer must follow; one that does not parse is answered by an ``error`` event
   with code ``bad_grammar``. With ``grammar_until`` (text) the grammar holds only up to
-  the first occurrence of that text in the answer, which then goes on freely
+  the first occurrence of that text in the answer, which then goes on freely.
+  ``prompt_lookup`` (optional, default false): the answer copies much of its input
+  (a rewrite, a translation), so draft tokens from the prompt and verify them in one
+  batch (``engine/lookup.py``); the answer is the same, the worker decides per model
+  whether drafting pays
 * ``{"op": "complete", "id", "prompt", ...same sampling fields}``: plain text continuation
 * ``{"op": "count_tokens", "id", "text"}``
 * ``{"op": "prefill", "id", "messages" | "prompt"}``: evaluate a chat (through the
@@ -46,7 +50,9 @@ Worker -> app (events; each carries the ``id`` of the request it answers):
   "completion_tokens", "n_threads",
   "cancelled_during", "timings": {"ttft_s", "prompt_s", "generation_s", "total_s",
   "tokens_per_s", "prompt_tokens_per_s"}}``; ``finish_reason`` is ``stop``, ``length``
-  or ``cancelled``; ``cancelled_during`` is ``prompt``, ``generation`` or null
+  or ``cancelled``; ``cancelled_during`` is ``prompt``, ``generation`` or null. A request
+  that drafted adds ``"lookup": {"drafted_steps", "drafted_tokens", "accepted_tokens",
+  "acceptance", "speedup", "stopped"}``
 * ``{"event": "result", "id", ...}``: answer to count_tokens / unload / shutdown
 * ``{"event": "error", "id", "code", "message"}``: ``message`` is for people
 
@@ -97,6 +103,9 @@ class SamplingOptions:
     grammar_until: str = ""
     """The grammar holds up to the first occurrence of this text, then the answer goes on
     freely (an email constrains only its subject line)."""
+    prompt_lookup: bool = False
+    """Draft tokens from the prompt (prompt-lookup decoding): for answers that copy their
+    input. The answer is the same; it is faster where the worker measured that it pays."""
 
     def to_wire(self) -> dict[str, Any]:
         return {
@@ -110,6 +119,7 @@ class SamplingOptions:
             "stop": list(self.stop),
             "grammar": self.grammar,
             "grammar_until": self.grammar_until,
+            "prompt_lookup": self.prompt_lookup,
         }
 
     @classmethod
@@ -125,6 +135,7 @@ class SamplingOptions:
             stop=tuple(str(s) for s in data.get("stop") or ()),
             grammar=str(data["grammar"]) if data.get("grammar") else None,
             grammar_until=str(data.get("grammar_until") or ""),
+            prompt_lookup=bool(data.get("prompt_lookup", False)),
         )
 
 
@@ -153,6 +164,9 @@ class Completion:
     """Prompt tokens reused from the previous request instead of evaluated again."""
     n_threads: int = 0
     """Threads the request ran with (automatic threads follow the machine's load)."""
+    lookup: dict[str, Any] | None = None
+    """What prompt-lookup drafting did (the ``done`` event's ``lookup``), None if it did not
+    draft."""
 
     @property
     def cancelled(self) -> bool:

@@ -21,7 +21,7 @@ import time
 from collections.abc import Generator
 from typing import IO, Any
 
-from desktop_slm.engine import protocol
+from desktop_slm.engine import lookup, protocol
 from desktop_slm.engine.chat_template import WRITING_CHAT_VARIABLES
 from desktop_slm.engine.cpu_load import OtherLoad, choose_threads
 from desktop_slm.engine.grammar_sampling import GrammarParseError, GrammarSampler, generate
@@ -118,6 +118,8 @@ class Worker:
         self._max_threads = 1
         self._threads_now = 1
         self._cpu_load: OtherLoad | None = None
+        self._lookup: dict[str, lookup.LookupPolicy] = {}
+        """Per model file: whether prompt-lookup drafting pays (see engine/lookup.py)."""
 
     # ------------------------------------------------------------------ I/O
     def emit(self, message: dict[str, Any]) -> None:
@@ -614,10 +616,27 @@ class Worker:
                 batch_tokens = 0
                 last_sent = now
 
+        drafting = self._drafting(llama, options)
+
+        def free(tokens: list[int]) -> Generator[int, None, None]:
+            if drafting is None or not drafting[1].drafting:
+                plain: Generator[int, None, None] = llama.generate(tokens, **sampling)
+                return plain
+            policy, stats = drafting
+            return lookup.generate(
+                llama,
+                tokens,
+                sampling,
+                stats,
+                max_tokens=max_tokens - completion_tokens,
+                exact_batch=policy.exact_batch,
+                plain_s_per_token=policy.plain_s_per_token,
+            )
+
         def tokens() -> Generator[int, None, None]:
             """The answer's tokens; free of the grammar once its head is written."""
             if constrained is None:
-                yield from llama.generate(prompt, **sampling)
+                yield from free(prompt)
                 return
             head = options.grammar_until
             answer: list[int] = []
@@ -637,7 +656,7 @@ class Worker:
             finally:
                 generator.close()
             # The same prompt and answer so far: llama.cpp reuses all but the last token.
-            yield from llama.generate(prompt + answer, **sampling)
+            yield from free(prompt + answer)
 
         try:
             reported = self._read_prompt(llama, request_id, prompt, cached)
@@ -680,8 +699,15 @@ class Worker:
         prompt_s = (first_token_at or ended) - started
         generation_s = ended - first_token_at if first_token_at else 0.0
         evaluated_prompt = len(prompt) - cached
+        drafted: dict[str, Any] = {}
+        if drafting is not None:
+            policy, stats = drafting
+            if stats.drafting:
+                policy.record(stats)
+            drafted["lookup"] = {**stats.to_wire(), "exact_batch": policy.exact_batch}
         self.emit(
             {
+                **drafted,
                 "event": "done",
                 "id": request_id,
                 "finish_reason": finish_reason,
@@ -705,6 +731,26 @@ class Worker:
                 },
             }
         )
+
+    def _drafting(
+        self, llama: Any, options: SamplingOptions
+    ) -> tuple[lookup.LookupPolicy, lookup.LookupStats] | None:
+        """This model's drafting policy and the request's figures; None: no drafting asked."""
+        if not options.prompt_lookup:
+            return None
+        path = self._model_path or ""
+        policy = self._lookup.get(path)
+        if policy is None:
+            try:
+                exact = lookup.exact_batch_size(llama, self._abort.is_set)
+            except lookup.ProbeCancelled:  # measured again next time; the request stops
+                return None
+            except (RuntimeError, ValueError, MemoryError):  # no room for a probe context
+                log.exception("prompt lookup: could not measure; no drafting")
+                exact = 0
+            log.info("prompt lookup: batches of up to %d tokens are exact", exact)
+            policy = self._lookup[path] = lookup.LookupPolicy(exact_batch=exact)
+        return policy, lookup.LookupStats(drafting=policy.start())
 
 
 class _UserError(Exception):

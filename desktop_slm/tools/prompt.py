@@ -73,6 +73,9 @@ class ToolPrompt:
     chat_prefix: str = ""
     """Start of the answer the app writes itself for a chat model (a reply's known
     subject line): streamed first and part of the answer's text, never generated."""
+    copies_input: bool = False
+    """The answer copies much of its input (a rewrite, a grammar fix, a translation): the
+    engine may draft tokens from the prompt (:attr:`SamplingOptions.prompt_lookup`)."""
 
 
 def stream(
@@ -95,10 +98,16 @@ def stream(
             stop=stops,
             grammar=prompt.completion_grammar,
             grammar_until=prompt.grammar_until,
+            prompt_lookup=prompt.copies_input,
         )
         events = client.complete(prompt.completion_prompt, sent, on_progress=on_progress)
         return _without_thinking(_prefixed(events, prompt.completion_prefix))
-    shaped = replace(options, grammar=prompt.grammar, grammar_until=prompt.grammar_until)
+    shaped = replace(
+        options,
+        grammar=prompt.grammar,
+        grammar_until=prompt.grammar_until,
+        prompt_lookup=prompt.copies_input,
+    )
     chat = client.chat([dict(m) for m in prompt.messages], shaped, on_progress=on_progress)
     return _without_thinking(_prefixed(chat, prompt.chat_prefix))
 

@@ -141,6 +141,7 @@ def build(request: RewriteRequest) -> ToolPrompt:
         completion_prompt=completion,
         completion_stop=(f"\nOriginal {request.kind}:", "\n\n\n\n"),
         suggested_max_tokens=max(64, int(estimate_tokens(text) * action.length_factor) + 32),
+        copies_input=True,  # every action keeps most of the wording
     )
 
 

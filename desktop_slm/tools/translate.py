@@ -209,6 +209,7 @@ def build_block(
         completion_prompt=completion,
         completion_stop=("\n\n", f"\n{source_label}:"),
         suggested_max_tokens=max(32, len(text)),
+        copies_input=True,  # names, numbers, markup and shared words are copied
     )
 
 
