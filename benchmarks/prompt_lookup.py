@@ -15,9 +15,9 @@ The worker drafts only on a model whose batches are exact and only while it pays
 (``engine/lookup.py``); ``drafted_runs`` says how many runs drafted. With the engine's
 settings (flash attention off) neither test model's batches are exact, so a second part
 measures the drafting itself in process (``Llama`` with flash attention on, where
-``exact_batch_size`` finds exact batches): ``Llama.generate`` against
-``lookup.generate`` on the same prompt, same threads, identical tokens asserted. Writes
-``benchmarks/results/prompt_lookup.json``.
+``exact_batch_size`` finds exact batches on one thread, none on two once 512 positions
+are cached): ``Llama.generate`` against ``lookup.generate`` on the same prompt, same
+threads, identical tokens asserted. Writes ``benchmarks/results/prompt_lookup.json``.
 """
 
 from __future__ import annotations
@@ -153,8 +153,13 @@ def measure_exact(model: Path, repeats: int, threads: int) -> dict[str, Any]:
         "repeat_penalty": 1.05,
     }
     try:
-        exact = lookup.exact_batch_size(llama, lambda: False)
-        row: dict[str, Any] = {"model": model.name, "flash_attn": True, "exact_batch": exact}
+        exact = lookup.exact_batch_size(llama, lambda: False, threads=threads)
+        row: dict[str, Any] = {
+            "model": model.name,
+            "flash_attn": True,
+            "exact_batch": exact,
+            "threads": threads,
+        }
         if exact < 2:
             return row
         prompt = prompt_tokens(llama, rewrite.build(rewrite.RewriteRequest(TEXT, "fix")))
@@ -238,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
         for row in rows:
             rate = row.get("tokens_per_s")
             if rate is None:
-                print(f"{part} {row['model']}: batches not exact, no drafting")
+                print(f"{part} {row['model']}: batches not exact on {args.threads} threads")
                 continue
             print(
                 f"{part} {row['model']}: {rate['with']} tokens/s with prompt lookup, "

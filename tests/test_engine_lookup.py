@@ -8,7 +8,9 @@ gives, token for token, on both test models, with stop strings and with a gramma
 
 With the engine's settings (flash attention off) neither test model's batches are exact,
 so the worker's answers are compared as the app gives them, and the drafting itself is
-tested in process with flash attention on, where the probe finds exact batches.
+tested in process with flash attention on, where the probe finds exact batches on one
+thread. On two threads, flash attention's one-token decoding changes once 512 positions
+are cached: a long rewrite must still come out the same (the probe's second half).
 """
 
 from __future__ import annotations
@@ -20,16 +22,19 @@ from typing import Any
 
 import pytest
 
+from benchmarks.prompt_lookup import TEXT as LONG_TEXT
 from benchmarks.prompt_lookup import prompt_tokens
 from desktop_slm.engine import lookup
 from desktop_slm.engine.client import EngineClient
 from desktop_slm.engine.lookup import (
     MODEL_MEMORY,
     PROBE_EVERY,
+    ExactBatchBook,
     LookupPolicy,
     LookupStats,
     NgramDrafter,
     exact_batch_size,
+    probe_key,
 )
 from desktop_slm.engine.protocol import Completion, SamplingOptions
 from desktop_slm.languages import find_language
@@ -152,15 +157,15 @@ def test_the_tools_that_copy_their_input_ask_for_drafting() -> None:
 
 
 # ---------------------------------------------------------------- drafting, in process
-def in_process(path: Path) -> Any:
+def in_process(path: Path, threads: int = 1) -> Any:
     import llama_cpp
 
     return llama_cpp.Llama(
         model_path=str(path),
         n_ctx=1024,
-        n_threads=1,
-        n_threads_batch=1,
-        flash_attn=True,  # batches exact for both test models (see exact_batch_size)
+        n_threads=threads,
+        n_threads_batch=threads,
+        flash_attn=True,  # batches exact for both test models on one thread
         chat_format="chat_template.default",
         verbose=False,
     )
@@ -178,6 +183,30 @@ def tokens_of(llama: Any, generator: Iterator[int], limit: int = 80) -> list[int
     return answer
 
 
+def plain_and_drafted(
+    llama: Any, text: str, sampling: dict[str, Any], exact: int, limit: int
+) -> tuple[list[int], list[int], LookupStats]:
+    """The "fix" rewrite of ``text`` decoded plainly and with drafting, same seed."""
+    prompt = prompt_tokens(llama, rewrite.build(rewrite.RewriteRequest(text, "fix")))
+    llama.reset()
+    llama.set_seed(11)
+    plain = tokens_of(llama, llama.generate(prompt, **sampling), limit)
+    llama.reset()
+    llama.set_seed(11)
+    stats = LookupStats()
+    drafted = tokens_of(
+        llama,
+        lookup.generate(llama, prompt, sampling, stats, max_tokens=limit, exact_batch=exact),
+        limit,
+    )
+    # Closed, the cache holds what plain decoding would: prompt + answer but its last.
+    assert llama.n_tokens == len(prompt) + len(plain)
+    return plain, drafted, stats
+
+
+SAMPLING: dict[str, Any] = {"top_k": 40, "top_p": 0.95, "min_p": 0.05, "repeat_penalty": 1.05}
+
+
 @pytest.mark.parametrize("model", ["smollm2", "gemma"])
 @pytest.mark.parametrize("temperature", [0.0, 0.8])
 def test_drafting_on_exact_batches_gives_the_plain_answer_token_for_token(
@@ -187,36 +216,63 @@ def test_drafting_on_exact_batches_gives_the_plain_answer_token_for_token(
     path = request.getfixturevalue("smollm2_path" if model == "smollm2" else "gemma_base_path")
     llama = in_process(path)
     try:
-        exact = exact_batch_size(llama, lambda: False)
-        if exact < 2:
-            pytest.skip("llama.cpp's batches are not exact on this CPU: drafting stays off")
-        sampling: dict[str, Any] = {
-            "top_k": 40,
-            "top_p": 0.95,
-            "min_p": 0.05,
-            "temp": temperature,
-            "repeat_penalty": 1.05,
-        }
+        exact = exact_batch_size(llama, lambda: False, threads=1)
+        # Measured with llama-cpp-python 0.3.36: SmolLM2 13, Gemma 3 270M 3. A build that
+        # loses exact batches turns prompt lookup off everywhere: this says so.
+        assert exact >= 2, "llama.cpp's batches are no longer exact: prompt lookup is off"
+        sampling = {**SAMPLING, "temp": temperature}
         accepted = 0
         for text in TEXTS:
-            prompt = prompt_tokens(llama, rewrite.build(rewrite.RewriteRequest(text, "fix")))
-            llama.reset()
-            llama.set_seed(11)
-            plain = tokens_of(llama, llama.generate(prompt, **sampling))
-            llama.reset()
-            llama.set_seed(11)
-            stats = LookupStats()
-            drafted = tokens_of(
-                llama,
-                lookup.generate(llama, prompt, sampling, stats, max_tokens=80, exact_batch=exact),
-            )
+            plain, drafted, stats = plain_and_drafted(llama, text, sampling, exact, 80)
             assert drafted == plain
-            # Closed, the cache holds what plain decoding would: prompt + answer but its last.
-            assert llama.n_tokens == len(prompt) + len(plain)
             accepted += stats.accepted_tokens
         assert accepted > 0, "no draft was accepted: the rewrites did not use the lookup"
     finally:
         llama.close()
+
+
+def test_a_long_rewrite_on_two_threads_is_the_same_with_drafting(smollm2_path: Path) -> None:
+    """The probe's first half alone said 13 here, and drafting then changed this answer
+    (past 512 cached positions flash attention's one-token decoding on two threads sums
+    in another order). The probe at the request's thread count keeps the answer."""
+    llama = in_process(smollm2_path, threads=2)
+    try:
+        exact = exact_batch_size(llama, lambda: False, threads=2)
+        plain, drafted, _ = plain_and_drafted(
+            llama, LONG_TEXT, {**SAMPLING, "temp": 0.0}, exact, 160
+        )
+        assert len(plain) == 160  # the answer runs well past 512 cached positions
+        assert drafted == plain
+    finally:
+        llama.close()
+
+
+def test_a_probe_is_kept_per_model_file_engine_and_thread_count(tmp_path: Path) -> None:
+    model = tmp_path / "model.gguf"
+    model.write_bytes(b"GGUF")
+    book = ExactBatchBook(tmp_path / "cache" / "exact_batches.json")
+    one = probe_key(str(model), threads=1, flash_attn=False)
+    two = probe_key(str(model), threads=2, flash_attn=False)
+    assert book.get(one) is None
+    book.record(one, 0)
+    book.record(two, 5)
+    again = ExactBatchBook(book.path)  # another start of the app
+    assert (again.get(one), again.get(two)) == (0, 5)
+    assert probe_key(str(model), threads=1, flash_attn=True) not in (one, two)
+    model.write_bytes(b"GGUF and more")  # a replaced file is measured again
+    assert again.get(probe_key(str(model), threads=1, flash_attn=False)) is None
+    assert probe_key(str(tmp_path / "gone.gguf"), threads=1, flash_attn=False) == ""
+
+
+def test_a_damaged_probe_file_is_read_as_empty_and_replaced(tmp_path: Path) -> None:
+    book = ExactBatchBook(tmp_path / "exact_batches.json")
+    book.path.write_text('{"version": 1, "probes": {"a": "13", "b": 99, "c": 4}', "utf-8")
+    assert book.get("c") is None  # not JSON: nothing is trusted
+    book.path.write_text('{"version": 1, "probes": {"a": "13", "b": 99, "c": 4}}', "utf-8")
+    assert (book.get("a"), book.get("b"), book.get("c")) == (None, None, 4)
+    book.path.write_text("\x00garbage", "utf-8")
+    book.record("d", 2)
+    assert ExactBatchBook(book.path).get("d") == 2
 
 
 # ---------------------------------------------------------------- drafting and its rule

@@ -29,15 +29,23 @@ on every :data:`PROBE_EVERY`-th request, to notice when that changes.
 
 from __future__ import annotations
 
+import json
+import logging
+import os
 import time
 from collections import deque
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from desktop_slm.config import app_paths
 from desktop_slm.engine.grammar_sampling import reuse_cache
+from desktop_slm.fsutil import atomic_write_text
+
+log = logging.getLogger(__name__)
 
 NGRAM_SIZES = (3, 2)
 """The answer's last tokens looked up, longest first (one token matches too often)."""
@@ -269,51 +277,146 @@ class ProbeCancelled(Exception):
     """The request was cancelled while :func:`exact_batch_size` measured."""
 
 
+LONG_PROBE_AT = 520
+"""Where the second half of the probe starts: past 512 cached positions, where llama.cpp's
+CPU attention changes its kernel (with flash attention, one-token decoding on more than one
+thread splits the cache between threads and sums the parts in another order)."""
+LONG_PROBE_TOKENS = 24
+PROBE_BATCH = 256
+
+
 def exact_batch_size(
-    llama: Any, cancelled: Callable[[], bool], largest: int = MAX_DRAFT + 1
+    llama: Any, cancelled: Callable[[], bool], *, threads: int, largest: int = MAX_DRAFT + 1
 ) -> int:
     """The largest batch size (up to ``largest``) such that batches of it and of every
-    smaller size give logits equal bit for bit to one-token decoding; 0 if 2 already differ.
+    smaller size give logits equal bit for bit to one-token decoding on ``threads``
+    threads; 0 if 2 already differ.
 
-    Runs on a small context of its own (same model, same settings), so the request's
-    prompt cache is untouched. The differences depend on the position (a kernel may tile
-    rows in fours), so :data:`PROBE_TEXT` is decoded one token at a time and then cut
-    into batches of ``b`` tokens, ``b`` = 2, 3, …, every position compared. Raises
-    :class:`ProbeCancelled` as soon as ``cancelled()`` says so (checked between decodes,
-    each a few tokens).
+    Runs on a context of its own (same model, same settings, ``threads`` threads), so the
+    request's prompt cache is untouched. The differences depend on the position (a kernel
+    may tile rows in fours) and on how many positions are cached (measured with flash
+    attention on: exact at 20 cached positions, not at 300 or 700 on two threads), so the
+    probe compares twice: :data:`PROBE_TEXT` from the start, and :data:`LONG_PROBE_TOKENS`
+    positions after :data:`LONG_PROBE_AT` cached ones, each decoded one token at a time
+    and then cut into batches of ``b`` tokens, ``b`` = 2, 3, …, every position compared.
+    The first half is cheap and rejects a model without exact batches before the long
+    prefix is read. Raises :class:`ProbeCancelled` as soon as ``cancelled()`` says so
+    (checked between decodes).
     """
     import llama_cpp
     from llama_cpp import _internals
 
     params = llama_cpp.llama_context_params.from_buffer_copy(llama.context_params)
-    params.n_ctx = 256
-    params.n_batch = params.n_ubatch = 64
+    params.n_ctx = LONG_PROBE_AT + LONG_PROBE_TOKENS + 32
+    params.n_batch = params.n_ubatch = PROBE_BATCH
+    params.n_threads = params.n_threads_batch = threads
     context: Any = _internals.LlamaContext(model=llama._model, params=params, verbose=False)
-    batch: Any = _internals.LlamaBatch(n_tokens=64, embd=0, n_seq_max=1, verbose=False)
-    tokens = llama.tokenize(PROBE_TEXT.encode("utf-8"), add_bos=True, special=False)
+    batch: Any = _internals.LlamaBatch(n_tokens=PROBE_BATCH, embd=0, n_seq_max=1, verbose=False)
     n_vocab = llama.n_vocab()
+    text = PROBE_TEXT.encode("utf-8")
+    short = llama.tokenize(text, add_bos=True, special=False)
+    sentence = llama.tokenize(b" " + text, add_bos=False, special=False)
+    long = short + sentence * (1 + (LONG_PROBE_AT + LONG_PROBE_TOKENS) // len(sentence))
+    prefix, region = long[:LONG_PROBE_AT], long[LONG_PROBE_AT : LONG_PROBE_AT + LONG_PROBE_TOKENS]
 
-    def logits_in_batches(size: int) -> np.ndarray[Any, Any]:
-        context.kv_cache_clear()
+    def decode(tokens: list[int], at: int, *, logits: bool) -> None:
+        if cancelled():
+            raise ProbeCancelled
+        batch.set_batch(batch=tokens, n_past=at, logits_all=logits)
+        context.decode(batch)
+
+    def logits_in_batches(tokens: list[int], at: int, size: int) -> np.ndarray[Any, Any]:
+        context.kv_cache_seq_rm(-1, at, -1)  # what a cached prefix leaves
         rows = []
         for start in range(0, len(tokens), size):
-            if cancelled():
-                raise ProbeCancelled
             part = tokens[start : start + size]
-            batch.set_batch(batch=part, n_past=start, logits_all=True)
-            context.decode(batch)
+            decode(part, at + start, logits=True)
             flat = np.ctypeslib.as_array(context.get_logits(), shape=(len(part) * n_vocab,))
             rows.append(flat.reshape(len(part), n_vocab).copy())
         return np.concatenate(rows)
 
-    try:
-        single = logits_in_batches(1)
+    def largest_exact(tokens: list[int], at: int, sizes: range) -> int:
+        single = logits_in_batches(tokens, at, 1)
         exact = 1
-        for size in range(2, largest + 1):
-            if not np.array_equal(logits_in_batches(size), single):
+        for size in sizes:
+            if not np.array_equal(logits_in_batches(tokens, at, size), single):
                 break
             exact = size
+        return exact
+
+    try:
+        exact = largest_exact(short, 0, range(2, largest + 1))
+        if exact >= 2:
+            context.kv_cache_clear()
+            for start in range(0, len(prefix), PROBE_BATCH):
+                decode(prefix[start : start + PROBE_BATCH], start, logits=False)
+            exact = largest_exact(region, LONG_PROBE_AT, range(2, exact + 1))
     finally:
         batch.close()
         context.close()
     return exact if exact >= 2 else 0
+
+
+EXACT_FILE = "exact_batches.json"
+EXACT_FORMAT = 1
+MAX_REMEMBERED = 64
+
+
+def probe_key(path: str, *, threads: int, flash_attn: bool) -> str:
+    """What an exactness measurement depends on: the model file as it is now, the engine's
+    build, flash attention and the thread count (``""`` when the file cannot be read)."""
+    import llama_cpp
+
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return ""
+    flash = "on" if flash_attn else "off"
+    return (
+        f"{path}|{stat.st_size}|{stat.st_mtime_ns}|llama-cpp-python {llama_cpp.__version__}"
+        f"|flash attention {flash}|{threads} threads"
+    )
+
+
+class ExactBatchBook:
+    """:func:`exact_batch_size`'s results on this machine, so a model is probed once.
+
+    Kept in ``exact_batches.json`` in the cache folder: bounded (:data:`MAX_REMEMBERED`),
+    written atomically, a damaged file read as empty. A changed model file, engine build,
+    flash attention or thread count is a new key, measured again.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @classmethod
+    def default(cls) -> ExactBatchBook:
+        return cls(app_paths().cache_dir / EXACT_FILE)
+
+    def _read(self) -> dict[str, int]:
+        try:
+            payload = json.loads(self.path.read_text(encoding="utf-8"))
+            entries = payload["probes"] if payload.get("version") == EXACT_FORMAT else {}
+            return {
+                str(key): int(value)
+                for key, value in entries.items()
+                if isinstance(value, int) and 0 <= value <= MAX_DRAFT + 1
+            }
+        except (OSError, ValueError, TypeError, AttributeError, KeyError):
+            return {}
+
+    def get(self, key: str) -> int | None:
+        return self._read().get(key) if key else None
+
+    def record(self, key: str, exact: int) -> None:
+        if not key:
+            return
+        entries = self._read()
+        entries.pop(key, None)
+        entries[key] = exact  # the newest last; the oldest forgotten first
+        kept = dict(list(entries.items())[-MAX_REMEMBERED:])
+        text = json.dumps({"version": EXACT_FORMAT, "probes": kept}, indent=1)
+        try:
+            atomic_write_text(self.path, text)
+        except OSError as exc:
+            log.warning("could not keep the exactness probe in %s: %s", self.path, exc)

@@ -47,6 +47,17 @@ READ_BATCH_TOKENS = 256
 after each (the issue asks for one at least every 256 tokens). ``python -m
 benchmarks.prompt_batches`` measures what smaller batches cost in prompt speed."""
 
+FLASH_ATTENTION = False
+"""llama.cpp's flash attention stays off: the same request must get the same answer.
+
+Measured with llama-cpp-python 0.3.36 on both test models (``python -m
+benchmarks.prompt_lookup``, docs/performance.md): with flash attention on, one-token
+decoding on 2 threads gives other logits than on 1 thread once 512 positions are
+cached (up to 1.5 apart), enough to change a greedy answer, and the worker changes its
+thread count with the load on the CPU. With it off, every thread count gives the same
+logits. The cost: no batch is then bit-exact against one-token decoding, so prompt
+lookup (``engine/lookup.py``) never drafts here."""
+
 
 class _Cancelled(Exception):
     pass
@@ -118,8 +129,8 @@ class Worker:
         self._max_threads = 1
         self._threads_now = 1
         self._cpu_load: OtherLoad | None = None
-        self._lookup: dict[str, lookup.LookupPolicy] = {}
-        """Per model file: whether prompt-lookup drafting pays (see engine/lookup.py)."""
+        self._lookup: dict[tuple[str, int], lookup.LookupPolicy] = {}
+        """Per model file and thread count: whether prompt lookup drafts (engine/lookup.py)."""
 
     # ------------------------------------------------------------------ I/O
     def emit(self, message: dict[str, Any]) -> None:
@@ -259,6 +270,7 @@ class Worker:
                 n_batch=min(512, n_ctx),
                 n_threads=n_threads,
                 n_threads_batch=n_threads,
+                flash_attn=FLASH_ATTENTION,
                 # A base model has no template: never let llama-cpp-python guess one.
                 chat_format="chat_template.default",
                 verbose=False,
@@ -735,21 +747,33 @@ class Worker:
     def _drafting(
         self, llama: Any, options: SamplingOptions
     ) -> tuple[lookup.LookupPolicy, lookup.LookupStats] | None:
-        """This model's drafting policy and the request's figures; None: no drafting asked."""
+        """This model's drafting policy and the request's figures; None: no drafting asked.
+
+        Exactness depends on the thread count, so each count has its own policy, and the
+        probe's result is kept on disk (:class:`lookup.ExactBatchBook`): a model is probed
+        once per machine, engine build and thread count, not once per start.
+        """
         if not options.prompt_lookup:
             return None
         path = self._model_path or ""
-        policy = self._lookup.get(path)
+        threads = self._threads_now
+        policy = self._lookup.get((path, threads))
         if policy is None:
-            try:
-                exact = lookup.exact_batch_size(llama, self._abort.is_set)
-            except lookup.ProbeCancelled:  # measured again next time; the request stops
-                return None
-            except (RuntimeError, ValueError, MemoryError):  # no room for a probe context
-                log.exception("prompt lookup: could not measure; no drafting")
-                exact = 0
-            log.info("prompt lookup: batches of up to %d tokens are exact", exact)
-            policy = self._lookup[path] = lookup.LookupPolicy(exact_batch=exact)
+            book = lookup.ExactBatchBook.default()
+            key = lookup.probe_key(path, threads=threads, flash_attn=FLASH_ATTENTION)
+            exact = book.get(key)
+            if exact is None:
+                try:
+                    exact = lookup.exact_batch_size(llama, self._abort.is_set, threads=threads)
+                except lookup.ProbeCancelled:  # measured again next time; the request stops
+                    return None
+                except (RuntimeError, ValueError, MemoryError):  # no room for a probe context
+                    log.exception("prompt lookup: could not measure; no drafting")
+                    exact = 0
+                else:
+                    book.record(key, exact)
+            log.info("prompt lookup: batches up to %d tokens exact on %d threads", exact, threads)
+            policy = self._lookup[(path, threads)] = lookup.LookupPolicy(exact_batch=exact)
         return policy, lookup.LookupStats(drafting=policy.start())
 
 
