@@ -8,10 +8,21 @@ from dataclasses import dataclass
 
 import psutil
 
+from desktop_slm.engine.lanes import SUGGEST_CONTEXTS, SUGGEST_N_CTX
+
 DEFAULT_CONTEXT = 4096
 MIN_CONTEXT = 512
-# Share of the available memory the model file and its KV cache may take together.
-MEMORY_SHARE = 0.6
+# What llama.cpp needs besides the weights and the KV cache: compute buffers, the
+# tokenizer, the worker process itself. Measured 110-150 MB for SmolLM2-135M and Gemma 3
+# 270M at a context of 4096 (resident memory after a 240-token prompt, weights included
+# as they are read), plus about 50 MB for the worker's Python.
+RUNTIME_OVERHEAD_BYTES = 200_000_000
+# Inline suggestions run on up to SUGGEST_CONTEXTS contexts of their own (engine/lanes.py).
+SUGGESTION_KV_TOKENS = SUGGEST_CONTEXTS * SUGGEST_N_CTX
+# A model runs well when it leaves room for what other programs need next: 15% of the
+# memory available now, and at least half a gigabyte of it.
+ROOM_SHARE_OF_AVAILABLE = 0.85
+ROOM_HEADROOM_BYTES = 500_000_000
 
 INTERESTING_FLAGS = (
     "sse3",
@@ -97,19 +108,32 @@ def choose_context(
     """The context size to load a model with.
 
     A user's choice wins but never exceeds what the model was trained for. The
-    automatic choice is ``DEFAULT_CONTEXT``, lowered until the file and the KV cache
-    fit in ``MEMORY_SHARE`` of the memory available now.
+    automatic choice is ``DEFAULT_CONTEXT``, lowered until everything the model needs
+    (:func:`memory_needed`) fits in :func:`room_for_models` of the memory available now:
+    the same rule as the Models tab's "Runs well".
     """
     trained = trained_context if trained_context > 0 else DEFAULT_CONTEXT
     if requested:
         return max(MIN_CONTEXT, min(requested, trained))
     available = available_ram if available_ram is not None else psutil.virtual_memory().available
-    budget = int(available * MEMORY_SHARE) - model_file_size
+    budget = room_for_models(available) - memory_needed(model_file_size, kv_bytes_per_token, 0)
     n_ctx = min(DEFAULT_CONTEXT, trained)
     if kv_bytes_per_token > 0:
         while n_ctx > MIN_CONTEXT and n_ctx * kv_bytes_per_token > budget:
             n_ctx //= 2
     return max(min(MIN_CONTEXT, trained), n_ctx)
+
+
+def room_for_models(available: int) -> float:
+    """Bytes a model may take of ``available`` and still leave room for other programs."""
+    return min(available * ROOM_SHARE_OF_AVAILABLE, available - ROOM_HEADROOM_BYTES)
+
+
+def memory_needed(file_size: int, kv_bytes_per_token: int, n_ctx: int) -> int:
+    """Bytes of memory to run a model: the weights, an f16 KV cache of ``n_ctx`` and of the
+    suggestion contexts, and the runtime's overhead."""
+    kv_tokens = n_ctx + SUGGESTION_KV_TOKENS
+    return file_size + kv_bytes_per_token * kv_tokens + RUNTIME_OVERHEAD_BYTES
 
 
 def human_bytes(size: float) -> str:

@@ -24,15 +24,6 @@ from desktop_slm.fsutil import atomic_write_text
 
 log = logging.getLogger(__name__)
 
-# What llama.cpp needs besides the weights and the KV cache: compute buffers, the
-# tokenizer, the worker process itself. Measured 110-150 MB for SmolLM2-135M and Gemma 3
-# 270M at a context of 4096 (resident memory after a 240-token prompt, weights included
-# as they are read), plus about 50 MB for the worker's Python.
-RUNTIME_OVERHEAD_BYTES = 200_000_000
-# "Runs well" leaves room for what other programs need next: 15% of the memory available
-# now, and at least half a gigabyte of it.
-RUNS_WELL_SHARE_OF_AVAILABLE = 0.85
-RUNS_WELL_HEADROOM_BYTES = 500_000_000
 # "Tight" still fits when the user closes other programs: part of the total memory.
 TIGHT_SHARE_OF_TOTAL = 0.8
 # When a file's architecture is unknown (a search result), its KV cache per token is
@@ -80,11 +71,6 @@ def estimated_kv_bytes_per_token(file_size: int) -> int:
     return max(_MIN_UNKNOWN_KV_BYTES_PER_TOKEN, estimate)
 
 
-def memory_needed(file_size: int, kv_bytes_per_token: int, n_ctx: int) -> int:
-    """Bytes of memory to run a model: the weights, an f16 KV cache of ``n_ctx``, overhead."""
-    return file_size + kv_bytes_per_token * n_ctx + RUNTIME_OVERHEAD_BYTES
-
-
 def fit_label(
     file_size: int,
     kv_bytes_per_token: int,
@@ -95,17 +81,13 @@ def fit_label(
     """How well a model of ``file_size`` bytes runs here at a context of ``n_ctx`` tokens.
 
     "Runs well": the weights, the KV cache and the overhead fit in the memory available
-    now with room to spare (:data:`RUNS_WELL_SHARE_OF_AVAILABLE`,
-    :data:`RUNS_WELL_HEADROOM_BYTES`); "Tight" fits in most of the total memory, so it
+    now with room to spare (:func:`hardware.room_for_models`, the rule that also chooses
+    the context size when a model loads); "Tight" fits in most of the total memory, so it
     runs once other programs are closed.
     """
     memory = memory or Memory.detect()
-    need = memory_needed(file_size, kv_bytes_per_token, n_ctx)
-    room = min(
-        memory.available * RUNS_WELL_SHARE_OF_AVAILABLE,
-        memory.available - RUNS_WELL_HEADROOM_BYTES,
-    )
-    if need <= room:
+    need = hardware.memory_needed(file_size, kv_bytes_per_token, n_ctx)
+    if need <= hardware.room_for_models(memory.available):
         return Fit.RUNS_WELL
     if need <= memory.total * TIGHT_SHARE_OF_TOTAL:
         return Fit.TIGHT
