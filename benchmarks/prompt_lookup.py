@@ -208,7 +208,7 @@ def measure(model: Path, repeats: int, threads: int) -> dict[str, Any]:
     finally:
         client.close()
     with_, without = (statistics.median(runs[k]) for k in ("with", "without"))
-    drafted = [lookup for lookup in lookups if lookup is not None]
+    drafted = [lookup for lookup in lookups if lookup is not None and lookup["drafting"]]
     return {
         "model": model.name,
         "words": len(TEXT.split()),
@@ -216,6 +216,7 @@ def measure(model: Path, repeats: int, threads: int) -> dict[str, Any]:
         "tokens_per_s": {"with": round(with_, 2), "without": round(without, 2)},
         "ratio": round(with_ / without, 3) if without else None,
         "identical_text": True,
+        "exact_batch": lookups[0]["exact_batch"] if lookups and lookups[0] else None,
         "drafted_runs": len(drafted),
         "acceptance": round(statistics.median(d["acceptance"] for d in drafted), 3)
         if drafted
