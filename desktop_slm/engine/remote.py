@@ -43,6 +43,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
+from desktop_slm import keystore
 from desktop_slm.engine.gguf_check import ModelInfo
 from desktop_slm.engine.protocol import (
     Completion,
@@ -53,7 +54,6 @@ from desktop_slm.engine.protocol import (
     Timings,
     TokenEvent,
 )
-from desktop_slm import keystore
 from desktop_slm.errors import EngineError, UserFacingError
 
 if TYPE_CHECKING:
