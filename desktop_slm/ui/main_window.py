@@ -34,6 +34,7 @@ from desktop_slm.ui.drafts import DraftKeeper
 from desktop_slm.ui.zoom import EditorZoom
 
 if TYPE_CHECKING:
+    from desktop_slm.engine.gguf_check import ModelInfo
     from desktop_slm.engine.remote import ServerModelInfo
     from desktop_slm.ui.analyze import AnalyzeTab
     from desktop_slm.ui.bridge.models import ModelManagerBridge
@@ -589,7 +590,7 @@ class MainWindow(QMainWindow):
         for f in dataclasses.fields(Settings):  # in place: every tab holds this object
             setattr(self.settings, f.name, getattr(edited, f.name))
         active = self.bridge.active_model
-        if active is not None:
+        if active is not None and self.bridge.server is None:  # a file's own values
             self.selection.remember(active.info.path, chosen)
         self._save_settings()
         if "models" in self._built:  # its fit labels depend on the context size
@@ -683,7 +684,7 @@ class MainWindow(QMainWindow):
         )
 
     def _on_server_model(self, active: ActiveModel, info: ServerModelInfo) -> None:
-        self.model_label.setText(f"Server {server_name(info.server)} · {info.name}")
+        self.model_label.setText(model_name(info))
         self.model_label.setToolTip(f"What you send to the model goes to {info.server}.")
         self.models_tab.show_server(info.server, info.name)
         self.models_info.setText(
@@ -694,7 +695,7 @@ class MainWindow(QMainWindow):
 
     def _on_model_failed(self, message: str) -> None:
         active = self.bridge.active_model
-        self.model_label.setText(active.info.display_name() if active else "No model")
+        self.model_label.setText(model_name(active.info) if active else "No model")
         messages.error(self, message)
 
     def _on_power(self, state: PowerState) -> None:
@@ -761,6 +762,15 @@ class MainWindow(QMainWindow):
             self.store.close()
             self.store, self.drafts = None, None
         event.accept()
+
+
+def model_name(info: ModelInfo) -> str:
+    """The model as the status bar names it: a server's with the server first."""
+    from desktop_slm.engine.remote import ServerModelInfo
+
+    if isinstance(info, ServerModelInfo):
+        return f"Server {server_name(info.server)} · {info.name}"
+    return info.display_name()
 
 
 def server_name(url: str) -> str:
