@@ -3,6 +3,7 @@ a lost server and the way back to this computer, against llama-cpp-python's real
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -12,13 +13,14 @@ import pytest
 from PySide6.QtWidgets import QDialog, QTabWidget
 from pytestqt.qtbot import QtBot
 
-from desktop_slm.config import app_paths, load_settings
+from desktop_slm.config import Settings, app_paths, load_settings
 from desktop_slm.engine.remote import server_key
 from desktop_slm.ui import messages
 from desktop_slm.ui.main_window import MainWindow
 from desktop_slm.ui.preferences import PreferencesDialog
 from tests import test_ui
 from tests.support.team_server import SERVER_KEY, TeamServer, team_server
+from tests.test_models_hub import _MemoryKeyring
 from tests.test_ui import (
     ANSWER_MS,
     FAST_SETTINGS,
@@ -46,24 +48,6 @@ QUIET = {**FAST_SETTINGS, "prepare_while_typing": False, "suggest_while_typing":
 def server(smollm2_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TeamServer]:
     with team_server(smollm2_path, tmp_path_factory.mktemp("server")) as running:
         yield running
-
-
-class _MemoryKeyring:
-    """An in-memory keyring: no test reads or writes the developer's real one."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, user: str) -> str | None:
-        return self.store.get((service, user))
-
-    def set_password(self, service: str, user: str, password: str) -> None:
-        self.store[(service, user)] = password
-
-    def delete_password(self, service: str, user: str) -> None:
-        self.store.pop((service, user), None)
 
 
 @pytest.fixture(autouse=True)
@@ -344,3 +328,32 @@ def test_settings_of_an_older_version_load_with_this_computer_as_the_engine(
     assert settings.temperature == 0.2
     (config / "settings.json").write_text('{"engine": "server", "server_url": ""}')
     assert load_settings().settings.engine == "local", "a server without an address"
+
+
+def test_an_empty_key_field_keeps_the_kept_key_and_forget_removes_it(
+    qtbot: QtBot, memory_keyring: _MemoryKeyring
+) -> None:
+    url = "http://gpu01:8000"
+
+    def ok(key: str = "", *, forget: bool = False) -> PreferencesDialog:
+        dialog = PreferencesDialog(Settings(engine="server", server_url=url))
+        qtbot.addWidget(dialog)
+        dialog.engine.key.setText(key)
+        dialog.engine.forget_key.setChecked(forget)
+        dialog.accept()
+        assert dialog.result() == QDialog.DialogCode.Accepted
+        return dialog
+
+    ok("secret-1")
+    assert server_key(url) == "secret-1"
+    dialog = ok()
+    assert server_key(url) == "secret-1", "an empty field forgot the key"
+    assert dialog.engine.forget_key.isVisibleTo(dialog)
+    assert "kept" in dialog.engine.key.placeholderText()
+    ok(forget=True)
+    assert server_key(url) is None
+    assert memory_keyring.store == {}
+    settings = Settings()
+    ok("secret-2").apply_to(settings)
+    assert (settings.engine, settings.server_url) == ("server", url)
+    assert "secret-2" not in json.dumps(dataclasses.asdict(settings))

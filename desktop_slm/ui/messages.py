@@ -28,14 +28,25 @@ presenter: Presenter = _show_box
 Asker = Callable[[QWidget | None, str, str, str], bool]
 
 
-def _ask_box(parent: QWidget | None, title: str, text: str, action: str) -> bool:
+def question_box(
+    parent: QWidget | None,
+    title: str,
+    text: str,
+    action: str,
+    role: QMessageBox.ButtonRole = QMessageBox.ButtonRole.AcceptRole,
+) -> bool:
+    """A question with ``action`` and Cancel (the default); True if ``action`` was chosen."""
     box = QMessageBox(
         QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.Cancel, parent
     )
-    chosen = box.addButton(action, QMessageBox.ButtonRole.AcceptRole)
+    chosen = box.addButton(action, role)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     box.exec()
     return box.clickedButton() is chosen
+
+
+def _ask_box(parent: QWidget | None, title: str, text: str, action: str) -> bool:
+    return question_box(parent, title, text, action)
 
 
 asker: Asker = _ask_box
