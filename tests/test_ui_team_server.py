@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QDialog, QTabWidget
 from pytestqt.qtbot import QtBot
 
 from desktop_slm.config import Settings, app_paths, load_settings
-from desktop_slm.engine.remote import server_key
+from desktop_slm.engine.remote import server_key, set_server_key
 from desktop_slm.ui import messages
 from desktop_slm.ui.main_window import MainWindow
 from desktop_slm.ui.preferences import PreferencesDialog
@@ -308,8 +308,6 @@ def test_back_to_this_computer_generates_with_the_local_model(
 def test_a_server_in_the_settings_is_the_engine_at_start(
     qtbot: QtBot, open_window: OpenWindow, server: TeamServer
 ) -> None:
-    from desktop_slm.engine.remote import set_server_key
-
     set_server_key(server.url, SERVER_KEY)
     window = open_window(settings={**QUIET, "engine": "server", "server_url": server.url})
     wait_server(qtbot, window, server)
@@ -357,3 +355,40 @@ def test_an_empty_key_field_keeps_the_kept_key_and_forget_removes_it(
     ok("secret-2").apply_to(settings)
     assert (settings.engine, settings.server_url) == ("server", url)
     assert "secret-2" not in json.dumps(dataclasses.asdict(settings))
+
+
+def test_the_models_tab_lists_the_servers_models_and_use_switches_the_servers_model(
+    qtbot: QtBot, open_window: OpenWindow, smollm2_path: Path, tmp_path: Path, shown: Shown
+) -> None:
+    with team_server(smollm2_path, tmp_path, aliases=("smollm2", "smollm2-b")) as two:
+        set_server_key(two.url, SERVER_KEY)
+        # A server of several models with none chosen says where to choose one.
+        window = open_window(settings={**QUIET, "engine": "server", "server_url": two.url})
+        qtbot.waitUntil(lambda: bool(shown.calls), timeout=CONNECT_MS)
+        ((_title, text),) = shown.take()
+        assert "offers 2 models (smollm2, smollm2-b)" in text
+        assert text.endswith("choose one in File > Preferences > Engine.")
+        assert "--model" not in text
+
+        dialog = choose_server(qtbot, window, two.url, key=None)
+        assert dialog.engine.result.text() == "Connected: 2 models."
+        wait_server(qtbot, window, two)
+
+        models = window.models_tab
+        window.show_tab(models)
+        page = models.server
+        qtbot.waitUntil(lambda: page.models.count() == 2, timeout=CONNECT_MS)
+        assert [page.models.item(i).text() for i in range(2)] == ["smollm2", "smollm2-b"]
+        assert two.url in page.about.text()
+        page.models.setCurrentRow(0)
+        assert not page.use_button.isEnabled(), "Use offered for the model in use"
+        page.models.setCurrentRow(1)
+        page.use_button.click()
+        host = two.url.split("://")[1]
+        qtbot.waitUntil(
+            lambda: window.model_label.text() == f"Server {host} · smollm2-b", timeout=CONNECT_MS
+        )
+        assert load_settings().settings.server_model == "smollm2-b"
+        active = window.bridge.active_model
+        assert active is not None
+        assert active.info.name == "smollm2-b"

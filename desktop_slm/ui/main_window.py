@@ -597,7 +597,8 @@ class MainWindow(QMainWindow):
             self.models_tab.settings_changed()
         self._on_power(self.power.state)  # the override may have changed
         if self.settings.engine == "server":
-            if _engine_choice(self.settings) != engine_before or self.bridge.server is None:
+            changed = _engine_choice(self.settings) != engine_before or dialog.engine.key_changed
+            if changed or self.bridge.server is None:
                 self.connect_server()
             return
         if self.bridge.server is not None:

@@ -224,6 +224,8 @@ class EngineSection(QGroupBox):
         self.result.setObjectName("connectionResult")
         self.result.setWordWrap(True)
         self._background = Background(self)
+        self.key_changed = False
+        """True once OK kept a new key or forgot the kept one (the server is connected again)."""
 
         choice_row = QHBoxLayout()
         choice_row.addWidget(self.local)
@@ -317,6 +319,7 @@ class EngineSection(QGroupBox):
                 set_server_key(address, key)
             elif self.forget_key.isChecked():
                 set_server_key(address, None)
+            self.key_changed = bool(key) or self.forget_key.isChecked()
         except UserFacingError as exc:
             self.result.setText(str(exc))
             self.url.setFocus()

@@ -295,12 +295,12 @@ class EngineBridge(QObject):
     ) -> bool:
         """Load ``path`` in the background; False if the engine is busy.
 
-        This computer becomes the engine again (a server in use is let go of).
+        Once loaded, this computer is the engine again (a server in use is let go of);
+        a model that fails to load leaves the engine as it was.
         """
 
         def work() -> None:
             self._emit(self.modelLoading, str(path))
-            self._drop_server()
             try:
                 active = self._client.load(path, n_ctx=n_ctx, n_threads=n_threads)
             except ModelFileError as exc:  # refused before the engine saw it: nothing changed
@@ -313,6 +313,7 @@ class EngineBridge(QObject):
                 self._forget_model_unless_active()
                 self._emit(self.modelFailed, f"The model could not be loaded: {exc}")
             else:
+                self._drop_server()
                 self._model = active
                 self._emit(self.modelLoaded, active)
 
