@@ -53,7 +53,8 @@ class ModelsTab(QWidget):
         self.catalog = CatalogPage(manager, self.downloads, show_files=self.show_files)
         self.hub = HubPage(manager, self.downloads, settings, ask_token=self.gated_bar.ask)
         self.found = FoundPage(manager)
-        self.server = ServerPage(busy=engine.is_busy)
+        self.server = ServerPage(busy=engine.is_busy, parent=self)
+        self.server.hide()  # a page of its own while a server is the engine
         self.server.modelChosen.connect(self.serverModelChosen)
         self.card = RecommendedCard(
             manager,
