@@ -62,6 +62,9 @@ def app_paths() -> AppPaths:
     )
 
 
+ENGINES = ("local", "server")
+"""``Settings.engine``: this computer, or a team's OpenAI-compatible server."""
+
 EDITOR_ZOOM_MIN, EDITOR_ZOOM_MAX = 50, 300
 """The editors' zoom, in percent of the normal text size."""
 
@@ -99,6 +102,16 @@ class Settings:
     """ISO 639-1 codes of the languages the user writes and translates into, as set in
     Preferences; ``None`` until they set them: then the OS locale's language and the Email
     tab's (``models.user_languages.user_languages``)."""
+    engine: str = "local"
+    """Which engine answers: ``"local"`` (this computer's worker) or ``"server"`` (the team
+    server at :attr:`server_url`)."""
+    server_url: str = ""
+    """The team server's address, as the user typed it (its API key is never here: the
+    keyring keeps it, ``engine.remote.set_server_key``)."""
+    server_model: str | None = None
+    """The server's model the user chose; ``None``: the server's only one."""
+    servers_told: list[str] = field(default_factory=list)
+    """Servers the user has agreed to send text to (the first-use question), by address."""
     schema_version: int = field(default=SETTINGS_SCHEMA_VERSION)
 
     def validated(self) -> Settings:
@@ -125,6 +138,10 @@ class Settings:
             codes = [c.strip().lower() for c in self.languages]
             kept = [c for c in dict.fromkeys(codes) if len(c) == 2 and c.isalpha()]
             self.languages = kept or None
+        if self.engine not in ENGINES or (self.engine == "server" and not self.server_url.strip()):
+            self.engine = "local"
+        self.server_model = (self.server_model or "").strip() or None
+        self.servers_told = list(dict.fromkeys(u.strip() for u in self.servers_told if u.strip()))
         self.schema_version = SETTINGS_SCHEMA_VERSION
         return self
 

@@ -43,6 +43,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
+from desktop_slm import keystore
 from desktop_slm.engine.gguf_check import ModelInfo
 from desktop_slm.engine.protocol import (
     Completion,
@@ -66,7 +67,6 @@ SERVER_ENV = "DESKTOP_SLM_SERVER"
 """The server to use instead of this computer (as ``--server``)."""
 KEY_ENV = "DESKTOP_SLM_SERVER_KEY"
 """The API key for the server; else the keyring's entry for the server's address."""
-KEYRING_SERVICE = "desktop-slm"
 KEYRING_USER_PREFIX = "server "
 """The keyring holds a server's key under ``"server " + its address`` (one per server)."""
 
@@ -149,37 +149,21 @@ def server_key(url: str) -> str | None:
     key = os.environ.get(KEY_ENV, "").strip()
     if key:
         return key
-    try:
-        import keyring
-        from keyring.errors import KeyringError
-    except ImportError:
-        return None
-    with contextlib.suppress(KeyringError, RuntimeError):
-        stored = keyring.get_password(KEYRING_SERVICE, KEYRING_USER_PREFIX + normalize_url(url))
-        if stored:
-            return stored.strip()
-    return None
+    return keystore.read_secret(KEYRING_USER_PREFIX + normalize_url(url))
 
 
 def set_server_key(url: str, key: str | None) -> None:
     """Keep (or with None, forget) the API key of ``url`` in the keyring, never in settings."""
     try:
-        import keyring
-        from keyring.errors import KeyringError, PasswordDeleteError
-    except ImportError:
+        keystore.write_secret(KEYRING_USER_PREFIX + normalize_url(url), key)
+    except keystore.KeyringUnavailable as exc:
+        if exc.reason is None:
+            raise UserFacingError(
+                f"No secure password store is available; set {KEY_ENV} instead.",
+                code="no_keyring",
+            ) from None
         raise UserFacingError(
-            f"No secure password store is available; set {KEY_ENV} instead.", code="no_keyring"
-        ) from None
-    user = KEYRING_USER_PREFIX + normalize_url(url)
-    try:
-        if key:
-            keyring.set_password(KEYRING_SERVICE, user, key.strip())
-        else:
-            with contextlib.suppress(PasswordDeleteError):
-                keyring.delete_password(KEYRING_SERVICE, user)
-    except (KeyringError, RuntimeError) as exc:
-        raise UserFacingError(
-            f"The system keyring refused to keep the key ({exc}); set {KEY_ENV} instead.",
+            f"The system keyring refused to keep the key ({exc.reason}); set {KEY_ENV} instead.",
             code="no_keyring",
         ) from None
 

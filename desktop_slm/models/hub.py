@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
-from desktop_slm import APP_NAME, __version__
+from desktop_slm import APP_NAME, __version__, keystore
 from desktop_slm.engine import hardware
 from desktop_slm.errors import UserFacingError
 from desktop_slm.models.catalog import Catalog, load_catalog
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_ENDPOINT: Final = "https://huggingface.co"
-KEYRING_SERVICE: Final = APP_NAME
 KEYRING_USER: Final = "huggingface-token"
 CONNECT_TIMEOUT_S: Final = 10.0
 LOOPBACK_HOSTS: Final = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -151,39 +150,22 @@ def withheld_token_notice() -> str | None:
 
 def get_token() -> str | None:
     """The user's Hub token: the one stored in the OS keyring, else ``HF_TOKEN``, else None."""
-    try:
-        import keyring
-        from keyring.errors import KeyringError
-
-        with contextlib.suppress(KeyringError, RuntimeError):
-            stored = keyring.get_password(KEYRING_SERVICE, KEYRING_USER)
-            if stored:
-                return stored
-    except ImportError:
-        pass
-    return os.environ.get("HF_TOKEN") or None
+    return keystore.read_secret(KEYRING_USER) or os.environ.get("HF_TOKEN") or None
 
 
 def set_token(token: str | None) -> None:
     """Store (or with None, forget) a Hub token in the OS keyring, never in settings.json."""
     try:
-        import keyring
-        from keyring.errors import KeyringError, PasswordDeleteError
-    except ImportError:
+        keystore.write_secret(KEYRING_USER, token)
+    except keystore.KeyringUnavailable as exc:
+        if exc.reason is None:
+            raise HubError(
+                "No secure password store is available, so the token cannot be saved. "
+                "Set the HF_TOKEN environment variable instead.",
+                code="no_keyring",
+            ) from None
         raise HubError(
-            "No secure password store is available, so the token cannot be saved. "
-            "Set the HF_TOKEN environment variable instead.",
-            code="no_keyring",
-        ) from None
-    try:
-        if token:
-            keyring.set_password(KEYRING_SERVICE, KEYRING_USER, token.strip())
-        else:
-            with contextlib.suppress(PasswordDeleteError):
-                keyring.delete_password(KEYRING_SERVICE, KEYRING_USER)
-    except (KeyringError, RuntimeError) as exc:
-        raise HubError(
-            f"The system keyring refused to store the token ({exc}). "
+            f"The system keyring refused to store the token ({exc.reason}). "
             "Set the HF_TOKEN environment variable instead.",
             code="no_keyring",
         ) from None

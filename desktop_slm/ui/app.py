@@ -57,7 +57,7 @@ def create_window(
     window = MainWindow(EngineBridge(), settings, paths, power=power)
     if loaded.notice:
         window.show_notice(loaded.notice)
-    schedule_model_load(window, model or window.selection.active_path())
+    schedule_model_load(window, model or window.selection.active_path(), given=bool(model))
     if document:
         window.after_first_paint(lambda: window.open_document(document))
     return window

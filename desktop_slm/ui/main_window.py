@@ -34,6 +34,8 @@ from desktop_slm.ui.drafts import DraftKeeper
 from desktop_slm.ui.zoom import EditorZoom
 
 if TYPE_CHECKING:
+    from desktop_slm.engine.gguf_check import ModelInfo
+    from desktop_slm.engine.remote import ServerModelInfo
     from desktop_slm.ui.analyze import AnalyzeTab
     from desktop_slm.ui.bridge.models import ModelManagerBridge
     from desktop_slm.ui.email_tab import EmailForm
@@ -141,6 +143,7 @@ class MainWindow(QMainWindow):
         bridge.jobProgress.connect(self._on_job_progress)
         self._job_line = ""
         """The running job's progress line (reading, time left), shown with the speed."""
+        bridge.ask_before_sending = self.may_send_to
         bridge.modelLoading.connect(self._on_model_loading)
         bridge.modelLoaded.connect(self._on_model_loaded)
         bridge.modelFailed.connect(self._on_model_failed)
@@ -323,6 +326,7 @@ class MainWindow(QMainWindow):
             models.statusMessage.connect(lambda text: self.statusBar().showMessage(text, 8000))
             models.notice.connect(self.show_notice)
             models.installedChanged.connect(self._on_installed_count)
+            models.serverModelChosen.connect(self.choose_server_model)
             return
         if key == "analyze":
             analyze = cast("AnalyzeTab", tab)
@@ -574,30 +578,90 @@ class MainWindow(QMainWindow):
         )
 
     def apply_preferences(self, dialog: PreferencesDialog) -> None:
-        """Keep what the dialog changed: for the active model, and as the global values."""
+        """Keep what the dialog changed: for the active model, and as the global values.
+
+        A changed engine is switched to: the server is connected (off the GUI thread), or
+        this computer's last model loaded again.
+        """
         edited = self.preferences_settings()
+        engine_before = _engine_choice(self.settings)
         reload = dialog.apply_to(edited)
         chosen = ModelSettings.of(edited)
         for f in dataclasses.fields(Settings):  # in place: every tab holds this object
             setattr(self.settings, f.name, getattr(edited, f.name))
         active = self.bridge.active_model
-        if active is not None:
+        if active is not None and self.bridge.server is None:  # a file's own values
             self.selection.remember(active.info.path, chosen)
         self._save_settings()
         if "models" in self._built:  # its fit labels depend on the context size
             self.models_tab.settings_changed()
         self._on_power(self.power.state)  # the override may have changed
-        if reload and active is not None:
+        if self.settings.engine == "server":
+            changed = _engine_choice(self.settings) != engine_before or dialog.engine.key_changed
+            if changed or self.bridge.server is None:
+                self.connect_server()
+            return
+        if self.bridge.server is not None:
+            self.use_this_computer()
+        elif reload and active is not None:
             self.open_model(active.info.path)
 
+    # ------------------------------------------------------------ a team server
+    def connect_server(self) -> None:
+        """Make the server in the settings the engine (connecting off the GUI thread)."""
+        settings = self.settings
+        if not self.bridge.connect_server(settings.server_url, settings.server_model):
+            messages.error(self, "The model is busy. Stop the current answer, then try again.")
+
+    def use_this_computer(self) -> None:
+        """This computer is the engine again: its last model is loaded."""
+        path = self.selection.active_path()
+        if path:
+            self.open_model(path)
+        else:
+            self.show_status("This computer has no model yet: get one in the Models tab.")
+
+    def choose_server_model(self, model: str) -> None:
+        """The Models tab's choice of the server's model: the server now answers with it."""
+        self.settings.server_model = model
+        self._save_settings()
+        self.connect_server()
+
+    def may_send_to(self, url: str) -> bool:
+        """Before text first goes to the server at ``url``: say so, once per server."""
+        if url in self.settings.servers_told:
+            return True
+        if not messages.ask(
+            self,
+            f"What you send to the model (your notes, texts and documents) will be sent "
+            f"to the server at {url}, not kept on this computer. Send it?",
+            action="Send",
+            title="Send text to the server?",
+        ):
+            return False
+        self.settings.servers_told.append(url)
+        self._save_settings()
+        return True
+
     def _on_model_loading(self, path: str) -> None:
+        if "://" in path:  # a server's address
+            self.model_label.setText(f"Connecting to {server_name(path)}…")
+            return
         self.model_label.setText(f"Loading {Path(path).name}…")
 
     def _on_model_loaded(self, active: ActiveModel) -> None:
+        from desktop_slm.engine.remote import ServerModelInfo
         from desktop_slm.models.formatting import parameters_label
 
         info = active.info
         self.leave_welcome()
+        if isinstance(info, ServerModelInfo):
+            self._on_server_model(active, info)
+            return
+        self.models_tab.show_server(None)
+        if self.settings.engine == "server":  # a local model chosen: this computer answers
+            self.settings.engine = "local"
+            self._save_settings()
         known = self.models_tab.library_model(info.path)  # e.g. "gemma3:270m", not "sha256-…"
         self.model_label.setText(known.display_name if known else info.display_name())
         self.model_label.setToolTip(info.path)
@@ -620,9 +684,19 @@ class MainWindow(QMainWindow):
             f"{active.loaded.n_threads} threads, loaded in {active.loaded.load_s:.2f} s."
         )
 
+    def _on_server_model(self, active: ActiveModel, info: ServerModelInfo) -> None:
+        self.model_label.setText(model_name(info))
+        self.model_label.setToolTip(f"What you send to the model goes to {info.server}.")
+        self.models_tab.show_server(info.server, info.name)
+        self.models_info.setText(
+            f"<b>{info.name}</b> on the server {info.server}<br>"
+            f"Context {active.loaded.n_ctx} tokens. The models on this computer stay "
+            "here; Use one of them to make this computer the engine again."
+        )
+
     def _on_model_failed(self, message: str) -> None:
         active = self.bridge.active_model
-        self.model_label.setText(active.info.display_name() if active else "No model")
+        self.model_label.setText(model_name(active.info) if active else "No model")
         messages.error(self, message)
 
     def _on_power(self, state: PowerState) -> None:
@@ -691,13 +765,36 @@ class MainWindow(QMainWindow):
         event.accept()
 
 
-def schedule_model_load(window: MainWindow, path: str | None) -> None:
+def model_name(info: ModelInfo) -> str:
+    """The model as the status bar names it: a server's with the server first."""
+    from desktop_slm.engine.remote import ServerModelInfo
+
+    if isinstance(info, ServerModelInfo):
+        return f"Server {server_name(info.server)} · {info.name}"
+    return info.display_name()
+
+
+def server_name(url: str) -> str:
+    """A server as the status bar names it: ``gpu01:8000`` for ``http://gpu01:8000``."""
+    return url.split("://", 1)[-1].rstrip("/")
+
+
+def _engine_choice(settings: Settings) -> tuple[str, str, str | None]:
+    return settings.engine, settings.server_url, settings.server_model
+
+
+def schedule_model_load(window: MainWindow, path: str | None, *, given: bool = False) -> None:
     """Load once the window has painted, so a model never delays the window.
 
     Checking the file imports gguf and numpy on the bridge's thread; started any
     earlier, that work competes with the first paint for the interpreter. With no
-    model to open, the window starts on its welcome page.
+    model to open, the window starts on its welcome page. With a server as the engine
+    in the settings, the window connects to it instead, unless a model was ``given``
+    (``--model``, a second launch).
     """
+    if window.settings.engine == "server" and not given:
+        window.after_first_paint(window.connect_server)
+        return
     if path:
         window.after_first_paint(lambda: window.open_model(path))
     else:

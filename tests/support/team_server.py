@@ -6,6 +6,7 @@ Started on 127.0.0.1 at a free port with an API key, stopped by its pid.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -75,34 +76,56 @@ def _wait_ready(server: TeamServer) -> None:
 
 @contextlib.contextmanager
 def team_server(
-    model: Path, log_dir: Path, *, n_ctx: int = 2048, key: str = SERVER_KEY
+    model: Path,
+    log_dir: Path,
+    *,
+    n_ctx: int = 2048,
+    key: str = SERVER_KEY,
+    aliases: tuple[str, ...] = ("smollm2",),
 ) -> Iterator[TeamServer]:
-    """``python -m llama_cpp.server`` serving ``model`` with ``key``; stopped at the end."""
+    """``python -m llama_cpp.server`` serving ``model`` with ``key``; stopped at the end.
+
+    More than one of ``aliases``: the same file is offered as that many models (through
+    the server's config file), as a server with several models is.
+    """
     port = free_port()
     log = log_dir / f"llama-server-{port}.log"
+    args = [
+        "--model",
+        str(model),
+        "--model_alias",
+        aliases[0],
+        "--api_key",
+        key,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        str(n_ctx),
+        "--n_threads",
+        "1",
+        "--verbose",
+        "false",
+    ]
+    if len(aliases) > 1:
+        config = log_dir / f"llama-server-{port}.json"
+        each = {"model": str(model), "n_ctx": n_ctx, "n_threads": 1, "verbose": False}
+        config.write_text(
+            json.dumps(
+                {
+                    "host": "127.0.0.1",
+                    "port": port,
+                    "api_key": key,
+                    "models": [{**each, "model_alias": alias} for alias in aliases],
+                }
+            ),
+            encoding="utf-8",
+        )
+        args = ["--config_file", str(config)]
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "llama_cpp.server",
-                "--model",
-                str(model),
-                "--model_alias",
-                "smollm2",
-                "--api_key",
-                key,
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--n_ctx",
-                str(n_ctx),
-                "--n_threads",
-                "1",
-                "--verbose",
-                "false",
-            ],
+            [sys.executable, "-m", "llama_cpp.server", *args],
             stdin=subprocess.DEVNULL,
             stdout=sink,
             stderr=subprocess.STDOUT,

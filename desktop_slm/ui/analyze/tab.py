@@ -545,6 +545,8 @@ class AnalyzeTab(QWidget):
         except UserFacingError as exc:
             messages.error(self, str(exc))
             return
+        if not self._bridge.may_send():  # the user did not agree to send text to a server
+            return
         if not self._jobs.start(
             lambda limits: analyze_job(request, limits),
             self.sampling(),
@@ -606,6 +608,8 @@ class AnalyzeTab(QWidget):
         assert opened is not None
         column = self.column.currentText()
         job = BatchJob(opened.table, column, opened.output, self.sampling())
+        if not self._bridge.may_send():  # the user did not agree to send text to a server
+            return
         if not self._batch.start(job):
             messages.error(self, "The model is busy; try again in a moment.")
             return

@@ -92,9 +92,12 @@ class BatchBridge(QObject):
     def _drive(self, job: BatchJob) -> None:
         pending: list[BatchRow] = []
         last_sent = 0.0
+        server = self._engine.server
+        if server is not None:  # a busy server is waited for, as long as it asks
+            server.wait_when_busy = True
         try:
             runner = BatchRunner(
-                self._engine.client,
+                self._engine.engine,
                 job.table,
                 job.column,
                 output=job.output,
@@ -119,6 +122,9 @@ class BatchBridge(QObject):
             self._send_rows(pending)  # the rows written so far are still shown
             failure = failure_of(exc, "The batch could not be analysed")
             self._emit(self.failed, failure.message, failure.code)
+        finally:
+            if server is not None:
+                server.wait_when_busy = False
 
     def _send_rows(self, rows: list[BatchRow]) -> list[BatchRow]:
         if rows:

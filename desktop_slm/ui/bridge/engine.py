@@ -1,4 +1,5 @@
-"""The engine (worker process) adapted to Qt signals: loading models, streaming answers."""
+"""The engine adapted to Qt signals: this computer's worker process or a team server;
+loading models, connecting, streaming answers."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, SignalInstance
 
@@ -15,6 +17,9 @@ from desktop_slm.errors import ModelFileError, UserFacingError
 from desktop_slm.tools import predict
 from desktop_slm.tools.prompt import ToolPrompt, prefill
 from desktop_slm.ui.bridge.background import Background
+
+if TYPE_CHECKING:
+    from desktop_slm.engine.remote import ServerEngine, ServerModel
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +56,11 @@ class EngineBridge(QObject):
     def __init__(self, client: EngineClient | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._client = client or EngineClient(on_state=self._on_client_state)
+        self._server: ServerEngine | None = None
+        """The team server while it is the engine (:meth:`connect_server`), else None."""
+        self.ask_before_sending: Callable[[str], bool] | None = None
+        """Asked with the server's address before a request sends text to a server
+        (:meth:`may_send`); the window asks the user the first time."""
         # Who holds the engine: None, "request" (one at a time), or one that gives way to
         # a request: "prefill" or "suggestion" (a suggestion also pushes a prefill aside).
         self._holder: str | None = None
@@ -64,7 +74,18 @@ class EngineBridge(QObject):
 
     @property
     def client(self) -> EngineClient:
+        """This computer's engine (its worker), also while a server is the engine."""
         return self._client
+
+    @property
+    def server(self) -> ServerEngine | None:
+        """The team server while it is the engine."""
+        return self._server
+
+    @property
+    def engine(self) -> EngineClient | ServerEngine:
+        """Where requests go: the server while one is the engine, else this computer's."""
+        return self._server or self._client
 
     @property
     def active_model(self) -> ActiveModel | None:
@@ -74,7 +95,15 @@ class EngineBridge(QObject):
         starts a fresh worker and loads the same model again, so the model stays
         "open" for the window in the meantime.
         """
+        if self._server is not None:
+            return self._server.active_model
         return self._client.active_model or self._model
+
+    def may_send(self) -> bool:
+        """Whether a request may go to the engine now: always on this computer; on a
+        server once :attr:`ask_before_sending` agrees (False: send nothing)."""
+        server, ask = self._server, self.ask_before_sending
+        return server is None or ask is None or ask(server.url)
 
     def is_busy(self) -> bool:
         """True while a request runs; a prefill or a suggestion does not count, it makes way."""
@@ -90,7 +119,7 @@ class EngineBridge(QObject):
                 return False
             # A request finds a prefill or a suggestion running: cancel it, wait for it.
             self._stops[self._holder].set()  # in case its request has not been sent yet
-            self._client.cancel()  # llama.cpp stops within one graph node
+            self.engine.cancel()  # llama.cpp stops within one graph node
             self._request_waiting = True  # no suggestion may slip in meanwhile
             try:
                 if not self._holder_changed.wait_for(
@@ -121,7 +150,7 @@ class EngineBridge(QObject):
                     return False
                 if holder == "suggestion" and current == "prefill":
                     self._stops["prefill"].set()
-                    self._client.cancel()
+                    self.engine.cancel()
                 if not self._holder_changed.wait(timeout=PREFILL_YIELD_S):
                     return False
             return False
@@ -139,8 +168,8 @@ class EngineBridge(QObject):
         model is open or the engine is busy; any request cancels it. Only
         ``prefilled`` is emitted (the window shows nothing for it).
         """
-        if self._background.closing or self._client.active_model is None:
-            return False
+        if self._background.closing or self._client.active_model is None or self._server:
+            return False  # a server keeps its own prompt cache: nothing to prepare here
         with self._holder_changed:
             if self._holder in ("request", "prefill") or self._request_waiting:
                 return False
@@ -171,8 +200,8 @@ class EngineBridge(QObject):
         suggestion pushes a running prefill aside (the user is looking at the cursor);
         a prefill waits for a suggestion to finish.
         """
-        if self._background.closing or self._client.active_model is None:
-            return 0
+        if self._background.closing or self._client.active_model is None or self._server:
+            return 0  # no text goes to a server while the user types
         with self._holder_changed:
             if self._holder == "request" or self._request_waiting:
                 return 0
@@ -217,7 +246,7 @@ class EngineBridge(QObject):
         self._stops["suggestion"].set()
         with self._holder_changed:
             if self._holder == "suggestion":
-                self._client.cancel()
+                self.engine.cancel()
             self._holder_changed.notify_all()  # a suggestion waiting for the engine gives up
 
     def run_exclusive(self, name: str, work: Callable[[], None]) -> bool:
@@ -227,14 +256,24 @@ class EngineBridge(QObject):
         it has let go of the engine. A running prefill or suggestion is cancelled to make
         way.
         """
+        return self._run_held(name, work, server_state=True)
+
+    def _run_held(self, name: str, work: Callable[[], None], *, server_state: bool) -> bool:
+        """:meth:`run_exclusive`; ``server_state``: a server's requests report the engine's
+        state themselves (a local worker's client does)."""
         if self._background.closing or not self._take_for_request():
             return False
+        server = self._server if server_state else None
 
         def held() -> None:
             try:
+                if server is not None:
+                    self._emit(self.stateChanged, "generating")
                 work()
             finally:
                 self._let_go()
+                if server is not None:
+                    self._emit(self.stateChanged, "idle")
                 # The result signals were sent while the engine was still held; this one
                 # tells the window the engine takes requests again.
                 self._emit(self.busyChanged, False)
@@ -254,7 +293,11 @@ class EngineBridge(QObject):
     def load_model(
         self, path: str | Path, *, n_ctx: int | None = None, n_threads: int | None = None
     ) -> bool:
-        """Load ``path`` in the background; False if the engine is busy."""
+        """Load ``path`` in the background; False if the engine is busy.
+
+        Once loaded, this computer is the engine again (a server in use is let go of);
+        a model that fails to load leaves the engine as it was.
+        """
 
         def work() -> None:
             self._emit(self.modelLoading, str(path))
@@ -270,10 +313,54 @@ class EngineBridge(QObject):
                 self._forget_model_unless_active()
                 self._emit(self.modelFailed, f"The model could not be loaded: {exc}")
             else:
+                self._drop_server()
                 self._model = active
                 self._emit(self.modelLoaded, active)
 
-        return self.run_exclusive("engine-load", work)
+        return self._run_held("engine-load", work, server_state=False)
+
+    def connect_server(self, url: str, model: str | None = None) -> bool:
+        """Make the team server at ``url`` the engine, with its ``model`` (None: its only
+        one), in the background; False if the engine is busy.
+
+        ``modelLoaded`` follows with the server's model, or ``modelFailed`` with one
+        sentence, and the engine stays what it was. The key comes from the keyring. Once
+        connected, this computer's worker is stopped (its memory is freed);
+        :meth:`load_model` makes this computer the engine again.
+        """
+
+        def work() -> None:
+            from desktop_slm.engine.remote import ServerEngine
+
+            self._emit(self.modelLoading, url)
+            self._emit(self.stateChanged, "loading")
+            server: ServerEngine | None = None
+            try:
+                server = ServerEngine(url)
+                active = server.connect(model)
+            except UserFacingError as exc:
+                if server is not None:
+                    server.close()
+                self._emit(self.modelFailed, _in_the_window(exc))
+            except Exception as exc:
+                log.exception("connecting to %s failed", url)
+                if server is not None:
+                    server.close()
+                self._emit(self.modelFailed, f"The server could not be used: {exc}")
+            else:
+                self._drop_server()
+                self._server, self._model = server, None
+                self._client.close()  # the local model's memory is not needed meanwhile
+                self._emit(self.modelLoaded, active)
+            finally:
+                self._emit(self.stateChanged, "idle")
+
+        return self._run_held("engine-connect", work, server_state=False)
+
+    def _drop_server(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
 
     def _forget_model_unless_active(self) -> None:
         if self._client.active_model is None:
@@ -281,7 +368,7 @@ class EngineBridge(QObject):
 
     def stop(self) -> None:
         """Stop the running generation at once (the partial answer is kept)."""
-        self._client.cancel()
+        self.engine.cancel()
 
     def _on_client_state(self, state: str) -> None:
         self._emit(self.stateChanged, state)
@@ -294,9 +381,31 @@ class EngineBridge(QObject):
         """Stop the worker; called when the window closes."""
         self._background.close()
         self.cancel_suggestion()  # and wakes a prefill or suggestion waiting for the engine
-        self._client.cancel()
+        self.engine.cancel()
         thread = self._thread
         if thread is not None:
             thread.join(timeout=3)
+        self._drop_server()
         self._client.close()
         self.stateChanged.emit("idle")  # on the GUI thread, while the window still exists
+
+
+def server_models(url: str, key: str | None = None) -> list[ServerModel]:
+    """The models the server at ``url`` offers (blocking: run it in the background).
+
+    ``key``: the API key to try, else the one kept for the server. Raises a
+    UserFacingError in one sentence (unreachable, a refused key, not such a server).
+    """
+    from desktop_slm.engine.remote import ServerEngine
+
+    with ServerEngine(url, api_key=key or None) as server:
+        return server.models()
+
+
+def _in_the_window(exc: UserFacingError) -> str:
+    """A server's failure as the window says it: the window's own way to fix it."""
+    if exc.code == "server_key":
+        return f"{str(exc).split('. ', 1)[0]}. Set the right key in File > Preferences > Engine."
+    if exc.code == "choose_model":
+        return f"{str(exc).split('; choose', 1)[0]}; choose one in File > Preferences > Engine."
+    return str(exc)

@@ -27,6 +27,7 @@ from desktop_slm.ui.bridge.background import Background, failure_of
 
 if TYPE_CHECKING:
     from desktop_slm.engine.client import EngineClient
+    from desktop_slm.engine.remote import ServerEngine
     from desktop_slm.ui.bridge.engine import EngineBridge
 
 JobFactory = Callable[[ModelLimits], Job]
@@ -88,7 +89,8 @@ class JobsBridge(QObject):
         """Run the job ``build`` makes; False when the engine is busy or no model is open."""
         if self._background.closing or self.running or self._engine.active_model is None:
             return False
-        engine = self._engine.client  # keeps naming its model after a worker crash
+        # This computer's client keeps naming its model after a worker crash; a server.
+        engine = self._engine.engine
         runner = JobRunner(
             engine, sampling, on_estimate=self._on_estimate, speeds=SpeedBook.default()
         )
@@ -121,7 +123,7 @@ class JobsBridge(QObject):
 
     def _drive(
         self,
-        engine: EngineClient,
+        engine: EngineClient | ServerEngine,
         runner: JobRunner,
         build: JobFactory,
         max_answer_tokens: int | None,

@@ -12,17 +12,14 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
 
 from desktop_slm.engine.hardware import human_bytes
+from desktop_slm.ui import messages
 
 
 def confirm(parent: QWidget, title: str, text: str, action: str) -> bool:
     """Ask before something that cannot be undone; True if the user chose ``action``."""
-    box = QMessageBox(
-        QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.Cancel, parent
+    return messages.question_box(
+        parent, title, text, action, QMessageBox.ButtonRole.DestructiveRole
     )
-    chosen = box.addButton(action, QMessageBox.ButtonRole.DestructiveRole)
-    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-    box.exec()
-    return box.clickedButton() is chosen
 
 
 def choose_gguf_file(parent: QWidget) -> str | None:

@@ -25,6 +25,7 @@ from desktop_slm.ui.models.found import FoundPage
 from desktop_slm.ui.models.hub import HubPage
 from desktop_slm.ui.models.installed import InstalledPage
 from desktop_slm.ui.models.leftovers import LeftoversNotice
+from desktop_slm.ui.models.server import ServerPage
 
 
 class ModelsTab(QWidget):
@@ -33,6 +34,7 @@ class ModelsTab(QWidget):
     installedChanged = Signal(int)  # number of installed models
     statusMessage = Signal(str)
     notice = Signal(str)  # a one-time message, e.g. a damaged library file was rebuilt
+    serverModelChosen = Signal(str)  # a model of the server in use, to switch to
 
     def __init__(
         self,
@@ -51,6 +53,9 @@ class ModelsTab(QWidget):
         self.catalog = CatalogPage(manager, self.downloads, show_files=self.show_files)
         self.hub = HubPage(manager, self.downloads, settings, ask_token=self.gated_bar.ask)
         self.found = FoundPage(manager)
+        self.server = ServerPage(busy=engine.is_busy, parent=self)
+        self.server.hide()  # a page of its own while a server is the engine
+        self.server.modelChosen.connect(self.serverModelChosen)
         self.card = RecommendedCard(
             manager,
             self.downloads,
@@ -83,6 +88,19 @@ class ModelsTab(QWidget):
         self._settings = settings
         # Local files only: the catalog, library.json and partial downloads.
         manager.load_overview(settings.n_ctx, user_languages(settings))
+
+    def show_server(self, url: str | None, current: str | None = None) -> None:
+        """A server is the engine (``url``, with its model ``current``): its models come
+        first, in their own page; None: this computer is the engine, the page goes."""
+        index = self.sections.indexOf(self.server)
+        if url is None or current is None:
+            if index >= 0:
+                self.sections.removeTab(index)
+            return
+        if index < 0:
+            self.sections.insertTab(0, self.server, "On the server")
+        self.server.show_server(url, current)
+        self.sections.setCurrentWidget(self.server)
 
     def settings_changed(self) -> None:
         """Fit labels, speeds and the pick again, for the context size and languages now set."""

@@ -453,6 +453,8 @@ class ToolTab(QWidget, Generic[F]):
         if self._bridge.active_model is None:
             self.show_error(self.no_model_hint)
             return False
+        if not self._bridge.may_send():  # the user did not agree to send text to a server
+            return False
         if not self._jobs.start(
             run.job, self.sampling(), max_answer_tokens=self.tuning().max_tokens
         ):
